@@ -1,0 +1,92 @@
+/**
+ * Pixel types and the one conversion rule: integer outputs are rounded to
+ * nearest with ties to even (OpenCV `saturate_cast`) and saturated.
+ *
+ * @module
+ */
+
+import { FilterError, show } from "./errors.ts";
+
+/** The pixel types an {@linkcode Image} can hold. */
+export type DType = "u8" | "u16" | "f32";
+
+/** The typed array behind each {@linkcode DType}. */
+export type PixelArray = Uint8Array | Uint16Array | Float32Array;
+
+/** Every dtype name, in a stable order. */
+export const DTYPES: readonly DType[] = ["u8", "u16", "f32"];
+
+/** The dtype of a pixel array, or `undefined` when it is not one. */
+export function dtypeOf(data: unknown): DType | undefined {
+  if (data instanceof Uint8Array) return "u8";
+  if (data instanceof Uint16Array) return "u16";
+  if (data instanceof Float32Array) return "f32";
+  return undefined;
+}
+
+/** Allocates a zeroed pixel array of a dtype. */
+export function allocate(dtype: DType, length: number): PixelArray {
+  switch (dtype) {
+    case "u8":
+      return new Uint8Array(length);
+    case "u16":
+      return new Uint16Array(length);
+    case "f32":
+      return new Float32Array(length);
+  }
+  throw new FilterError(
+    "UNSUPPORTED_DTYPE",
+    `dtype ${show(dtype)} is not supported; use "u8", "u16" or "f32"`,
+  );
+}
+
+/** Checks a dtype name, with a clear error naming what is allowed. */
+export function checkDtype(dtype: unknown, what = "dtype"): DType {
+  if (dtype === "u8" || dtype === "u16" || dtype === "f32") return dtype;
+  throw new FilterError(
+    "UNSUPPORTED_DTYPE",
+    `${what} ${show(dtype)} is not supported; use "u8", "u16" or "f32"`,
+  );
+}
+
+/** The largest value of an integer dtype (Infinity for f32). */
+export function dtypeMax(dtype: DType): number {
+  return dtype === "u8" ? 255 : dtype === "u16" ? 65535 : Infinity;
+}
+
+/** Rounds to nearest, ties to even (banker's rounding, as `saturate_cast`). */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+}
+
+/**
+ * Copies numbers into a pixel array of any dtype: integer targets are rounded
+ * (ties to even) and saturated, NaN becomes 0; float targets take the values
+ * as they are.
+ */
+export function storeInto(dst: PixelArray, src: ArrayLike<number>): void {
+  const n = dst.length;
+  if (dst instanceof Float32Array) {
+    for (let i = 0; i < n; i++) dst[i] = src[i];
+    return;
+  }
+  const max = dst instanceof Uint8Array ? 255 : 65535;
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    if (v > 0) {
+      if (v >= max) dst[i] = max;
+      else {
+        const r = Math.round(v);
+        dst[i] = r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+      }
+    } else dst[i] = 0; // negatives and NaN
+  }
+}
+
+/** Converts a whole pixel array to another dtype (rounding and saturating). */
+export function convertArray(src: PixelArray, dtype: DType): PixelArray {
+  const dst = allocate(dtype, src.length);
+  storeInto(dst, src);
+  return dst;
+}

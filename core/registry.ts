@@ -1,0 +1,440 @@
+/**
+ * The plugin interface and the registry that resolves filters by name.
+ *
+ * Plugins are recognised structurally — by the `Symbol.for("imfilter.plugin")`
+ * brand and an `apiVersion` — never by `instanceof`, so a plugin written
+ * against another copy of imfilter (JSR, a checkout) loads into this one.
+ *
+ * @module
+ */
+
+import { FilterError, show } from "./errors.ts";
+import { asImage, Image, isImageLike } from "./image.ts";
+import { Kernel } from "./kernel.ts";
+import { checkParamSpecs, type ParamSpecs, resolveParams } from "./params.ts";
+
+/** The brand every plugin object carries: `[Symbol.for("imfilter.plugin")]: true`. */
+export const PLUGIN_BRAND: unique symbol = Symbol.for("imfilter.plugin") as never;
+
+/** The plugin API version this copy of imfilter implements. */
+export const API_VERSION = 1;
+
+/** What a filter returns besides (or instead of) an image: JSON-able data. */
+export interface FilterResult {
+  /** The output image, when the filter makes one. */
+  image?: Image;
+  /** Extra results (match locations, an estimated kernel…), printed by the CLI with `--json`. */
+  data?: Record<string, unknown>;
+}
+
+/** What `apply` may return: an image, or a {@linkcode FilterResult}. */
+export type FilterOutput = Image | FilterResult;
+
+/** What a plugin's `apply` gets besides the image and params. */
+export interface FilterContext {
+  /** The name of the filter being applied. */
+  readonly filter: string;
+  /** The `Image` class of the running copy of imfilter (plugins import types only). */
+  readonly Image: typeof Image;
+  /** The `Kernel` class of the running copy of imfilter. */
+  readonly Kernel: typeof Kernel;
+  /** Runs another registered filter by name and returns its image. */
+  run(name: string, image: Image, params?: Record<string, unknown>): Promise<Image>;
+  /** Reports progress from 0 to 1 (the CLI shows a bar for long runs). */
+  progress(fraction: number): void;
+  /** Aborted when the user cancels; long filters should check it between rows. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A filter plugin. A module exports one or more of these; built-ins register
+ * themselves when imported, third-party modules are registered by whoever
+ * loads them (the CLI's `--plugin`, or {@linkcode registerFilter}).
+ *
+ * @example A plugin written with type-only imports
+ * ```ts
+ * import type { FilterPlugin } from "@imfilter/imfilter";
+ * interface InvertParams { max: number }
+ * export const invert: FilterPlugin<InvertParams> = {
+ *   [Symbol.for("imfilter.plugin")]: true,
+ *   apiVersion: 1,
+ *   name: "invert",
+ *   summary: "max - value, per sample",
+ *   params: { max: { type: "number", default: 255, description: "the value that maps to 0" } },
+ *   apply(image, { max }, ctx) {
+ *     const out = ctx.Image.zeros(image.width, image.height, image.channels, image.dtype);
+ *     for (let i = 0; i < out.data.length; i++) out.data[i] = max - image.data[i];
+ *     return out;
+ *   },
+ * };
+ * ```
+ */
+export interface FilterPlugin<P = Record<string, unknown>> {
+  /** The brand: `[Symbol.for("imfilter.plugin")]: true`. */
+  readonly [PLUGIN_BRAND]?: true;
+  /** The plugin API version the plugin was written for. */
+  readonly apiVersion: number;
+  /** Unique kebab-case name: `"gaussian"`, `"match-template"`. */
+  readonly name: string;
+  /** One line, shown by `list`. */
+  readonly summary: string;
+  /** The parameter specs: validation, CLI flags and help come from them. */
+  readonly params: ParamSpecs<P>;
+  /** Claims linear shift-invariance; the conformance checks verify it. */
+  readonly linear?: boolean;
+  /**
+   * `"same"` (default): the output has the input's width, height and channels.
+   * `"any"`: it may differ (valid/full modes, score maps, data-only results).
+   */
+  readonly shape?: "same" | "any";
+  /** A CLI example, e.g. `"in.png out.png --sigma 2"`, shown by `help`. */
+  readonly example?: string;
+  /** Filters an image. Params arrive validated, with defaults filled in. */
+  apply(image: Image, params: P, ctx: FilterContext): FilterOutput | Promise<FilterOutput>;
+}
+
+/** Any plugin, whatever its params type. */
+// deno-lint-ignore no-explicit-any
+export type AnyPlugin = FilterPlugin<any>;
+
+/** Options of {@linkcode Registry.register}. */
+export interface RegisterOptions {
+  /** Replace a different plugin registered under the same name. */
+  replace?: boolean;
+}
+
+/** Options of a filter run. */
+export interface RunOptions {
+  /** Progress callback, 0 to 1. */
+  progress?: (fraction: number) => void;
+  /** Cancels long runs. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Checks that a value is a usable plugin (brand, API version, name, summary,
+ * param specs, `apply`); throws a `FilterError` naming the plugin otherwise.
+ */
+export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
+  if (typeof value !== "object" || value === null) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${source} is ${show(value)}, not a filter plugin object`,
+    );
+  }
+  const p = value as Record<PropertyKey, unknown>;
+  const name = typeof p.name === "string" ? p.name : "(unnamed)";
+  const label = `${source} ${show(name)}`;
+  if (p[PLUGIN_BRAND] !== true) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${label} lacks the brand [Symbol.for("imfilter.plugin")]: true; add it to the plugin object`,
+    );
+  }
+  if (p.apiVersion !== API_VERSION) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${label} was written for plugin API version ${
+        show(p.apiVersion)
+      }, but this imfilter implements version ${API_VERSION}; update the plugin or imfilter`,
+    );
+  }
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
+    throw new FilterError("INVALID_PARAM", `${label}: name must be kebab-case, like "my-filter"`);
+  }
+  if (typeof p.summary !== "string" || p.summary.trim() === "" || p.summary.includes("\n")) {
+    throw new FilterError("INVALID_PARAM", `${label}: summary must be one non-empty line`);
+  }
+  if (typeof p.apply !== "function") {
+    throw new FilterError("INVALID_PARAM", `${label}: apply must be a function`);
+  }
+  if (p.shape !== undefined && p.shape !== "same" && p.shape !== "any") {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${label}: shape must be "same" or "any", got ${show(p.shape)}`,
+    );
+  }
+  checkParamSpecs(name, p.params);
+  return value as AnyPlugin;
+}
+
+/** Tells whether a value carries the plugin brand (any API version). */
+export function isBranded(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    (value as Record<PropertyKey, unknown>)[PLUGIN_BRAND] === true;
+}
+
+/**
+ * A set of filters by name. `createRegistry()` makes an isolated one; the
+ * default {@linkcode registry} holds the built-ins.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry, correlatePlugin } from "@imfilter/imfilter";
+ * const reg = createRegistry([correlatePlugin]);
+ * console.log(reg.names()); // ["correlate"]
+ * ```
+ */
+export class Registry {
+  #plugins = new Map<string, AnyPlugin>();
+
+  /**
+   * Adds a plugin. The same object twice is a no-op; another plugin under a
+   * taken name is a `DUPLICATE_FILTER` error unless `{ replace: true }`.
+   */
+  register(plugin: AnyPlugin, options: RegisterOptions = {}): void {
+    const p = checkPlugin(plugin);
+    const taken = this.#plugins.get(p.name);
+    if (taken === p) return;
+    if (taken && !options.replace) {
+      throw new FilterError(
+        "DUPLICATE_FILTER",
+        `a different filter named ${
+          show(p.name)
+        } is already registered; rename yours or register it with { replace: true }`,
+      );
+    }
+    this.#plugins.set(p.name, p);
+  }
+
+  /** Removes a filter; returns whether it was there. */
+  unregister(name: string): boolean {
+    return this.#plugins.delete(name);
+  }
+
+  /** Whether a filter of that name is registered. */
+  has(name: string): boolean {
+    return this.#plugins.has(name);
+  }
+
+  /** The plugin of a name; `UNKNOWN_FILTER` (with near names) when there is none. */
+  get(name: string): AnyPlugin {
+    const p = this.#plugins.get(name);
+    if (p) return p;
+    const names = this.names();
+    const near = names.filter((n) =>
+      n.includes(name) || name.includes(n) || editDistance(n, name) <= 2
+    );
+    throw new FilterError(
+      "UNKNOWN_FILTER",
+      `no filter named ${show(name)}; ${
+        near.length ? `did you mean ${near.join(" or ")}? ` : ""
+      }run "list" to see all ${names.length}`,
+    );
+  }
+
+  /** The registered names, sorted. */
+  names(): string[] {
+    return [...this.#plugins.keys()].sort();
+  }
+
+  /** The registered plugins, sorted by name (stable whatever the import order). */
+  list(): AnyPlugin[] {
+    return this.names().map((n) => this.#plugins.get(n)!);
+  }
+
+  /** Runs a filter by name: validates params, applies it, checks its output. */
+  async run(
+    name: string,
+    image: Image,
+    params: Readonly<Record<string, unknown>> = {},
+    options: RunOptions = {},
+  ): Promise<FilterResult> {
+    const plugin = this.get(name);
+    const input = asImage(image);
+    const resolved = resolveParams(plugin.name, plugin.params, params);
+    let out: FilterOutput;
+    try {
+      out = await plugin.apply(input, resolved, this.#context(plugin, options));
+    } catch (e) {
+      throw wrapPluginError(plugin, e);
+    }
+    return checkOutput(plugin, input, out);
+  }
+
+  /** Runs a filter by name and returns its image (an error if it makes none). */
+  async apply(
+    name: string,
+    image: Image,
+    params: Readonly<Record<string, unknown>> = {},
+  ): Promise<Image> {
+    const result = await this.run(name, image, params);
+    return requireImage(this.get(name), result);
+  }
+
+  #context(plugin: AnyPlugin, options: RunOptions): FilterContext {
+    return {
+      filter: plugin.name,
+      Image,
+      Kernel,
+      run: (name, image, params) => this.apply(name, image, params),
+      progress: (f) => options.progress?.(Math.min(1, Math.max(0, f))),
+      signal: options.signal,
+    };
+  }
+
+  /** @internal the context for synchronous runs of built-ins. */
+  contextFor(plugin: AnyPlugin): FilterContext {
+    return this.#context(plugin, {});
+  }
+}
+
+function wrapPluginError(plugin: AnyPlugin, e: unknown): Error {
+  if (e instanceof FilterError) return e;
+  if (e instanceof Error && e.name === "FilterError") return e;
+  return new FilterError(
+    "INVALID_PARAM",
+    `filter ${show(plugin.name)} failed: ${e instanceof Error ? e.message : String(e)}`,
+    { cause: e },
+  );
+}
+
+function checkOutput(plugin: AnyPlugin, input: Image, out: unknown): FilterResult {
+  let result: FilterResult;
+  if (isImageLike(out)) result = { image: asImage(out) };
+  else if (typeof out === "object" && out !== null && !Array.isArray(out)) {
+    const o = out as FilterResult;
+    result = { data: o.data };
+    if (o.image !== undefined) {
+      if (!isImageLike(o.image)) {
+        throw new FilterError(
+          "INVALID_PARAM",
+          `filter ${show(plugin.name)} returned an invalid image`,
+        );
+      }
+      result.image = asImage(o.image);
+    }
+    if (result.image === undefined && result.data === undefined) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `filter ${show(plugin.name)} returned neither an image nor data`,
+      );
+    }
+  } else {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `filter ${show(plugin.name)} returned ${
+        show(out)
+      }; apply must return an Image or { image, data }`,
+    );
+  }
+  const img = result.image;
+  if (img && (plugin.shape ?? "same") === "same") {
+    if (
+      img.width !== input.width || img.height !== input.height || img.channels !== input.channels
+    ) {
+      throw new FilterError(
+        "SIZE_MISMATCH",
+        `filter ${
+          show(plugin.name)
+        } returned ${img.width}x${img.height}x${img.channels} for a ${input.width}x${input.height}x${input.channels} input; it must keep the shape (or declare shape: "any")`,
+      );
+    }
+  }
+  return result;
+}
+
+function requireImage(plugin: AnyPlugin, result: FilterResult): Image {
+  if (!result.image) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `filter ${show(plugin.name)} produces data, not an image; use registry.run() to get it`,
+    );
+  }
+  return result.image;
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+
+/**
+ * Makes an isolated registry holding exactly the given plugins.
+ *
+ * @example
+ * ```ts
+ * import { createRegistry } from "@imfilter/imfilter";
+ * console.log(createRegistry().names()); // []
+ * ```
+ */
+export function createRegistry(plugins: readonly AnyPlugin[] = []): Registry {
+  const r = new Registry();
+  for (const p of plugins) r.register(p);
+  return r;
+}
+
+/** The default registry: every built-in filter registers itself here when imported. */
+export const registry: Registry = new Registry();
+
+/**
+ * Registers a plugin in the default registry (see {@linkcode Registry.register}).
+ *
+ * @example
+ * ```ts
+ * import { registerFilter, registry, correlatePlugin } from "@imfilter/imfilter";
+ * registerFilter(correlatePlugin); // already there: a no-op
+ * console.log(registry.has("correlate")); // true
+ * ```
+ */
+export function registerFilter(plugin: AnyPlugin, options: RegisterOptions = {}): void {
+  registry.register(plugin, options);
+}
+
+/**
+ * Applies a filter of the default registry by name and returns its image.
+ *
+ * @example
+ * ```ts
+ * import { applyFilter, Image } from "@imfilter/imfilter";
+ * const out = await applyFilter("correlate", Image.zeros(4, 4, 1, "f32"), { kernel: "1,1;1,1" });
+ * console.log(out.width); // 4
+ * ```
+ */
+export function applyFilter(
+  name: string,
+  image: Image,
+  params: Readonly<Record<string, unknown>> = {},
+): Promise<Image> {
+  return registry.apply(name, image, params);
+}
+
+/**
+ * Runs a built-in plugin synchronously with library options: the typed
+ * library functions (`convolve`, `gaussian`…) are thin wrappers over this,
+ * so they validate exactly as the CLI does.
+ */
+export function runSync(
+  plugin: AnyPlugin,
+  image: Image,
+  params: Readonly<Record<string, unknown>>,
+): FilterResult {
+  const input = asImage(image);
+  const resolved = resolveParams(plugin.name, plugin.params, params);
+  const out = plugin.apply(input, resolved, registry.contextFor(plugin));
+  if (out instanceof Promise) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `filter ${show(plugin.name)} is asynchronous; use applyFilter()`,
+    );
+  }
+  return checkOutput(plugin, input, out);
+}
+
+/** {@linkcode runSync} returning the image. */
+export function runSyncImage(
+  plugin: AnyPlugin,
+  image: Image,
+  params: Readonly<Record<string, unknown>>,
+): Image {
+  return requireImage(plugin, runSync(plugin, image, params));
+}
