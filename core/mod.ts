@@ -15,3 +15,5 @@ export * from "./params.ts";
 export * from "./registry.ts";
 export * from "./planes.ts";
 export * from "./linear.ts";
+export * from "./fft.ts";
+export * from "./linalg.ts";
