@@ -17,3 +17,4 @@ export * from "./planes.ts";
 export * from "./linear.ts";
 export * from "./fft.ts";
 export * from "./linalg.ts";
+export * from "./io.ts";

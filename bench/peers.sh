@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Peer comparison: runs ../shared/bench/run.sh with imfilter as the "ours" peer.
+# Subsets as the harness takes them: OPS=gaussian_s2,box_31 SIZES=2048 PEERS=cv2-1t,opencv-js
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+shared=${SHARED_BENCH:-$repo/../shared/bench}
+deno_bin=$(command -v deno || true)
+if [ -z "$deno_bin" ]; then
+  npm install --silent --prefix /tmp/imfilter-deno deno@2.9.6 >/dev/null
+  deno_bin=/tmp/imfilter-deno/node_modules/.bin/deno
+fi
+export OURS_CMD="$deno_bin run --allow-read --allow-env --config $repo/deno.json $repo/bench/peers_ours.ts"
+bash "$shared/run.sh" "$@"

@@ -1,0 +1,172 @@
+/**
+ * Command-line parsing for the imfilter CLI, with `node:util` `parseArgs`.
+ * Global flags are fixed; filter flags come from the filter's param specs.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { FilterError, flagName, type ParamSpec } from "../mod.ts";
+
+/** Flags every command accepts. */
+export interface GlobalFlags {
+  /** Plugin modules to load (repeatable). */
+  plugin: string[];
+  /** Print result data as JSON on stdout. */
+  json: boolean;
+  /** Print stack traces. */
+  debug: boolean;
+  /** Replace an existing output (or write over the input). */
+  overwrite: boolean;
+  /** Cap on width × height × channels of decoded inputs. */
+  maxPixels?: number;
+  /** No progress or summary on stderr. */
+  quiet: boolean;
+  /** Show help. */
+  help: boolean;
+  /** Map the output's min..max to the full 8-bit range (for viewing float results). */
+  stretch: boolean;
+}
+
+const GLOBAL_OPTIONS = {
+  plugin: { type: "string", multiple: true },
+  json: { type: "boolean" },
+  debug: { type: "boolean" },
+  overwrite: { type: "boolean" },
+  "max-pixels": { type: "string" },
+  quiet: { type: "boolean", short: "q" },
+  help: { type: "boolean", short: "h" },
+  stretch: { type: "boolean" },
+} as const satisfies ParseArgsConfig["options"];
+
+/** Names of the global flags, which filters may not use as parameter names. */
+export const GLOBAL_FLAG_NAMES: readonly string[] = Object.keys(GLOBAL_OPTIONS);
+
+function usageError(message: string): FilterError {
+  return new FilterError("INVALID_PARAM", message);
+}
+
+function globalsFrom(values: Record<string, unknown>): GlobalFlags {
+  let maxPixels: number | undefined;
+  if (values["max-pixels"] !== undefined) {
+    maxPixels = Number(values["max-pixels"]);
+    if (!Number.isSafeInteger(maxPixels) || maxPixels < 1) {
+      throw usageError(
+        `--max-pixels must be a positive integer, got ${JSON.stringify(values["max-pixels"])}`,
+      );
+    }
+  }
+  return {
+    plugin: (values.plugin as string[] | undefined) ?? [],
+    json: values.json === true,
+    debug: values.debug === true,
+    overwrite: values.overwrite === true,
+    quiet: values.quiet === true,
+    help: values.help === true,
+    stretch: values.stretch === true,
+    maxPixels,
+  };
+}
+
+/**
+ * `--cval -3.25` would read as two options: join a negative number to the
+ * value-taking option before it (`--cval=-3.25`).
+ */
+function joinNegativeValues(
+  args: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i], next = args[i + 1];
+    const name = a.startsWith("--") ? a.slice(2) : undefined;
+    if (
+      name !== undefined && options[name]?.type === "string" && next !== undefined &&
+      /^-(\d|\.\d)/.test(next)
+    ) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/**
+ * First pass: the global flags and the positionals, tolerating filter flags
+ * not known yet (plugins must be loaded before those can be checked).
+ */
+export function parseGlobals(
+  args: readonly string[],
+): { globals: GlobalFlags; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: joinNegativeValues(args, GLOBAL_OPTIONS),
+      options: GLOBAL_OPTIONS,
+      strict: false,
+      allowPositionals: true,
+    });
+    // Unknown flags followed by a value leave that value among the positionals;
+    // only the leading positionals (command, input, output) are used from here.
+    const lead: string[] = [];
+    for (const a of args) {
+      if (a.startsWith("-")) break;
+      lead.push(a);
+    }
+    return { globals: globalsFrom(values), positionals: lead.length ? lead : positionals };
+  } catch (e) {
+    throw usageError((e as Error).message);
+  }
+}
+
+/**
+ * Second pass for a filter run: every flag must be a global flag or a
+ * parameter of the filter (kebab-case, camelCase also accepted).
+ */
+export function parseFilterArgs(
+  args: readonly string[],
+  filter: string,
+  specs: Readonly<Record<string, ParamSpec>>,
+): { globals: GlobalFlags; positionals: string[]; params: Record<string, string | boolean> } {
+  const options: NonNullable<ParseArgsConfig["options"]> = { ...GLOBAL_OPTIONS };
+  const flagToParam = new Map<string, { name: string; negate: boolean }>();
+  for (const [name, spec] of Object.entries(specs)) {
+    for (const flag of new Set([flagName(name), name])) {
+      if (flag in GLOBAL_OPTIONS) continue;
+      options[flag] = { type: spec.type === "boolean" ? "boolean" : "string" };
+      flagToParam.set(flag, { name, negate: false });
+      if (spec.type === "boolean") {
+        options[`no-${flag}`] = { type: "boolean" };
+        flagToParam.set(`no-${flag}`, { name, negate: true });
+      }
+    }
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(args, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (e) {
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
+    if (m) {
+      const known = Object.keys(specs).map((n) => `--${flagName(n)}`).join(", ");
+      throw usageError(
+        `${filter}: unknown option ${m[1]}; its options are ${
+          known || "none"
+        } (see "help ${filter}")`,
+      );
+    }
+    const v = /Option '([^']+)' argument missing/.exec((e as Error).message);
+    if (v) throw usageError(`${filter}: option ${v[1].split(",").pop()!.trim()} needs a value`);
+    throw usageError(`${filter}: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const params: Record<string, string | boolean> = {};
+  for (const [flag, value] of Object.entries(parsed.values)) {
+    const target = flagToParam.get(flag);
+    if (target === undefined) continue;
+    params[target.name] = target.negate ? !value : value as string | boolean;
+  }
+  return { globals: globalsFrom(parsed.values), positionals: parsed.positionals, params };
+}

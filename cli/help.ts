@@ -1,0 +1,109 @@
+/**
+ * Help texts of the CLI, generated from the registry and the param specs —
+ * never written by hand per filter.
+ *
+ * @module
+ */
+
+import {
+  type AnyPlugin,
+  BOUNDARY_ALIASES,
+  describeType,
+  flagName,
+  formatDefault,
+  listKernels,
+  type ParamSpec,
+  type Registry,
+} from "../mod.ts";
+
+/** How the CLI is invoked, for usage lines. */
+export const INVOCATION = "deno task imfilter";
+
+/** The general usage text. */
+export function usage(): string {
+  return [
+    `usage: ${INVOCATION} list                         every registered filter`,
+    `       ${INVOCATION} help <filter>                its parameters, defaults and an example`,
+    `       ${INVOCATION} kernels                      the named kernels`,
+    `       ${INVOCATION} <filter> <input> <output> [--<param> <value> ...]`,
+    "",
+    "global options:",
+    "  --plugin <module>   load filters from a module (path, jsr: or https: URL); repeatable",
+    "  --json              print the filter's result data (matches, kernel, ...) as JSON on stdout",
+    "  --overwrite         replace an existing output file (or write over the input)",
+    "  --max-pixels <n>    refuse inputs with more than n samples (width*height*channels)",
+    "  --stretch           map a float output's min..max to 0..255 when writing PNG/JPEG",
+    "  --quiet, -q         no progress or summary on stderr",
+    "  --debug             print stack traces",
+    "",
+    "formats: .png .jpg/.jpeg (8-bit; PNG also 16-bit), .tif/.tiff and .gif (read only), .npy (u8, u16, f32)",
+    "exit status: 0 success, 2 usage or parameter error, 1 anything else",
+  ].join("\n");
+}
+
+/** `list`: one line per filter, sorted. */
+export function listText(registry: Registry): string {
+  const plugins = registry.list();
+  const width = Math.max(0, ...plugins.map((p) => p.name.length));
+  return plugins.map((p) => `${p.name.padEnd(width)}  ${p.summary}`).join("\n");
+}
+
+function range(spec: ParamSpec): string {
+  const parts: string[] = [];
+  if (spec.min !== undefined) parts.push(`${spec.exclusiveMin ? ">" : ">="} ${spec.min}`);
+  if (spec.max !== undefined) parts.push(`<= ${spec.max}`);
+  if (spec.type === "boundary") parts.push(`aliases: ${Object.keys(BOUNDARY_ALIASES).join(", ")}`);
+  return parts.join(", ");
+}
+
+/** `help <filter>`: the parameters from the specs, with types, defaults, ranges and an example. */
+export function helpText(plugin: AnyPlugin): string {
+  const specs = plugin.params as Readonly<Record<string, ParamSpec>>;
+  const rows = Object.entries(specs).map(([name, spec]) => {
+    const def = spec.required
+      ? "(required)"
+      : spec.default === undefined
+      ? ""
+      : `default ${formatDefault(spec.default)}`;
+    const r = range(spec);
+    return {
+      flag: `--${flagName(name)} <${describeType(spec)}>`,
+      text: [spec.description, def, r].filter((s) => s !== "").join("; "),
+    };
+  });
+  const width = Math.max(0, ...rows.map((r) => r.flag.length));
+  const lines = [
+    `${plugin.name}: ${plugin.summary}`,
+    "",
+    `usage: ${INVOCATION} ${plugin.name} <input> <output>${rows.length ? " [options]" : ""}`,
+  ];
+  if (plugin.linear) lines.push("", "linear shift-invariant: its impulse response is its kernel.");
+  if (rows.length) {
+    lines.push("", "options:");
+    for (const r of rows) lines.push(`  ${r.flag.padEnd(width)}  ${r.text}`);
+  }
+  lines.push(
+    "",
+    "example:",
+    `  ${INVOCATION} ${plugin.name} ${plugin.example ?? exampleFor(plugin)}`,
+  );
+  return lines.join("\n");
+}
+
+function exampleFor(plugin: AnyPlugin): string {
+  const specs = plugin.params as Readonly<Record<string, ParamSpec>>;
+  const args = ["in.png", "out.png"];
+  for (const [name, spec] of Object.entries(specs)) {
+    if (!spec.required) continue;
+    args.push(`--${flagName(name)}`, spec.example ?? (spec.type === "image" ? "other.png" : "1"));
+  }
+  return args.join(" ");
+}
+
+/** `kernels`: the catalogue of named kernels. */
+export function kernelsText(): string {
+  const all = listKernels();
+  const names = all.map((k) => (k.sized ? `${k.name}-N, ${k.name}-WxH` : k.name));
+  const width = Math.max(...names.map((n) => n.length));
+  return all.map((k, i) => `${names[i].padEnd(width)}  ${k.description}`).join("\n");
+}

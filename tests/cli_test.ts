@@ -1,0 +1,269 @@
+// The CLI end to end: list, help, runs, exit codes, atomic writes, --plugin,
+// kernel files, --json. Most runs call main() in-process with captured
+// streams; a few go through `deno task imfilter` as a user would.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { main } from "../cli/main.ts";
+import { correlate, encodeNpy, Image, readImage, writeImage } from "../mod.ts";
+import { syntheticImage } from "../testing.ts";
+
+interface Run {
+  status: number;
+  out: string;
+  err: string;
+}
+
+async function cli(...args: string[]): Promise<Run> {
+  const out: string[] = [], err: string[] = [];
+  const status = await main(args, {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    errIsTerminal: false,
+  });
+  return { status, out: out.join("\n"), err: err.join("\n") };
+}
+
+const dir = Deno.makeTempDirSync({ prefix: "imfilter-cli-" });
+const input = join(dir, "in.png");
+const rgbInput = join(dir, "rgb.png");
+await writeImage(input, syntheticImage(40, 30, 1, "u8", 5));
+await writeImage(rgbInput, syntheticImage(24, 20, 3, "u8", 6));
+
+function filesIn(d: string): string[] {
+  return [...Deno.readDirSync(d)].map((e) => e.name).sort();
+}
+
+Deno.test("list prints every registered filter, sorted, one line each", async () => {
+  const r = await cli("list");
+  assert.equal(r.status, 0);
+  const names = r.out.split("\n").map((l) => l.split(/\s+/)[0]);
+  assert.ok(names.includes("convolve") && names.includes("correlate"));
+  assert.deepEqual(names, [...names].sort());
+});
+
+Deno.test("help <filter> is generated from the param specs, with defaults, ranges and an example", async () => {
+  const r = await cli("help", "convolve");
+  assert.equal(r.status, 0);
+  assert.match(r.out, /--kernel <rows\|name\|file>\s+the kernel.*\(required\)/);
+  assert.match(
+    r.out,
+    /--boundary <constant\|replicate\|reflect\|symmetric\|wrap>.*default reflect.*aliases: zero/,
+  );
+  assert.match(r.out, /example:\n\s+deno task imfilter convolve in\.png out\.png --kernel/);
+  assert.equal((await cli("convolve", "--help")).out, r.out);
+});
+
+Deno.test("a run writes the same pixels as the library call", async () => {
+  const out = join(dir, "conv.png");
+  const r = await cli(
+    "convolve",
+    input,
+    out,
+    "--kernel",
+    "1,0,1;0,1,0;1,0,1",
+    "--boundary",
+    "constant",
+  );
+  assert.equal(r.status, 0, r.err);
+  assert.match(r.err, /convolve: wrote .*conv\.png \(40x30x1 u8\)/);
+  const got = await readImage(out);
+  const want = correlate(await readImage(input), "1,0,1;0,1,0;1,0,1", { boundary: "constant" });
+  assert.deepEqual(Array.from(got.data), Array.from(want.data));
+});
+
+Deno.test("usage and parameter errors exit 2 with one line naming the fix", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["convolve", input, join(dir, "x.png"), "--kernel", "1", "--boundary", "bogus"],
+      /boundary must be one of constant/,
+    ],
+    [["blurr", input, join(dir, "x.png")], /error\[UNKNOWN_FILTER\]: no filter named "blurr"/],
+    [["convolve", input, join(dir, "x.png")], /kernel is required/],
+    [
+      ["convolve", input, join(dir, "x.png"), "--kernel", "1", "--sigma", "2"],
+      /unknown option --sigma; its options are --kernel/,
+    ],
+    [["convolve", input], /needs an input and an output path/],
+    [["convolve", input, join(dir, "x.png"), "--kernel", "1,2;3"], /ragged/],
+    [[
+      "convolve",
+      input,
+      join(dir, "x.png"),
+      "--kernel",
+      "box-9",
+      "--mode",
+      "valid",
+      "--max-pixels",
+      "-1",
+    ], /--max-pixels must be a positive integer/],
+    [[], /usage: deno task imfilter list/],
+  ];
+  for (const [args, re] of cases) {
+    const r = await cli(...args);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.err}`);
+    assert.match(r.err, re);
+    if (args.length) assert.equal(r.err.split("\n").length, 1, r.err);
+  }
+  assert.ok(!filesIn(dir).includes("x.png"));
+});
+
+Deno.test("a corrupt or truncated input exits 1 with DECODE_FAILED and writes nothing", async () => {
+  const bytes = Deno.readFileSync(input);
+  const bad = join(dir, "truncated.png");
+  Deno.writeFileSync(bad, bytes.subarray(0, bytes.length >> 1));
+  const out = join(dir, "never.png");
+  const r = await cli("convolve", bad, out, "--kernel", "box-3");
+  assert.equal(r.status, 1);
+  assert.match(r.err, /^error\[DECODE_FAILED\]/);
+  assert.ok(!filesIn(dir).some((f) => f.startsWith("never")), filesIn(dir).join(","));
+  const missing = await cli("convolve", join(dir, "nope.png"), out, "--kernel", "box-3");
+  assert.equal(missing.status, 1);
+  assert.match(missing.err, /^error\[IO\]/);
+});
+
+Deno.test("an existing output is not replaced without --overwrite, and the input is never written", async () => {
+  const out = join(dir, "keep.png");
+  Deno.writeTextFileSync(out, "precious");
+  const r = await cli("convolve", input, out, "--kernel", "box-3");
+  assert.equal(r.status, 2);
+  assert.match(r.err, /exists; pass --overwrite/);
+  assert.equal(Deno.readTextFileSync(out), "precious");
+  const same = await cli("convolve", input, input, "--kernel", "box-3");
+  assert.equal(same.status, 2);
+  assert.match(same.err, /is the input; pass --overwrite/);
+  assert.equal((await cli("convolve", input, out, "--kernel", "box-3", "--overwrite")).status, 0);
+  assert.equal((await readImage(out)).width, 40);
+});
+
+Deno.test("a failed run leaves no partial output or temp file", async () => {
+  const before = filesIn(dir);
+  // valid mode with a kernel larger than the image fails after decoding.
+  const r = await cli(
+    "convolve",
+    input,
+    join(dir, "fail.png"),
+    "--kernel",
+    "box-41",
+    "--mode",
+    "valid",
+  );
+  assert.equal(r.status, 2);
+  assert.match(r.err, /SIZE_MISMATCH.*larger than/);
+  // float output to PNG is refused before anything is written.
+  const f = await cli(
+    "correlate",
+    input,
+    join(dir, "float.png"),
+    "--kernel",
+    "sobel-x",
+    "--dtype",
+    "f32",
+  );
+  assert.equal(f.status, 2);
+  assert.match(f.err, /float32 pixels.*write \.npy.*--dtype u8.*--stretch/);
+  assert.deepEqual(filesIn(dir), before);
+});
+
+Deno.test("kernels come from inline rows, names, .json and .npy files; f32 output goes to .npy", async () => {
+  const json = join(dir, "k.json");
+  Deno.writeTextFileSync(json, JSON.stringify([[0, -1, 0], [-1, 4, -1], [0, -1, 0]]));
+  const npy = join(dir, "k.npy");
+  Deno.writeFileSync(
+    npy,
+    encodeNpy(new Image(3, 3, 1, new Float32Array([0, -1, 0, -1, 4, -1, 0, -1, 0]))),
+  );
+  const outs: Image[] = [];
+  for (const [k, name] of [[json, "a.npy"], [npy, "b.npy"], ["0,-1,0;-1,4,-1;0,-1,0", "c.npy"]]) {
+    const r = await cli("correlate", input, join(dir, name), "--kernel", k, "--dtype", "f32");
+    assert.equal(r.status, 0, r.err);
+    outs.push(await readImage(join(dir, name)));
+  }
+  assert.equal(outs[0].dtype, "f32");
+  assert.ok(Array.from(outs[0].data).some((v) => v < 0));
+  assert.deepEqual(Array.from(outs[1].data), Array.from(outs[0].data));
+  assert.deepEqual(Array.from(outs[2].data), Array.from(outs[0].data));
+  const stretched = await cli(
+    "correlate",
+    input,
+    join(dir, "view.png"),
+    "--kernel",
+    "sobel-x",
+    "--dtype",
+    "f32",
+    "--stretch",
+  );
+  assert.equal(stretched.status, 0, stretched.err);
+  const view = await readImage(join(dir, "view.png"));
+  assert.equal(Math.min(...view.data), 0);
+  assert.equal(Math.max(...view.data), 255);
+});
+
+Deno.test("--plugin loads a third-party module; its filter lists, helps and runs", async () => {
+  const plugin = new URL("../examples/plugins/unsharp_mask.ts", import.meta.url).pathname;
+  const list = await cli("list", "--plugin", plugin);
+  assert.match(list.out, /unsharp-mask\s+sharpen/);
+  const help = await cli("help", "unsharp-mask", "--plugin", plugin);
+  assert.match(help.out, /--amount <number>/);
+  const out = join(dir, "sharp.png");
+  const r = await cli("unsharp-mask", rgbInput, out, "--plugin", plugin, "--amount", "1.5");
+  assert.equal(r.status, 0, r.err);
+  assert.equal((await readImage(out)).channels, 3);
+  const bad = await cli("list", "--plugin", join(dir, "k.json"));
+  assert.notEqual(bad.status, 0);
+  const none = join(dir, "none.ts");
+  Deno.writeTextFileSync(none, "export const x = 1;\n");
+  const r2 = await cli("list", "--plugin", none);
+  assert.equal(r2.status, 2);
+  assert.match(r2.err, /exports no imfilter plugin/);
+});
+
+Deno.test("--json prints the result data on stdout", async () => {
+  const r = await cli(
+    "correlate",
+    input,
+    join(dir, "j.png"),
+    "--kernel",
+    "box-3",
+    "--json",
+    "--quiet",
+  );
+  assert.equal(r.status, 0);
+  assert.deepEqual(JSON.parse(r.out), {});
+  assert.equal(r.err, "");
+});
+
+Deno.test("deno task imfilter: the README's commands work as a user runs them", async () => {
+  const root = new URL("..", import.meta.url).pathname;
+  const run = async (...args: string[]) => {
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["task", "-q", "imfilter", ...args],
+      cwd: root,
+      env: { NO_COLOR: "1" },
+    }).output();
+    return { code: p.code, err: new TextDecoder().decode(p.stderr) };
+  };
+  const out = join(dir, "task.png");
+  const ok = await run(
+    "convolve",
+    input,
+    out,
+    "--kernel",
+    "1,0,1;0,1,0;1,0,1",
+    "--boundary",
+    "constant",
+  );
+  assert.equal(ok.code, 0, ok.err);
+  const bad = await run(
+    "convolve",
+    input,
+    join(dir, "t2.png"),
+    "--kernel",
+    "1",
+    "--boundary",
+    "bogus",
+  );
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /error\[INVALID_PARAM\]: convolve: boundary must be one of/);
+  assert.ok(!bad.err.includes("    at "), "no stack trace without --debug");
+});
