@@ -103,7 +103,9 @@ export function parseKernel(text: string): Kernel {
       );
     }
   }
-  const rows = s.split(";").map((r) => r.trim()).filter((r, i, all) => r !== "" || all.length === 1)
+  const rows = s.split(";").map((r) => r.trim()).filter((r, _i, all) =>
+    r !== "" || all.length === 1
+  )
     .map((r) => r.split(/[\s,]+/).filter((t) => t !== "").map((t) => parseNumber(t, text)));
   return Kernel.from(rows);
 }
@@ -124,8 +126,9 @@ function parseNumber(token: string, text: string): number {
 
 /**
  * OpenCV's 1-D Gaussian kernel (`getGaussianKernel`): for `sigma <= 0` the
- * sigma is `0.3 * ((size - 1) / 2 - 1) + 0.8`, and sizes 1, 3, 5 and 7 use
- * OpenCV's fixed tables; the weights are normalised to sum 1 (in float64).
+ * sigma is `0.3 * ((size - 1) / 2 - 1) + 0.8`, and sizes 1, 3, 5, 7 and 9 use
+ * OpenCV's fixed tables (9: `[4 13 30 51 60 51 30 13 4] / 256`, as OpenCV 4.x);
+ * the weights are normalised to sum 1 (in float64).
  *
  * @example
  * ```ts
@@ -145,6 +148,7 @@ export function gaussianWeights(size: number, sigma = 0): Float64Array {
     3: [0.25, 0.5, 0.25],
     5: [0.0625, 0.25, 0.375, 0.25, 0.0625],
     7: [0.03125, 0.109375, 0.21875, 0.28125, 0.21875, 0.109375, 0.03125],
+    9: [4, 13, 30, 51, 60, 51, 30, 13, 4].map((v) => v / 256),
   };
   if (!(sigma > 0) && tables[size]) return Float64Array.from(tables[size]);
   const s = sigma > 0 ? sigma : 0.3 * ((size - 1) * 0.5 - 1) + 0.8;

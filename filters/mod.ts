@@ -6,3 +6,9 @@
  */
 
 export * from "./convolve.ts";
+export * from "./gaussian.ts";
+export * from "./box.ts";
+export * from "./edges.ts";
+export * from "./match_template.ts";
+export * from "./estimate_kernel.ts";
+export * from "./deconvolve.ts";

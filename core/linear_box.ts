@@ -1,0 +1,305 @@
+/**
+ * The box (moving-sum) engine: correlation with a constant `kw × kh` kernel
+ * by running sums, a column sum updated by one row in and one row out per
+ * output row, then a running sum along the row — about four additions per
+ * pixel whatever the kernel size.
+ *
+ * No drift: integer samples (u8, u16) are summed exactly (float64 holds
+ * integers exactly up to 2^53), and for float samples both running sums are
+ * recomputed from scratch every `k` steps, so the rounding error of a sum
+ * never comes from more than `2k` additions — the same bound as the direct
+ * sum — while the cost per pixel stays constant (one extra addition
+ * amortised).
+ *
+ * @module
+ */
+
+import { type BoundaryMode, paddedIndices } from "./boundary.ts";
+import type { DType, PixelArray } from "./dtype.ts";
+import { hasAlpha, Image } from "./image.ts";
+import type { CorrelationGeometry } from "./linear.ts";
+import {
+  copyChannel,
+  forEachChannel,
+  type OutputPlane,
+  storeRow,
+  type StridedPlane,
+} from "./linear_planes.ts";
+import type { AlphaMode } from "./planes.ts";
+
+/**
+ * Window sums of one channel: output pixel `(x, y)` is
+ * `Σ_{j<kh} Σ_{i<kw} P[y + j][x + i]` with `P` the padded source of the
+ * correlation geometry, stored into `dst` divided by `divisor` (rounded and
+ * saturated for integer targets).
+ */
+export function boxFilterChannel(
+  src: StridedPlane,
+  w: number,
+  h: number,
+  kw: number,
+  kh: number,
+  geometry: CorrelationGeometry,
+  boundary: BoundaryMode,
+  cval: number,
+  dst: OutputPlane,
+  divisor: number,
+): void {
+  const { width: ow, height: oh, offsetX, offsetY } = geometry;
+  const pw = ow + kw - 1, ph = oh + kh - 1;
+  // One spare entry: the fused row loop reads xs[ow + kw − 1] after its last store.
+  const xs = paddedIndices(w, offsetX, pw - w - offsetX + 1, boundary);
+  const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
+  const data = src.data, off = src.offset, st = src.stride;
+  const exact = !(data instanceof Float32Array) && Number.isInteger(cval);
+  const col = new Float64Array(w);
+  const pad = new Float64Array(pw);
+  const out = new Float64Array(ow);
+  let outside = 0; // rows of the window outside the image (constant mode)
+  const clamped = dst.data instanceof Uint8Array
+    ? new Uint8ClampedArray(dst.data.buffer, dst.data.byteOffset, dst.data.length)
+    : undefined;
+  for (let y = 0; y < oh; y++) {
+    if (y === 0 || (!exact && y % kh === 0)) {
+      col.fill(0);
+      outside = 0;
+      for (let j = 0; j < kh; j++) {
+        const sy = ys[y + j];
+        if (sy < 0) outside++;
+        else addRow(col, data, off + sy * w * st, st, w, 1);
+      }
+    } else {
+      const gone = ys[y - 1], come = ys[y + kh - 1];
+      if (gone >= 0 && come >= 0 && gone !== come) {
+        slideRow(col, data, off + come * w * st, off + gone * w * st, st, w);
+      } else if (gone !== come) {
+        if (gone < 0) outside--;
+        else addRow(col, data, off + gone * w * st, st, w, -1);
+        if (come < 0) outside++;
+        else addRow(col, data, off + come * w * st, st, w, 1);
+      }
+    }
+    const o = dst.offset + y * ow * dst.stride;
+    if (boundary !== "constant" && exact && dst.data instanceof Uint8Array && isCount(divisor)) {
+      // Hot path (u8/u16 → u8 mean): fused running sum and exact rounding.
+      meanRowU8(col, xs, ow, kw, clamped!, o, dst.stride, divisor);
+      continue;
+    }
+    const extra = outside * cval, edge = kh * cval;
+    for (let px = 0; px < pw; px++) {
+      const sx = xs[px];
+      pad[px] = sx < 0 ? edge : col[sx] + extra;
+    }
+    runningSum(pad, out, ow, kw, exact);
+    storeRow(dst.data, o, dst.stride, out, 0, ow, divisor);
+  }
+}
+
+function isCount(divisor: number): boolean {
+  return Number.isInteger(divisor) && divisor >= 1 && divisor < 2 ** 26;
+}
+
+/**
+ * One output row of window means into a u8 array: the running sum over the
+ * column sums `col[xs[x .. x + kw)]` (all indices valid: not `constant`),
+ * each integer sum `s` stored as `s / n` through a `Uint8ClampedArray`
+ * (round half to even, saturate; the division is correctly rounded, so
+ * exact ties stay exact).
+ */
+function meanRowU8(
+  col: Float64Array,
+  xs: Int32Array,
+  ow: number,
+  kw: number,
+  out: Uint8ClampedArray,
+  o: number,
+  stride: number,
+  n: number,
+): void {
+  let s = 0;
+  for (let i = 0; i < kw; i++) s += col[xs[i]];
+  const inv = (n & 1) === 1 ? 1 / n : 0; // see meanRow3
+  for (let x = 0; x < ow; x++, o += stride) {
+    out[o] = inv !== 0 ? s * inv : s / n;
+    s += col[xs[x + kw]] - col[xs[x]];
+  }
+}
+
+function addRow(
+  col: Float64Array,
+  data: PixelArray | Float64Array,
+  o: number,
+  stride: number,
+  w: number,
+  sign: number,
+): void {
+  if (sign > 0) { for (let x = 0; x < w; x++, o += stride) col[x] += data[o]; }
+  else for (let x = 0; x < w; x++, o += stride) col[x] -= data[o];
+}
+
+/** `col[x] += data[add + x·stride] − data[sub + x·stride]` for `x < w`. */
+function slideRow(
+  col: Float64Array,
+  data: PixelArray | Float64Array,
+  add: number,
+  sub: number,
+  stride: number,
+  w: number,
+): void {
+  if (stride === 1) { for (let x = 0; x < w; x++) col[x] += data[add + x] - data[sub + x]; }
+  else for (let x = 0; x < w; x++, add += stride, sub += stride) col[x] += data[add] - data[sub];
+}
+
+/** `out[x] = Σ_{i<k} pad[x + i]` for `x < n`, by a running sum (restarted every `k` when inexact). */
+export function runningSum(
+  pad: Float64Array,
+  out: Float64Array,
+  n: number,
+  k: number,
+  exact: boolean,
+): void {
+  let s = 0;
+  for (let i = 0; i < k; i++) s += pad[i];
+  out[0] = s;
+  if (exact) {
+    for (let x = 1; x < n; x++) {
+      s += pad[x + k - 1] - pad[x - 1];
+      out[x] = s;
+    }
+    return;
+  }
+  for (let x = 1; x < n; x++) {
+    if (x % k === 0) {
+      s = 0;
+      for (let i = 0; i < k; i++) s += pad[x + i];
+    } else s += pad[x + k - 1] - pad[x - 1];
+    out[x] = s;
+  }
+}
+
+/**
+ * Box filter of a whole image (every channel) into a new image of `dtype`:
+ * integer images averaged into u8 (the common case) take an interleaved
+ * path — one column-sum array for all channels, so the vertical update
+ * walks memory contiguously — and everything else goes channel by channel
+ * through {@linkcode boxFilterChannel}. An alpha channel is copied when
+ * `alpha` is `"keep"` and the size is kept.
+ */
+export function boxFilterImage(
+  image: Image,
+  kw: number,
+  kh: number,
+  geometry: CorrelationGeometry,
+  boundary: BoundaryMode,
+  cval: number,
+  dtype: DType,
+  alpha: AlphaMode,
+  divisor: number,
+): Image {
+  const { width: w, height: h, channels: ch, data } = image;
+  const same = geometry.width === w && geometry.height === h;
+  if (
+    same && ch > 1 && dtype === "u8" && boundary !== "constant" && isCount(divisor) &&
+    !(data instanceof Float32Array)
+  ) {
+    const out = new Uint8Array(data.length);
+    boxMeanInterleaved(data, w, h, ch, kw, kh, geometry, boundary, out, divisor);
+    if (alpha === "keep" && hasAlpha(ch)) {
+      copyChannel({ data, offset: ch - 1, stride: ch }, {
+        data: out,
+        offset: ch - 1,
+        stride: ch,
+      }, w * h);
+    }
+    return new Image(w, h, ch, out);
+  }
+  return forEachChannel(
+    image,
+    { width: geometry.width, height: geometry.height, dtype, alpha },
+    (src, dst) => boxFilterChannel(src, w, h, kw, kh, geometry, boundary, cval, dst, divisor),
+  );
+}
+
+function boxMeanInterleaved(
+  data: Uint8Array | Uint16Array,
+  w: number,
+  h: number,
+  ch: number,
+  kw: number,
+  kh: number,
+  geometry: CorrelationGeometry,
+  boundary: BoundaryMode,
+  out: Uint8Array,
+  n: number,
+): void {
+  const { offsetX, offsetY } = geometry;
+  const pw = w + kw - 1, ph = h + kh - 1, rowLen = w * ch;
+  const xs = paddedIndices(w, offsetX, pw - w - offsetX + 1, boundary);
+  const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
+  for (let i = 0; i < xs.length; i++) xs[i] *= ch; // sample offsets of pixel columns
+  const col = new Float64Array(rowLen);
+  const clamp = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
+  for (let y = 0; y < h; y++) {
+    if (y === 0) {
+      for (let j = 0; j < kh; j++) {
+        const s = ys[j] * rowLen;
+        for (let i = 0; i < rowLen; i++) col[i] += data[s + i];
+      }
+    } else {
+      const gone = ys[y - 1], come = ys[y + kh - 1];
+      if (gone !== come) {
+        const a = come * rowLen, b = gone * rowLen;
+        for (let i = 0; i < rowLen; i++) col[i] += data[a + i] - data[b + i];
+      }
+    }
+    const o = y * rowLen;
+    if (ch === 3) meanRow3(col, xs, w, kw, clamp, o, n);
+    else {
+      for (let c = 0; c < ch; c++) {
+        let s = 0;
+        for (let i = 0; i < kw; i++) s += col[xs[i] + c];
+        for (let x = 0, p = o + c; x < w; x++, p += ch) {
+          clamp[p] = s / n;
+          s += col[xs[x + kw] + c] - col[xs[x] + c];
+        }
+      }
+    }
+  }
+}
+
+/** {@linkcode meanRowU8} for three interleaved channels at once (`xs` holds sample offsets). */
+function meanRow3(
+  col: Float64Array,
+  xs: Int32Array,
+  w: number,
+  kw: number,
+  out: Uint8ClampedArray,
+  o: number,
+  n: number,
+): void {
+  let s0 = 0, s1 = 0, s2 = 0;
+  for (let i = 0; i < kw; i++) {
+    const a = xs[i];
+    s0 += col[a];
+    s1 += col[a + 1];
+    s2 += col[a + 2];
+  }
+  // Odd n: s / n is never a .5 tie, and s · (1/n) is within 1e-16 of it,
+  // so multiplying rounds the same; even n divides (exact ties).
+  const inv = (n & 1) === 1 ? 1 / n : 0;
+  for (let x = 0, p = o; x < w; x++, p += 3) {
+    if (inv !== 0) {
+      out[p] = s0 * inv;
+      out[p + 1] = s1 * inv;
+      out[p + 2] = s2 * inv;
+    } else {
+      out[p] = s0 / n;
+      out[p + 1] = s1 / n;
+      out[p + 2] = s2 / n;
+    }
+    const a = xs[x + kw], b = xs[x];
+    s0 += col[a] - col[b];
+    s1 += col[a + 1] - col[b + 1];
+    s2 += col[a + 2] - col[b + 2];
+  }
+}
