@@ -28,7 +28,8 @@ export interface GlobalFlags {
   stretch: boolean;
 }
 
-const GLOBAL_OPTIONS = {
+/** The `node:util` parseArgs specs of the global flags. */
+export const GLOBAL_OPTIONS = {
   plugin: { type: "string", multiple: true },
   json: { type: "boolean" },
   debug: { type: "boolean" },
@@ -46,7 +47,11 @@ function usageError(message: string): FilterError {
   return new FilterError("INVALID_PARAM", message);
 }
 
-function globalsFrom(values: Record<string, unknown>): GlobalFlags {
+/** A usage error raised by the CLI itself (exit status 2). */
+export class UsageError extends Error {}
+
+/** The global flags from parsed values. */
+export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
   let maxPixels: number | undefined;
   if (values["max-pixels"] !== undefined) {
     maxPixels = Number(values["max-pixels"]);
@@ -72,7 +77,7 @@ function globalsFrom(values: Record<string, unknown>): GlobalFlags {
  * `--cval -3.25` would read as two options: join a negative number to the
  * value-taking option before it (`--cval=-3.25`).
  */
-function joinNegativeValues(
+export function joinNegativeValues(
   args: readonly string[],
   options: NonNullable<ParseArgsConfig["options"]>,
 ): string[] {

@@ -19,23 +19,21 @@
  * @module
  */
 
-import { type GlobalFlags, parseFilterArgs, parseGlobals } from "./args.ts";
+import { type GlobalFlags, parseFilterArgs, parseGlobals, UsageError } from "./args.ts";
 import { helpText, kernelsText, listText, usage } from "./help.ts";
 import { loadPlugins } from "./plugins.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
 import { progressReporter } from "./progress.ts";
+import { runBatch } from "./batch.ts";
 import {
-  type ErrorCode,
-  type FilterResult,
-  formatFromPath,
-  Image,
-  isFilterError,
-  type ParamSpec,
-  readImage,
-  readKernel,
-  registry,
-  writeImage,
-} from "../mod.ts";
+  type CliStep,
+  outputKind,
+  parseSteps,
+  processFile,
+  resolveSteps,
+  splitSegments,
+} from "./run.ts";
+import { type ErrorCode, isFilterError, type ParamSpec, registry } from "../mod.ts";
 
 /** Error codes that mean "the user asked for something wrong" (exit 2). */
 const USAGE_CODES: readonly ErrorCode[] = [
@@ -63,21 +61,71 @@ const defaultStreams: CliStreams = {
   errIsTerminal: Deno.stderr.isTerminal(),
 };
 
-function isKernelFile(value: string): boolean {
-  return /\.(json|npy)$/i.test(value.trim());
+/** Merges the global flags given in several segments (booleans OR, lists concatenate). */
+function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]): GlobalFlags {
+  const g = { ...base, plugin: [...base.plugin] };
+  for (const m of more) {
+    g.json ||= m.json ?? false;
+    g.debug ||= m.debug ?? false;
+    g.overwrite ||= m.overwrite ?? false;
+    g.quiet ||= m.quiet ?? false;
+    g.stretch ||= m.stretch ?? false;
+    g.maxPixels ??= m.maxPixels;
+  }
+  return g;
 }
 
-/** Converts a float image to u8 by mapping its min..max to 0..255 (for viewing). */
-function stretchToU8(image: Image): Image {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of image.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
+/** Refuses to replace an existing output (or the input) without --overwrite. */
+function checkOutput(input: string, output: string, shown: string, overwrite: boolean): void {
+  if (exists(output) && !overwrite) {
+    const what = sameFile(input, output) ? "is the input" : "exists";
+    throw new UsageError(
+      `output ${shown} ${what}; pass --overwrite to replace it, or choose another path`,
+    );
   }
-  const scale = hi > lo ? 255 / (hi - lo) : 0;
-  const out = new Uint8Array(image.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round((image.data[i] - lo) * scale);
-  return new Image(image.width, image.height, image.channels, out);
+}
+
+/** Runs steps on one input/output pair and reports, for the single-filter and `pipe` commands. */
+async function runOne(
+  input: string,
+  output: string,
+  cliSteps: readonly CliStep[],
+  globals: GlobalFlags,
+  io: CliStreams,
+): Promise<number> {
+  const cwd = userCwd();
+  const inPath = userPath(input, cwd), outPath = userPath(output, cwd);
+  outputKind(outPath); // an unknown extension is a usage error before any work
+  checkOutput(inPath, outPath, output, globals.overwrite);
+  const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels);
+  const label = cliSteps.map((s) => s.filter).join(" | ");
+  const progress = progressReporter(label, io, globals.quiet);
+  // No SIGINT listener while filtering: Ctrl-C ends the process at once and
+  // nothing has been written yet; the write itself is atomic.
+  let result;
+  try {
+    result = await processFile(inPath, outPath, steps, {
+      overwrite: globals.overwrite,
+      stretch: globals.stretch,
+      maxPixels: globals.maxPixels,
+      progress: progress.update,
+    });
+  } finally {
+    progress.done();
+  }
+  if (globals.json) {
+    io.out(
+      JSON.stringify(
+        result.data.length === 1 ? result.data[0] ?? {} : result.data.map((d) => d ?? {}),
+      ),
+    );
+  }
+  if (!globals.quiet) {
+    const img = result.image;
+    const shape = img ? ` (${img.width}x${img.height}x${img.channels} ${img.dtype})` : "";
+    io.err(`${label}: wrote ${output}${shape} in ${result.ms.toFixed(0)} ms`);
+  }
+  return 0;
 }
 
 async function runFilter(args: readonly string[], name: string, io: CliStreams): Promise<number> {
@@ -90,114 +138,36 @@ async function runFilter(args: readonly string[], name: string, io: CliStreams):
   }
   const [, input, output, ...extra] = positionals;
   if (input === undefined || output === undefined) {
-    throw new Error2(
+    throw new UsageError(
       `${name} needs an input and an output path: ${name} <input> <output> [options] (see "help ${name}")`,
     );
   }
   if (extra.length) {
-    throw new Error2(
+    throw new UsageError(
       `${name}: unexpected argument ${JSON.stringify(extra[0])}; options are written --name value`,
     );
   }
-  const cwd = userCwd();
-  const inPath = userPath(input, cwd), outPath = userPath(output, cwd);
-  const outFormat = /\.json$/i.test(outPath) ? "json" : formatFromPath(outPath);
-  if (exists(outPath) && !globals.overwrite) {
-    const what = sameFile(inPath, outPath) ? "is the input" : "exists";
-    throw new Error2(
-      `output ${output} ${what}; pass --overwrite to replace it, or choose another path`,
+  return await runOne(input, output, [{ filter: name, params }], globals, io);
+}
+
+async function runPipe(
+  args: readonly string[],
+  globals: GlobalFlags,
+  io: CliStreams,
+): Promise<number> {
+  const [head, ...segments] = splitSegments(args);
+  const positionals = head.filter((a, i) =>
+    !a.startsWith("-") && !(i > 0 && head[i - 1] === "--max-pixels")
+  );
+  const [, input, output, ...extra] = positionals;
+  if (input === undefined || output === undefined || extra.length || segments.length === 0) {
+    throw new UsageError(
+      "pipe needs: pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...",
     );
   }
-  const decode = { maxPixels: globals.maxPixels };
-  // Resolve file-valued parameters: kernels from .json/.npy, images from paths.
-  const resolved: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(params)) {
-    const spec = specs[key];
-    if (spec.type === "kernel" && typeof value === "string" && isKernelFile(value)) {
-      resolved[key] = await readKernel(userPath(value, cwd));
-    } else if (spec.type === "image" && typeof value === "string") {
-      resolved[key] = await readImage(userPath(value, cwd), decode);
-    } else resolved[key] = value;
-  }
-  const image = await readImage(inPath, decode);
-  const started = performance.now();
-  // No SIGINT listener while filtering: Ctrl-C ends the process at once, and
-  // nothing has been written yet. During the write a listener defers it so
-  // the atomic rename completes (or the temp file is removed).
-  const progress = progressReporter(name, io, globals.quiet);
-  let result: FilterResult;
-  try {
-    result = await registry.run(name, image, resolved, { progress: progress.update });
-  } finally {
-    progress.done();
-  }
-  const ms = performance.now() - started;
-  let interrupted = false;
-  const onInterrupt = () => (interrupted = true);
-  Deno.addSignalListener("SIGINT", onInterrupt);
-  try {
-    await writeOutput(name, result, outFormat, outPath, globals);
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-  }
-  if (interrupted) {
-    io.err(`${name}: interrupted after writing ${output}`);
-    return 130;
-  }
-  if (globals.json) io.out(JSON.stringify(result.data ?? {}));
-  if (!globals.quiet) {
-    const img = result.image;
-    const shape = img ? ` (${img.width}x${img.height}x${img.channels} ${img.dtype})` : "";
-    io.err(`${name}: wrote ${output}${shape} in ${ms.toFixed(0)} ms`);
-  }
-  return 0;
+  const parsed = parseSteps(segments);
+  return await runOne(input, output, parsed.steps, mergeGlobals(globals, parsed.globals), io);
 }
-
-async function writeOutput(
-  name: string,
-  result: FilterResult,
-  outFormat: string,
-  outPath: string,
-  globals: GlobalFlags,
-): Promise<void> {
-  if (outFormat === "json") {
-    if (result.data === undefined) {
-      throw new Error2(
-        `${name} makes an image, not data; write it to an image path (.png, .npy, ...)`,
-      );
-    }
-    await writeText(outPath, JSON.stringify(result.data, null, 2) + "\n");
-  } else {
-    if (!result.image) {
-      throw new Error2(`${name} makes data, not an image; write it to a .json path or use --json`);
-    }
-    let out = result.image;
-    if ((outFormat === "png" || outFormat === "jpeg") && out.dtype === "f32") {
-      if (!globals.stretch) {
-        throw new Error2(
-          `${name} produced float32 pixels, which ${outFormat.toUpperCase()} cannot hold; write .npy to keep them, ` +
-            `pass --dtype u8 (round and clip), or --stretch (map min..max to 0..255)`,
-        );
-      }
-      out = stretchToU8(out);
-    }
-    await writeImage(outPath, out, { overwrite: globals.overwrite });
-  }
-}
-
-async function writeText(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/** A usage error (exit 2) raised by the CLI itself. */
-class Error2 extends Error {}
 
 /**
  * Runs the CLI with arguments; returns the exit status. Never throws.
@@ -228,6 +198,8 @@ export async function main(
       io.out(kernelsText());
       return 0;
     }
+    if (command === "pipe") return await runPipe(args, globals, io);
+    if (command === "batch") return await runBatch(args, globals, io);
     if (command === "help") {
       io.out(helpText(registry.get(rest[0])));
       return 0;
@@ -239,7 +211,7 @@ export async function main(
       if (debug && e.stack) io.err(e.stack);
       return USAGE_CODES.includes(e.code) ? 2 : 1;
     }
-    if (e instanceof Error2) {
+    if (e instanceof UsageError) {
       io.err(`error[USAGE]: ${e.message}`);
       return 2;
     }

@@ -18,3 +18,4 @@ export * from "./linear.ts";
 export * from "./fft.ts";
 export * from "./linalg.ts";
 export * from "./io.ts";
+export * from "./pipeline.ts";

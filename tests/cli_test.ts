@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../cli/main.ts";
-import { correlate, encodeNpy, Image, readImage, writeImage } from "../mod.ts";
+import { correlate, encodeNpy, Image, readImage, runPipeline, writeImage } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
 
 interface Run {
@@ -266,4 +266,132 @@ Deno.test("deno task imfilter: the README's commands work as a user runs them", 
   assert.equal(bad.code, 2);
   assert.match(bad.err, /error\[INVALID_PARAM\]: convolve: boundary must be one of/);
   assert.ok(!bad.err.includes("    at "), "no stack trace without --debug");
+});
+
+Deno.test("pipe chains filters without intermediate files, keeping float precision between steps", async () => {
+  const src = join(dir, "dot.png");
+  await writeImage(src, Image.fromRows([[0, 0, 2, 0, 0]], "u8"));
+  const out = join(dir, "piped.png");
+  const box = ["--kernel", "1/3,1/3,1/3", "--boundary", "constant"];
+  const r = await cli("pipe", src, out, "--", "correlate", ...box, "--", "correlate", ...box);
+  assert.equal(r.status, 0, r.err);
+  assert.match(r.err, /correlate \| correlate: wrote/);
+  // Rounding once at the end gives [0,0,1,0,0]; rounding after each step would give [0,1,1,1,0].
+  assert.deepEqual(Array.from((await readImage(out)).data), [0, 0, 1, 0, 0]);
+  const lib = await runPipeline(await readImage(src), [
+    { filter: "correlate", params: { kernel: "1/3,1/3,1/3", boundary: "constant" } },
+    { filter: "correlate", params: { kernel: "1/3,1/3,1/3", boundary: "constant" } },
+  ]);
+  assert.deepEqual(Array.from(lib.image.data), [0, 0, 1, 0, 0]);
+  const bad = await cli("pipe", src, join(dir, "p2.png"), "correlate", "--kernel", "box-3");
+  assert.equal(bad.status, 2);
+  assert.match(bad.err, /pipe needs: pipe <input> <output> -- <filter>/);
+  const badStep = await cli(
+    "pipe",
+    src,
+    join(dir, "p3.png"),
+    "--",
+    "correlate",
+    "--kernel",
+    "box-3",
+    "--",
+    "nosuch",
+  );
+  assert.equal(badStep.status, 2);
+  assert.match(badStep.err, /UNKNOWN_FILTER/);
+});
+
+Deno.test("batch: every input processed, a corrupt one reported without stopping the rest, exit 1", async () => {
+  const inDir = join(dir, "batch-in"), outDir = join(dir, "batch-out");
+  Deno.mkdirSync(inDir);
+  for (let i = 0; i < 4; i++) {
+    await writeImage(join(inDir, `img${i}.png`), syntheticImage(12, 9, 1 + (i % 3), "u8", i));
+  }
+  Deno.writeTextFileSync(join(inDir, "broken.png"), "not a png");
+  Deno.writeTextFileSync(join(inDir, "notes.txt"), "ignored: not an image extension");
+  const r = await cli("batch", inDir, "--out-dir", outDir, "--", "correlate", "--kernel", "box-3");
+  assert.equal(r.status, 1);
+  assert.match(r.err, /FAILED .*broken\.png: error\[DECODE_FAILED\]/);
+  assert.match(r.err, /batch: 4 done, 1 failed in/);
+  assert.deepEqual(filesIn(outDir), ["img0.png", "img1.png", "img2.png", "img3.png"]);
+  const one = await readImage(join(outDir, "img1.png"));
+  const want = correlate(await readImage(join(inDir, "img1.png")), "box-3");
+  assert.deepEqual(Array.from(one.data), Array.from(want.data));
+});
+
+Deno.test("batch --shard i/n splits the sorted inputs without overlap; --jobs 2 gives identical files", async () => {
+  const inDir = join(dir, "shard-in");
+  Deno.mkdirSync(inDir);
+  for (let i = 0; i < 5; i++) {
+    await writeImage(join(inDir, `s${i}.png`), syntheticImage(10, 10, 1, "u8", 10 + i));
+  }
+  const parts: string[][] = [];
+  for (const s of ["0/2", "1/2"]) {
+    const out = join(dir, `shard-${s.replace("/", "-")}`);
+    const r = await cli(
+      "batch",
+      join(inDir, "s*.png"),
+      "--out-dir",
+      out,
+      "--shard",
+      s,
+      "--ext",
+      "npy",
+      "--",
+      "correlate",
+      "--kernel",
+      "laplace",
+      "--dtype",
+      "f32",
+    );
+    assert.equal(r.status, 0, r.err);
+    parts.push(filesIn(out));
+  }
+  assert.deepEqual(parts, [["s0.npy", "s2.npy", "s4.npy"], ["s1.npy", "s3.npy"]]);
+  const serial = join(dir, "jobs1"), parallel = join(dir, "jobs2");
+  const steps = [
+    "--",
+    "correlate",
+    "--kernel",
+    "sobel-x",
+    "--dtype",
+    "f32",
+    "--",
+    "correlate",
+    "--kernel",
+    "box-3",
+  ];
+  assert.equal(
+    (await cli("batch", inDir, "--out-dir", serial, "--ext", "npy", ...steps)).status,
+    0,
+  );
+  const r2 = await cli(
+    "batch",
+    inDir,
+    "--out-dir",
+    parallel,
+    "--ext",
+    "npy",
+    "--jobs",
+    "2",
+    ...steps,
+  );
+  assert.equal(r2.status, 0, r2.err);
+  for (const f of filesIn(serial)) {
+    assert.deepEqual(Deno.readFileSync(join(parallel, f)), Deno.readFileSync(join(serial, f)), f);
+  }
+  const badShard = await cli(
+    "batch",
+    inDir,
+    "--out-dir",
+    serial,
+    "--shard",
+    "2/2",
+    "--",
+    "correlate",
+    "--kernel",
+    "box-3",
+  );
+  assert.equal(badShard.status, 2);
+  assert.match(badShard.err, /--shard must be i\/n with 0 <= i < n/);
 });

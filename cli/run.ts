@@ -1,0 +1,195 @@
+/**
+ * Running filter steps on one file: resolving file-valued params, reading,
+ * filtering (one filter or a pipeline), and writing atomically. Shared by
+ * the single-filter command, `pipe` and `batch` (and its workers).
+ *
+ * @module
+ */
+
+import { type GlobalFlags, parseFilterArgs } from "./args.ts";
+import { userPath } from "./paths.ts";
+import {
+  FilterError,
+  formatFromPath,
+  Image,
+  type ParamSpec,
+  type PipelineResult,
+  type PipelineStep,
+  readImage,
+  readKernel,
+  registry,
+  runPipeline,
+  writeFileAtomic,
+  writeImage,
+} from "../mod.ts";
+
+/** A step as typed on the command line: filter name and raw flag values. */
+export interface CliStep {
+  /** Filter name. */
+  filter: string;
+  /** Flag values (strings, booleans). */
+  params: Record<string, string | boolean>;
+}
+
+/** Splits arguments at each `--` into segments. */
+export function splitSegments(args: readonly string[]): string[][] {
+  const out: string[][] = [[]];
+  for (const a of args) {
+    if (a === "--") out.push([]);
+    else out[out.length - 1].push(a);
+  }
+  return out;
+}
+
+/**
+ * Parses step segments (`<filter> [--param value ...]`); global flags may
+ * appear in any segment and are merged.
+ */
+export function parseSteps(
+  segments: readonly string[][],
+): { steps: CliStep[]; globals: Partial<GlobalFlags>[] } {
+  const steps: CliStep[] = [], globals: Partial<GlobalFlags>[] = [];
+  for (const seg of segments) {
+    const [filter] = seg;
+    if (filter === undefined || filter.startsWith("-")) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `each step after -- starts with a filter name, got ${JSON.stringify(filter ?? "")}`,
+      );
+    }
+    const plugin = registry.get(filter);
+    const parsed = parseFilterArgs(
+      seg,
+      filter,
+      plugin.params as Readonly<Record<string, ParamSpec>>,
+    );
+    if (parsed.positionals.length > 1) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `${filter}: unexpected argument ${
+          JSON.stringify(parsed.positionals[1])
+        }; options are written --name value`,
+      );
+    }
+    steps.push({ filter, params: parsed.params });
+    globals.push(parsed.globals);
+  }
+  return { steps, globals };
+}
+
+function isKernelFile(value: string): boolean {
+  return /\.(json|npy)$/i.test(value.trim());
+}
+
+/** Turns CLI values into library values: kernel files and image paths are read. */
+export async function resolveSteps(
+  steps: readonly CliStep[],
+  cwd: string,
+  maxPixels?: number,
+): Promise<PipelineStep[]> {
+  const out: PipelineStep[] = [];
+  for (const step of steps) {
+    const specs = registry.get(step.filter).params as Readonly<Record<string, ParamSpec>>;
+    const params: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(step.params)) {
+      const spec = specs[key];
+      if (spec.type === "kernel" && typeof value === "string" && isKernelFile(value)) {
+        params[key] = await readKernel(userPath(value, cwd));
+      } else if (spec.type === "image" && typeof value === "string") {
+        params[key] = await readImage(userPath(value, cwd), { maxPixels });
+      } else params[key] = value;
+    }
+    out.push({ filter: step.filter, params });
+  }
+  return out;
+}
+
+/** Converts a float image to u8 by mapping its min..max to 0..255 (for viewing). */
+export function stretchToU8(image: Image): Image {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of image.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  const scale = hi > lo ? 255 / (hi - lo) : 0;
+  const out = new Uint8Array(image.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round((image.data[i] - lo) * scale);
+  return new Image(image.width, image.height, image.channels, out);
+}
+
+/** The output's kind by extension: an image format or `json` (result data). */
+export function outputKind(path: string): string {
+  return /\.json$/i.test(path) ? "json" : formatFromPath(path);
+}
+
+/** Options of {@linkcode processFile}. */
+export interface ProcessOptions {
+  /** Replace an existing output. */
+  overwrite: boolean;
+  /** Map float output to 0..255 for PNG/JPEG. */
+  stretch: boolean;
+  /** Decoding cap. */
+  maxPixels?: number;
+  /** Progress callback. */
+  progress?: (fraction: number) => void;
+}
+
+/**
+ * Reads `input`, runs the steps, writes `output` atomically (an image by
+ * extension, or the last step's data as `.json`). Every check that can fail
+ * before writing does.
+ */
+export async function processFile(
+  input: string,
+  output: string,
+  steps: readonly PipelineStep[],
+  options: ProcessOptions,
+): Promise<PipelineResult & { ms: number }> {
+  const kind = outputKind(output);
+  const image = await readImage(input, { maxPixels: options.maxPixels });
+  const started = performance.now();
+  const last = steps[steps.length - 1].filter;
+  let result: PipelineResult;
+  if (steps.length === 1) {
+    // One step keeps the filter's own output dtype (and allows data-only filters).
+    const r = await registry.run(last, image, steps[0].params, { progress: options.progress });
+    result = { image: r.image as Image, data: [r.data] };
+  } else {
+    result = await runPipeline(image, steps, { progress: options.progress });
+  }
+  const ms = performance.now() - started;
+  const data = result.data[result.data.length - 1];
+  if (kind === "json") {
+    if (data === undefined) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `${last} makes an image, not data; write it to an image path (.png, .npy, ...)`,
+      );
+    }
+    await writeFileAtomic(
+      output,
+      new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"),
+      options.overwrite,
+    );
+    return { ...result, ms };
+  }
+  if (!result.image) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${last} makes data, not an image; write it to a .json path or use --json`,
+    );
+  }
+  let out = result.image;
+  if ((kind === "png" || kind === "jpeg") && out.dtype === "f32") {
+    if (!options.stretch) {
+      throw new FilterError(
+        "UNSUPPORTED_DTYPE",
+        `${last} produced float32 pixels, which ${kind.toUpperCase()} cannot hold; write .npy to keep them, ` +
+          `pass --dtype u8 (round and clip), or --stretch (map min..max to 0..255)`,
+      );
+    }
+    out = stretchToU8(out);
+  }
+  await writeImage(output, out, { overwrite: options.overwrite });
+  return { ...result, ms };
+}
