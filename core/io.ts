@@ -1,13 +1,16 @@
 /**
- * Image I/O: PNG (own codec, 8/16-bit), JPEG (read and write), TIFF and GIF
- * (read, first frame) through imagescript, and NumPy `.npy`. The channel
- * count comes from each file's header; dimensions are checked against a cap
- * before anything is allocated; every malformed file ends as a one-line
- * `DECODE_FAILED`. Writes are atomic (temporary file + rename).
+ * Image I/O: PNG (own codec, 8/16-bit, read and write), JPEG (read and write
+ * through imagescript), TIFF (own baseline decoder), GIF (first frame,
+ * through imagescript) and NumPy `.npy` (read and write). The channel count
+ * comes from each file's header, never from pixel values; dimensions are
+ * checked against a cap before anything is allocated; every malformed file
+ * ends as a one-line `DECODE_FAILED`. Writes are atomic (temporary file in
+ * the same directory, then rename).
  *
- * PNG and `.npy` need no permissions beyond file access; JPEG, TIFF and GIF
- * load imagescript's native codecs on first use, which needs `--allow-ffi`
- * and `--allow-env`.
+ * Permissions: PNG, TIFF and `.npy` need only `--allow-read`/`--allow-write`.
+ * JPEG and GIF load imagescript on first use, which needs `--allow-ffi` (its
+ * native codec module is loaded at import) and `--allow-env`
+ * (`IMAGESCRIPT_WASM_SIMD`) besides `--allow-read` of Deno's npm cache.
  *
  * @module
  */
@@ -16,8 +19,11 @@ import { basename, dirname, extname, join } from "node:path";
 import { FilterError, show } from "./errors.ts";
 import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
 import { Kernel } from "./kernel.ts";
+import { coerceParam, type ParamSpec } from "./params.ts";
 import { decodeNpy, decodeNpyKernel, encodeNpy, isNpy } from "./io_npy.ts";
 import { decodePng, encodePng, isPng } from "./io_png.ts";
+import { decodeTiff, isTiff } from "./io_tiff.ts";
+import { encodeGrayJpeg } from "./io_jpeg.ts";
 
 export { decodeNpy, encodeNpy } from "./io_npy.ts";
 
@@ -26,7 +32,10 @@ export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy";
 
 /** Options of decoding. */
 export interface DecodeOptions {
-  /** Cap on `width × height × channels` (default {@linkcode DEFAULT_MAX_PIXELS}). */
+  /**
+   * Cap on `width × height × channels`, checked from the header before
+   * anything is allocated (default {@linkcode DEFAULT_MAX_PIXELS}).
+   */
   maxPixels?: number;
 }
 
@@ -34,6 +43,24 @@ export interface DecodeOptions {
 export interface EncodeOptions {
   /** JPEG quality 1–100 (default 90). */
   quality?: number;
+}
+
+const FORMATS: readonly ImageFormat[] = ["png", "jpeg", "tiff", "gif", "npy"];
+
+const SPECS = {
+  maxPixels: {
+    type: "integer",
+    min: 1,
+    description: "cap on width * height * channels of a decoded image",
+  },
+  quality: { type: "integer", min: 1, max: 100, default: 90, description: "JPEG quality" },
+  format: { type: "enum", values: FORMATS, description: "image format" },
+  overwrite: { type: "boolean", default: true, description: "replace an existing file" },
+} as const satisfies Record<string, ParamSpec>;
+
+function option<T>(owner: string, name: keyof typeof SPECS, value: unknown, fallback: T): T {
+  if (value === undefined) return fallback;
+  return coerceParam(owner, name, SPECS[name], value) as T;
 }
 
 const EXTENSIONS: Record<string, ImageFormat> = {
@@ -47,7 +74,8 @@ const EXTENSIONS: Record<string, ImageFormat> = {
 };
 
 /**
- * The format a path names by its extension.
+ * The format a path names by its extension (case-insensitive). An unknown
+ * extension is `INVALID_PARAM` naming the supported list.
  *
  * @example
  * ```ts
@@ -69,7 +97,7 @@ export function formatFromPath(path: string): ImageFormat {
 }
 
 /**
- * The format of encoded bytes, by their magic number.
+ * The format of encoded bytes, by their magic number, or `undefined`.
  *
  * @example
  * ```ts
@@ -83,14 +111,11 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
     return "jpeg";
   }
-  if (bytes.length >= 6 && /^GIF8[79]a$/.test(String.fromCharCode(...bytes.subarray(0, 6)))) {
-    return "gif";
-  }
   if (
-    bytes.length >= 4 &&
-    ((bytes[0] === 0x49 && bytes[1] === 0x49 && bytes[2] === 42 && bytes[3] === 0) ||
-      (bytes[0] === 0x4d && bytes[1] === 0x4d && bytes[2] === 0 && bytes[3] === 42))
-  ) return "tiff";
+    bytes.length >= 6 && bytes[0] === 0x47 && bytes[1] === 0x49 && bytes[2] === 0x46 &&
+    bytes[3] === 0x38 && (bytes[4] === 0x37 || bytes[4] === 0x39) && bytes[5] === 0x61
+  ) return "gif";
+  if (isTiff(bytes)) return "tiff";
   return undefined;
 }
 
@@ -98,11 +123,22 @@ function bad(format: string, message: string): FilterError {
   return new FilterError("DECODE_FAILED", `${format}: ${message}`);
 }
 
-/** Width, height and channel count from a JPEG's SOF marker. */
-function jpegHeader(bytes: Uint8Array): { width: number; height: number; channels: number } {
+interface Header {
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/**
+ * Width, height and channel count from a JPEG's SOF marker (1 component →
+ * 1 channel; 3 or 4 (CMYK, converted by the decoder) → 3), and a check that
+ * the file is complete (an end-of-image marker after the scan data).
+ */
+function jpegHeader(bytes: Uint8Array): Header {
   let pos = 2;
+  let header: Header | undefined;
   while (pos + 4 <= bytes.length) {
-    if (bytes[pos] !== 0xff) throw bad("JPEG", `bad marker at byte ${pos}`);
+    if (bytes[pos] !== 0xff) throw bad("JPEG", `bad marker at byte ${pos} (corrupt file)`);
     const marker = bytes[pos + 1];
     if (marker === 0xff) {
       pos++;
@@ -112,61 +148,47 @@ function jpegHeader(bytes: Uint8Array): { width: number; height: number; channel
       pos += 2;
       continue;
     }
+    if (marker === 0xd9 || marker === 0xda) break;
     const len = (bytes[pos + 2] << 8) | bytes[pos + 3];
-    if (len < 2) throw bad("JPEG", `bad segment length at byte ${pos}`);
+    if (len < 2 || pos + 2 + len > bytes.length) {
+      throw bad("JPEG", `segment at byte ${pos} is truncated or has a bad length`);
+    }
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 &&
       marker !== 0xcc;
     if (isSof) {
-      if (pos + 10 > bytes.length) break;
-      const height = (bytes[pos + 5] << 8) | bytes[pos + 6],
-        width = (bytes[pos + 7] << 8) | bytes[pos + 8];
+      if (len < 8) throw bad("JPEG", "frame header (SOF) is too short");
+      const height = (bytes[pos + 5] << 8) | bytes[pos + 6];
+      const width = (bytes[pos + 7] << 8) | bytes[pos + 8];
       const comps = bytes[pos + 9];
-      if (comps !== 1 && comps !== 3) {
-        throw bad("JPEG", `${comps} colour components are not supported (1 or 3)`);
+      if (comps !== 1 && comps !== 3 && comps !== 4) {
+        throw bad("JPEG", `${comps} colour components are not supported (1, 3 or 4)`);
       }
       if (width === 0 || height === 0) {
-        throw bad("JPEG", `size ${width}x${height} is empty or undefined`);
+        throw bad("JPEG", `size ${width}x${height} is empty or undefined (DNL is not supported)`);
       }
-      return { width, height, channels: comps };
+      header = { width, height, channels: comps === 1 ? 1 : 3 };
     }
-    if (marker === 0xd9 || marker === 0xda) break;
     pos += 2 + len;
   }
-  throw bad("JPEG", "file is truncated or corrupt: no frame header (SOF) found");
+  if (!header) throw bad("JPEG", "file is truncated or corrupt: no frame header (SOF) found");
+  if (bytes[pos + 1] !== 0xda) throw bad("JPEG", "file is truncated: no scan data (SOS)");
+  // An end-of-image marker after the scan: FF D9 cannot occur inside entropy-coded data.
+  let end = false;
+  for (let i = bytes.length - 2; i > pos; i--) {
+    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) {
+      end = true;
+      break;
+    }
+  }
+  if (!end) throw bad("JPEG", "file is truncated: no end-of-image marker");
+  return header;
 }
 
-/** Width, height and channel count from a TIFF's first IFD. */
-function tiffHeader(bytes: Uint8Array): { width: number; height: number; channels: number } {
-  if (bytes.length < 8) throw bad("TIFF", "file is truncated in its header");
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const le = bytes[0] === 0x49;
-  const ifd = dv.getUint32(4, le);
-  if (ifd + 2 > bytes.length) throw bad("TIFF", "first IFD is past the end of the file");
-  const count = dv.getUint16(ifd, le);
-  if (ifd + 2 + count * 12 > bytes.length) throw bad("TIFF", "first IFD is truncated");
-  let width = 0, height = 0, samples = 1, extra = 0, photometric = -1;
-  for (let i = 0; i < count; i++) {
-    const e = ifd + 2 + i * 12;
-    const tag = dv.getUint16(e, le), type = dv.getUint16(e + 2, le);
-    const value = type === 3 ? dv.getUint16(e + 8, le) : dv.getUint32(e + 8, le);
-    if (tag === 256) width = value;
-    else if (tag === 257) height = value;
-    else if (tag === 277) samples = value;
-    else if (tag === 262) photometric = value;
-    else if (tag === 338) extra = dv.getUint32(e + 4, le);
-  }
-  if (width === 0 || height === 0) throw bad("TIFF", "no image size in the first IFD");
-  const channels = photometric === 3 ? (extra > 0 ? 4 : 3) : samples;
-  if (channels < 1 || channels > 4) {
-    throw bad("TIFF", `${channels} samples per pixel are not supported (1 to 4)`);
-  }
-  return { width, height, channels };
-}
-
-/** Width, height and channel count of a GIF's first frame (4 when it has a transparent colour). */
-function gifHeader(bytes: Uint8Array): { width: number; height: number; channels: number } {
+/** Logical screen size and channels of a GIF (4 when its first frame has a transparent colour). */
+function gifHeader(bytes: Uint8Array): Header {
   if (bytes.length < 13) throw bad("GIF", "file is truncated in its header");
   const width = bytes[6] | (bytes[7] << 8), height = bytes[8] | (bytes[9] << 8);
+  if (width === 0 || height === 0) throw bad("GIF", `size ${width}x${height} is empty`);
   let pos = 13;
   if (bytes[10] & 0x80) pos += 3 * (1 << ((bytes[10] & 7) + 1));
   let transparent = false;
@@ -179,54 +201,69 @@ function gifHeader(bytes: Uint8Array): { width: number; height: number; channels
   if (pos >= bytes.length || bytes[pos] !== 0x2c) {
     throw bad("GIF", "file is truncated or corrupt: no image descriptor");
   }
-  if (width === 0 || height === 0) throw bad("GIF", `size ${width}x${height} is empty`);
+  if (pos + 10 > bytes.length) throw bad("GIF", "file is truncated in the image descriptor");
   return { width, height, channels: transparent ? 4 : 3 };
 }
 
 // deno-lint-ignore no-explicit-any
-let imagescript: Promise<any> | undefined;
-// deno-lint-ignore no-explicit-any
-function loadImagescript(): Promise<any> {
+type Imagescript = any;
+let imagescript: Promise<Imagescript> | undefined;
+
+/** Loads imagescript on first use, so PNG/TIFF/.npy users need no --allow-ffi. */
+function loadImagescript(): Promise<Imagescript> {
   imagescript ??= import("imagescript").catch((e) => {
     imagescript = undefined;
     throw new FilterError(
       "IO",
-      `cannot load the JPEG/TIFF/GIF codecs (${
-        (e as Error).message.split("\n")[0]
-      }); run with --allow-ffi --allow-env, or use PNG or .npy`,
+      `cannot load the JPEG/GIF codecs (${
+        String((e as Error)?.message ?? e).split("\n")[0]
+      }); run with --allow-read --allow-ffi --allow-env, or use PNG, TIFF or .npy`,
     );
   });
   return imagescript;
 }
 
-/** Decodes through imagescript and keeps the channels the header announced. */
+/** Decodes JPEG or GIF through imagescript and keeps the channels the header announced. */
 async function decodeWithImagescript(
   bytes: Uint8Array,
-  format: "jpeg" | "tiff" | "gif",
-  header: { width: number; height: number; channels: number },
+  format: "jpeg" | "gif",
+  header: Header,
 ): Promise<Image> {
+  const name = format.toUpperCase();
   const lib = await loadImagescript();
-  // deno-lint-ignore no-explicit-any
-  let decoded: any;
+  let frame: { width: number; height: number; bitmap: ArrayBufferView } | undefined;
   try {
-    decoded = await lib.decode(bytes, true);
+    const decoded = format === "gif"
+      ? await lib.GIF.decode(bytes, true)
+      : await lib.Image.decode(bytes);
+    frame = format === "gif" ? decoded[0] : decoded;
   } catch (e) {
+    const why = String((e as Error)?.message ?? e).split("\n")[0];
+    if ((e as Error)?.name === "NotCapable" || /^Requires \w+ access/.test(why)) {
+      // Not the file's fault: the codec's WebAssembly lives in Deno's npm cache.
+      throw new FilterError(
+        "IO",
+        `cannot load the ${name} decoder (${why}); run with --allow-read --allow-ffi --allow-env`,
+        { cause: e },
+      );
+    }
+    throw bad(name, `cannot decode (${why}); the file is corrupt or truncated`);
+  }
+  const bitmap = frame?.bitmap;
+  if (!(bitmap instanceof Uint8Array || bitmap instanceof Uint8ClampedArray)) {
+    throw bad(name, "the decoder returned no image");
+  }
+  const { width, height } = frame!;
+  if (width !== header.width || height !== header.height) {
     throw bad(
-      format.toUpperCase(),
-      `cannot decode (${(e as Error)?.message ?? e}); the file is corrupt or truncated`,
+      name,
+      `decoded ${width}x${height} but the header says ${header.width}x${header.height}`,
     );
   }
-  const frame = Array.isArray(decoded) ? decoded[0] : decoded;
-  if (
-    !frame || !(frame.bitmap instanceof Uint8Array || frame.bitmap instanceof Uint8ClampedArray)
-  ) {
-    throw bad(format.toUpperCase(), "the decoder returned no image");
+  if (bitmap.length !== width * height * 4) {
+    throw bad(name, "decoded bitmap has the wrong size");
   }
-  const { width, height } = frame as { width: number; height: number };
-  if (frame.bitmap.length !== width * height * 4) {
-    throw bad(format.toUpperCase(), "decoded bitmap has the wrong size");
-  }
-  const ch = header.channels, n = width * height, rgba = frame.bitmap as Uint8Array;
+  const ch = header.channels, n = width * height, rgba = bitmap;
   const out = new Uint8Array(n * ch);
   const pick = ch === 1 ? [0] : ch === 2 ? [0, 3] : ch === 3 ? [0, 1, 2] : [0, 1, 2, 3];
   for (let i = 0; i < n; i++) {
@@ -235,10 +272,34 @@ async function decodeWithImagescript(
   return new Image(width, height, ch, out);
 }
 
+async function decodeAs(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<Image> {
+  switch (format) {
+    case "png":
+      return decodePng(bytes, maxPixels);
+    case "npy":
+      return decodeNpy(bytes, { maxPixels });
+    case "tiff":
+      return decodeTiff(bytes, maxPixels);
+    case "jpeg":
+    case "gif": {
+      if (sniffFormat(bytes) !== format) {
+        throw bad(format.toUpperCase(), "bad magic number; the data is not this format");
+      }
+      const header = format === "jpeg" ? jpegHeader(bytes) : gifHeader(bytes);
+      checkImageSize(header.width, header.height, header.channels, maxPixels);
+      return await decodeWithImagescript(bytes, format, header);
+    }
+  }
+}
+
 /**
- * Decodes image bytes (format from `options.format` or the magic number).
- * Malformed input is `DECODE_FAILED`; a header larger than `maxPixels` is
- * `IMAGE_TOO_LARGE`, before anything is allocated.
+ * Decodes image bytes; the format comes from `options.format` or the magic
+ * number. The channel count comes from the header: gray 1, gray+alpha 2,
+ * RGB 3, RGBA 4 (PNG palette 3, or 4 with transparency; GIF 3, or 4 with a
+ * transparent colour). 16-bit PNG/TIFF read as `u16`, float TIFF and `<f4`
+ * `.npy` as `f32`, the rest as `u8`. Malformed or truncated input is
+ * `DECODE_FAILED`; a header larger than `maxPixels` is `IMAGE_TOO_LARGE`,
+ * before anything is allocated.
  *
  * @example
  * ```ts
@@ -251,81 +312,103 @@ export async function decodeImage(
   bytes: Uint8Array,
   options: DecodeOptions & { format?: ImageFormat } = {},
 ): Promise<Image> {
-  const format = options.format ?? sniffFormat(bytes);
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  switch (format) {
-    case "png":
-      return decodePng(bytes, maxPixels);
-    case "npy":
-      return decodeNpy(bytes, { maxPixels });
-    case "jpeg":
-    case "tiff":
-    case "gif": {
-      if (sniffFormat(bytes) !== format) {
-        throw bad(format.toUpperCase(), "bad magic number; the file is not this format");
-      }
-      const header = format === "jpeg"
-        ? jpegHeader(bytes)
-        : format === "tiff"
-        ? tiffHeader(bytes)
-        : gifHeader(bytes);
-      checkImageSize(header.width, header.height, header.channels, maxPixels);
-      return await decodeWithImagescript(bytes, format, header);
-    }
+  if (!(bytes instanceof Uint8Array)) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `decodeImage: bytes must be a Uint8Array, got ${show(bytes)}`,
+    );
   }
-  throw new FilterError(
-    "DECODE_FAILED",
-    "unrecognised image data: not PNG, JPEG, TIFF, GIF or .npy (checked the magic number)",
-  );
+  const maxPixels = option("decodeImage", "maxPixels", options.maxPixels, DEFAULT_MAX_PIXELS);
+  const format =
+    option<ImageFormat | undefined>("decodeImage", "format", options.format, undefined) ??
+      sniffFormat(bytes);
+  if (format === undefined) {
+    throw new FilterError(
+      "DECODE_FAILED",
+      `unrecognised image data (${bytes.length} bytes): not PNG, JPEG, TIFF, GIF or .npy`,
+    );
+  }
+  try {
+    return await decodeAs(bytes, format, maxPixels);
+  } catch (e) {
+    if (e instanceof FilterError) {
+      // checkDims inside a decoder means the header is nonsense, not the caller's parameter.
+      if (e.code === "INVALID_PARAM") throw bad(format.toUpperCase(), e.message);
+      if (/[\r\n]/.test(e.message)) {
+        throw new FilterError(e.code, e.message.replace(/[\r\n]+/g, " "), { cause: e });
+      }
+      throw e;
+    }
+    const why = String((e as Error)?.message ?? e).split("\n")[0];
+    throw bad(format.toUpperCase(), `cannot decode (${why})`);
+  }
+}
+
+/** JPEG: gray (and gray+alpha) through imfilter's own 1-component encoder, RGB(A) through imagescript. */
+async function encodeJpeg(image: Image, quality: number): Promise<Uint8Array> {
+  if (image.dtype !== "u8") {
+    throw new FilterError(
+      "UNSUPPORTED_DTYPE",
+      `JPEG holds 8-bit samples, this image is ${image.dtype}; pass dtype u8 or write .png (u16) or .npy`,
+    );
+  }
+  if (image.width > 65535 || image.height > 65535) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `JPEG cannot hold ${image.width}x${image.height} (at most 65535 per side); write .png or .npy`,
+    );
+  }
+  if (image.channels <= 2) {
+    return encodeGrayJpeg(image.data, image.width, image.height, image.channels, quality);
+  }
+  const lib = await loadImagescript();
+  const n = image.width * image.height, ch = image.channels, src = image.data;
+  const img = new lib.Image(image.width, image.height);
+  const rgba: Uint8Array = img.bitmap;
+  for (let i = 0; i < n; i++) {
+    rgba[i * 4] = src[i * ch];
+    rgba[i * 4 + 1] = src[i * ch + 1];
+    rgba[i * 4 + 2] = src[i * ch + 2];
+    rgba[i * 4 + 3] = 255;
+  }
+  try {
+    return new Uint8Array(await img.encodeJPEG(quality));
+  } catch (e) {
+    throw new FilterError("IO", `JPEG encoder failed: ${String((e as Error)?.message ?? e)}`);
+  }
 }
 
 /**
- * Encodes an image: PNG (u8 → 8-bit, u16 → 16-bit; gray stays gray), JPEG
- * (u8, 1 or 3 channels; alpha is dropped), or `.npy` (any dtype). TIFF and GIF
- * are read-only.
+ * Encodes an image: PNG (u8 → 8-bit, u16 → 16-bit; the colour type follows
+ * the channel count, so gray stays gray), JPEG (u8; gray stays 1-component,
+ * alpha is dropped), or `.npy` (any dtype, exact). TIFF and GIF are read-only.
+ * f32 to PNG/JPEG is `UNSUPPORTED_DTYPE`: convert with `toDtype` or write `.npy`.
+ *
+ * @example
+ * ```ts
+ * import { encodeImage, Image } from "@imfilter/imfilter";
+ * const bytes = await encodeImage(Image.zeros(4, 4, 3, "u16"), "png");
+ * console.log(bytes[24]); // 16 (bit depth)
+ * ```
  */
 export async function encodeImage(
   image: Image,
   format: ImageFormat,
   options: EncodeOptions = {},
 ): Promise<Uint8Array> {
-  switch (format) {
+  const fmt = option<ImageFormat>("encodeImage", "format", format, "png");
+  const quality = option("encodeImage", "quality", options.quality, 90);
+  switch (fmt) {
     case "png":
       return encodePng(image);
     case "npy":
       return encodeNpy(image);
-    case "jpeg": {
-      if (image.dtype !== "u8") {
-        throw new FilterError(
-          "UNSUPPORTED_DTYPE",
-          `JPEG holds 8-bit pixels, this image is ${image.dtype}; convert with toDtype("u8") or write .png/.npy`,
-        );
-      }
-      const quality = options.quality ?? 90;
-      if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
-        throw new FilterError(
-          "INVALID_PARAM",
-          `JPEG quality ${show(quality)} must be an integer from 1 to 100`,
-        );
-      }
-      const lib = await loadImagescript();
-      const n = image.width * image.height, ch = image.channels, src = image.data;
-      const rgba = new Uint8Array(n * 4);
-      for (let i = 0; i < n; i++) {
-        const g = src[i * ch];
-        rgba[i * 4] = g;
-        rgba[i * 4 + 1] = ch >= 3 ? src[i * ch + 1] : g;
-        rgba[i * 4 + 2] = ch >= 3 ? src[i * ch + 2] : g;
-        rgba[i * 4 + 3] = 255;
-      }
-      const img = new lib.Image(image.width, image.height);
-      img.bitmap.set(rgba);
-      return new Uint8Array(await img.encodeJPEG(quality));
-    }
+    case "jpeg":
+      return await encodeJpeg(image, quality);
   }
   throw new FilterError(
     "INVALID_PARAM",
-    `writing ${format.toUpperCase()} is not supported; write .png, .jpg or .npy`,
+    `writing ${fmt.toUpperCase()} is not supported; write .png, .jpg or .npy`,
   );
 }
 
@@ -333,78 +416,141 @@ function ioError(path: string, action: string, e: unknown): FilterError {
   const err = e as Error;
   const why = err instanceof Deno.errors.NotFound
     ? "no such file or directory"
-    : err instanceof Deno.errors.PermissionDenied || err?.name === "NotCapable"
-    ? "permission denied (grant --allow-read/--allow-write)"
+    : err instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : err?.name === "NotCapable"
+    ? `permission denied (grant --allow-${action === "read" ? "read" : "write"})`
     : err instanceof Deno.errors.IsADirectory
     ? "it is a directory"
-    : err?.message?.split("\n")[0] ?? String(e);
+    : err instanceof Deno.errors.AlreadyExists
+    ? "it already exists"
+    : String(err?.message ?? e).split("\n")[0];
   return new FilterError("IO", `cannot ${action} ${path}: ${why}`, { cause: e });
 }
 
 /**
- * Reads an image file (format from the content, so a misnamed file still
- * reads). File errors are `IO` naming the path.
+ * Reads an image file. The format comes from the content (so a misnamed
+ * file still reads), else from the extension. File errors are `IO` naming
+ * the path; decoding errors are `DECODE_FAILED` prefixed with the path.
+ *
+ * @example
+ * ```ts
+ * import { Image, readImage, writeImage } from "@imfilter/imfilter";
+ * const path = await Deno.makeTempFile({ suffix: ".png" });
+ * await writeImage(path, Image.zeros(4, 3, 2, "u8"));
+ * const img = await readImage(path, { maxPixels: 50_000_000 });
+ * console.log(img.width, img.height, img.channels); // 4 3 2
+ * ```
  */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<Image> {
+  const maxPixels = option("readImage", "maxPixels", options.maxPixels, DEFAULT_MAX_PIXELS);
   let bytes: Uint8Array;
   try {
+    const info = await Deno.stat(path);
+    if (info.isDirectory) throw new Deno.errors.IsADirectory(path);
+    // No valid file is larger than 8 bytes per sample plus slack: refuse before reading.
+    if (info.size > maxPixels * 8 + (1 << 26)) {
+      throw new FilterError(
+        "IMAGE_TOO_LARGE",
+        `${path} is ${info.size} bytes, more than any image under the ${maxPixels}-sample limit; raise the limit (--max-pixels) if it is genuine`,
+      );
+    }
     bytes = await Deno.readFile(path);
   } catch (e) {
+    if (e instanceof FilterError) throw e;
     throw ioError(path, "read", e);
   }
   try {
-    return await decodeImage(bytes, options);
+    return await decodeImage(bytes, {
+      maxPixels,
+      format: sniffFormat(bytes) ?? formatFromPath(path),
+    });
   } catch (e) {
-    if (e instanceof FilterError && e.code === "DECODE_FAILED") {
-      throw new FilterError("DECODE_FAILED", `${path}: ${e.message}`, { cause: e });
+    if (e instanceof FilterError && (e.code === "DECODE_FAILED" || e.code === "IMAGE_TOO_LARGE")) {
+      throw new FilterError(e.code, `${path}: ${e.message}`, { cause: e });
     }
     throw e;
   }
 }
 
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw ioError(path, "check", e);
+  }
+}
+
 /**
  * Writes bytes atomically: to a temporary file in the same directory, then
- * renamed over the target, so readers never see a partial file and a failure
- * leaves nothing behind. Refuses an existing target unless `overwrite`.
+ * renamed (or, when `overwrite` is false, hard-linked, which fails if the
+ * target exists) into place, so readers never see a partial file and a
+ * failure leaves nothing behind. Refuses an existing target unless
+ * `overwrite` (default true).
+ *
+ * @example
+ * ```ts
+ * import { writeFileAtomic } from "@imfilter/imfilter";
+ * const path = (await Deno.makeTempDir()) + "/out.json";
+ * await writeFileAtomic(path, new TextEncoder().encode("{}"), false);
+ * console.log(await Deno.readTextFile(path)); // "{}"
+ * ```
  */
 export async function writeFileAtomic(
   path: string,
   bytes: Uint8Array,
   overwrite = true,
 ): Promise<void> {
-  if (!overwrite) {
-    let exists = false;
-    try {
-      await Deno.lstat(path);
-      exists = true;
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw ioError(path, "check", e);
-    }
-    if (exists) {
-      throw new FilterError(
-        "IO",
-        `${path} exists; pass overwrite (CLI: --overwrite) to replace it`,
-      );
-    }
-  }
+  const refuse = () =>
+    new FilterError("IO", `${path} exists; pass overwrite (CLI: --overwrite) to replace it`);
+  if (!overwrite && await exists(path)) throw refuse();
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+  let created = false;
   try {
-    await Deno.writeFile(tmp, bytes, { createNew: true });
-    await Deno.rename(tmp, path);
+    const file = await Deno.open(tmp, { write: true, createNew: true });
+    created = true;
+    try {
+      let off = 0;
+      while (off < bytes.length) off += await file.write(bytes.subarray(off));
+      await file.syncData();
+    } finally {
+      file.close();
+    }
+    if (overwrite) {
+      await Deno.rename(tmp, path);
+    } else {
+      try {
+        await Deno.link(tmp, path);
+      } catch (e) {
+        if (e instanceof Deno.errors.AlreadyExists) throw refuse();
+        // No hard links on this file system: check again, then rename.
+        if (await exists(path)) throw refuse();
+        await Deno.rename(tmp, path);
+        created = false;
+      }
+    }
   } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
+    if (e instanceof FilterError) throw e;
     throw ioError(path, "write", e);
+  } finally {
+    if (created) await Deno.remove(tmp).catch(() => {});
   }
 }
 
 /**
- * Writes an image, format by extension, atomically. Encoding happens first,
- * so an image the format cannot hold leaves the disk untouched.
+ * Writes an image, format by extension, atomically (see
+ * {@linkcode writeFileAtomic}). Encoding happens first, so an image the
+ * format cannot hold (e.g. f32 to PNG) leaves the disk untouched.
+ * `overwrite` defaults to true.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Image, writeImage } from "@imfilter/imfilter";
- * await writeImage("out.png", Image.zeros(4, 4));
+ * const path = (await Deno.makeTempDir()) + "/out.png";
+ * await writeImage(path, Image.zeros(4, 4), { overwrite: false });
+ * await writeImage(path, Image.zeros(4, 4), { overwrite: false }).catch((e) => console.log(e.code)); // "IO"
  * ```
  */
 export async function writeImage(
@@ -412,22 +558,41 @@ export async function writeImage(
   image: Image,
   options: EncodeOptions & { overwrite?: boolean } = {},
 ): Promise<void> {
-  const bytes = await encodeImage(image, formatFromPath(path), options);
-  await writeFileAtomic(path, bytes, options.overwrite ?? true);
+  const overwrite = option("writeImage", "overwrite", options.overwrite, true);
+  const bytes = await encodeImage(image, formatFromPath(path), { quality: options.quality });
+  await writeFileAtomic(path, bytes, overwrite);
 }
 
 /**
  * Reads a kernel file: `.json` rows (or `{"kernel": rows, "anchor": [x, y]}`),
  * or a 1-D/2-D `.npy` array (float32, float64, uint8, uint16).
+ *
+ * @example
+ * ```ts
+ * import { readKernel } from "@imfilter/imfilter";
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, '{"kernel": [[1, 2, 1], [2, 4, 2], [1, 2, 1]], "anchor": [1, 1]}');
+ * const k = await readKernel(path);
+ * console.log(k.width, k.sum()); // 3 16
+ * ```
  */
 export async function readKernel(path: string): Promise<Kernel> {
+  const ext = extname(path).toLowerCase();
+  if (ext !== ".json" && ext !== ".npy") {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `kernel file ${show(path)} must end in .json (rows) or .npy (a 2-D array)`,
+    );
+  }
   let bytes: Uint8Array;
   try {
+    const info = await Deno.stat(path);
+    if (info.size > 1 << 28) throw new Error(`file is ${info.size} bytes, too large for a kernel`);
     bytes = await Deno.readFile(path);
   } catch (e) {
     throw ioError(path, "read", e);
   }
-  if (extname(path).toLowerCase() === ".npy") {
+  if (ext === ".npy") {
     try {
       return decodeNpyKernel(bytes);
     } catch (e) {
@@ -442,9 +607,23 @@ export async function readKernel(path: string): Promise<Kernel> {
   }
   const obj = value as { kernel?: unknown; anchor?: unknown };
   const rows = Array.isArray(value) ? value : obj?.kernel;
-  const anchor = Array.isArray(obj?.anchor)
-    ? { x: Number(obj.anchor[0]), y: Number(obj.anchor[1]) }
-    : undefined;
+  if (!Array.isArray(rows)) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${path}: expected rows [[...], ...] or {"kernel": rows, "anchor": [x, y]}`,
+    );
+  }
+  let anchor: { x: number; y: number } | undefined;
+  if (!Array.isArray(value) && obj.anchor !== undefined) {
+    const a = obj.anchor;
+    if (!Array.isArray(a) || a.length !== 2 || !a.every((v) => Number.isInteger(v))) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `${path}: anchor ${show(a)} must be [x, y] with integer column x and row y`,
+      );
+    }
+    anchor = { x: a[0], y: a[1] };
+  }
   try {
     return Kernel.from(rows as number[][], anchor);
   } catch (e) {

@@ -3,22 +3,31 @@
  * and uint16 arrays, shape H×W or H×W×C, little-endian C order — so numbers
  * travel exactly between imfilter and NumPy. Pure, no permissions needed.
  *
+ * The header dict is parsed by a strict little parser (never `eval`): exactly
+ * the keys `descr`, `fortran_order` and `shape`, a string, a boolean and a
+ * tuple of sizes. The data must have exactly the byte count the header
+ * implies. Everything else is `DECODE_FAILED` with the reason and the fix.
+ *
  * @module
  */
 
-import { FilterError } from "./errors.ts";
+import { FilterError, show } from "./errors.ts";
 import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
 import { Kernel } from "./kernel.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+const MAX_HEADER = 1 << 20;
+const MAX_KERNEL = 1 << 24;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Whether bytes start with the `.npy` magic. */
 export function isNpy(bytes: Uint8Array): boolean {
   return bytes.length >= 6 && MAGIC.every((b, i) => bytes[i] === b);
 }
 
-function bad(message: string): FilterError {
-  return new FilterError("DECODE_FAILED", `.npy: ${message}`);
+function bad(message: string): never {
+  // One line whatever the file contains.
+  throw new FilterError("DECODE_FAILED", `.npy: ${message.replace(/[\r\n]+/g, " ")}`);
 }
 
 interface NpyHeader {
@@ -28,68 +37,201 @@ interface NpyHeader {
   dataOffset: number;
 }
 
-/** Parses the header dict without eval: `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`. */
+type DictValue = string | boolean | number[];
+
+/** Parses the header's Python dict literal: strings, True/False, tuples of ints. */
+function parseDict(text: string): Map<string, DictValue> {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const expect = (ch: string) => {
+    ws();
+    if (text[i] !== ch) bad(`header dict is malformed: expected '${ch}' at character ${i}`);
+    i++;
+  };
+  const str = (): string => {
+    ws();
+    const q = text[i];
+    if (q !== "'" && q !== '"') {
+      bad(`header dict is malformed: expected a string at character ${i}`);
+    }
+    const end = text.indexOf(q, i + 1);
+    if (end < 0) bad("header dict is malformed: unterminated string");
+    const s = text.slice(i + 1, end);
+    i = end + 1;
+    return s;
+  };
+  const value = (): DictValue => {
+    ws();
+    const ch = text[i];
+    if (ch === "'" || ch === '"') return str();
+    if (text.startsWith("True", i)) {
+      i += 4;
+      return true;
+    }
+    if (text.startsWith("False", i)) {
+      i += 5;
+      return false;
+    }
+    if (ch === "(") {
+      i++;
+      const items: number[] = [];
+      for (;;) {
+        ws();
+        if (text[i] === ")") {
+          i++;
+          return items;
+        }
+        const m = /^\d{1,16}L?/.exec(text.slice(i, i + 20));
+        if (!m) bad(`header dict is malformed: expected a size at character ${i}`);
+        items.push(Number(m[0].replace("L", "")));
+        i += m[0].length;
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] !== ")") bad(`header dict is malformed: expected ',' or ')' at ${i}`);
+      }
+    }
+    bad(
+      `header dict has an unsupported value at character ${i} (structured dtypes are not supported)`,
+    );
+  };
+  const out = new Map<string, DictValue>();
+  expect("{");
+  for (;;) {
+    ws();
+    if (text[i] === "}") {
+      i++;
+      break;
+    }
+    const key = str();
+    expect(":");
+    if (out.has(key)) bad(`header dict repeats key ${show(key)}`);
+    out.set(key, value());
+    ws();
+    if (text[i] === ",") i++;
+    else if (text[i] !== "}") {
+      bad(`header dict is malformed: expected ',' or '}' at character ${i}`);
+    }
+  }
+  ws();
+  if (i !== text.length) bad(`header dict is followed by junk at character ${i}`);
+  return out;
+}
+
+/** Parses magic, version and the header dict. */
 function parseHeader(bytes: Uint8Array): NpyHeader {
-  if (!isNpy(bytes)) throw bad("bad magic; not a NumPy .npy file");
-  if (bytes.length < 10) throw bad("file is truncated in its header");
+  if (!isNpy(bytes)) bad("bad magic; not a NumPy .npy file");
+  if (bytes.length < 10) bad("file is truncated in its header");
   const major = bytes[6];
   let headerLen: number, start: number;
   if (major === 1) {
     headerLen = bytes[8] | (bytes[9] << 8);
     start = 10;
   } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw bad("file is truncated in its header");
-    headerLen = new DataView(bytes.buffer, bytes.byteOffset + 8, 4).getUint32(0, true);
+    if (bytes.length < 12) bad("file is truncated in its header");
+    headerLen = (bytes[8] | (bytes[9] << 8) | (bytes[10] << 16) | (bytes[11] << 24)) >>> 0;
     start = 12;
-  } else throw bad(`format version ${major} is not supported (1, 2 or 3)`);
-  if (start + headerLen > bytes.length || headerLen > 65536) throw bad("header length runs past the end of the file");
-  const text = new TextDecoder("latin1").decode(bytes.subarray(start, start + headerLen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw bad("header dict lacks descr, fortran_order or shape");
+  } else bad(`format version ${major}.${bytes[7]} is not supported (1, 2 or 3)`);
+  if (headerLen > MAX_HEADER) bad(`header length ${headerLen} is absurd`);
+  if (start + headerLen > bytes.length) bad("header runs past the end of the file (truncated?)");
+  const raw = bytes.subarray(start, start + headerLen);
+  let text = "";
+  if (major === 3) text = new TextDecoder().decode(raw);
+  else for (let i = 0; i < raw.length; i++) text += String.fromCharCode(raw[i]);
+  const dict = parseDict(text);
+  for (const key of dict.keys()) {
+    if (key !== "descr" && key !== "fortran_order" && key !== "shape") {
+      bad(`header dict has an unknown key ${show(key)}`);
+    }
   }
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s !== "").map(Number);
-  if (shape.some((n) => !Number.isSafeInteger(n) || n < 0)) throw bad(`shape (${shapeText}) is not a tuple of sizes`);
-  return { descr, fortran: fortran === "True", shape, dataOffset: start + headerLen };
+  const descr = dict.get("descr"), fortran = dict.get("fortran_order"), shape = dict.get("shape");
+  if (typeof descr !== "string") bad("header dict lacks a string 'descr'");
+  if (typeof fortran !== "boolean") bad("header dict lacks a boolean 'fortran_order'");
+  if (!Array.isArray(shape)) bad("header dict lacks a tuple 'shape'");
+  if (shape.some((n) => !Number.isSafeInteger(n))) bad(`shape (${shape.join(", ")}) is absurd`);
+  return { descr, fortran, shape, dataOffset: start + headerLen };
 }
 
-const DTYPES: Record<string, { size: number; kind: "f32" | "u8" | "u16" | "f64" }> = {
-  "<f4": { size: 4, kind: "f32" },
-  "|u1": { size: 1, kind: "u8" },
-  "<u1": { size: 1, kind: "u8" },
-  "|b1": { size: 1, kind: "u8" },
-  "<u2": { size: 2, kind: "u16" },
-  "<f8": { size: 8, kind: "f64" },
-};
+type Kind = "u8" | "u16" | "f32" | "f64";
 
-function readArray(bytes: Uint8Array, allowF64: boolean): { header: NpyHeader; values: Float32Array | Uint8Array | Uint16Array | Float64Array } {
-  const header = parseHeader(bytes);
-  const dt = DTYPES[header.descr];
-  if (!dt || (dt.kind === "f64" && !allowF64)) {
-    const big = header.descr.startsWith(">") ? " (big-endian: save with arr.astype(arr.dtype.newbyteorder('<')))" : "";
-    throw bad(`dtype ${header.descr} is not supported; use float32 (<f4), uint8 (|u1) or uint16 (<u2)${big}`);
+const KINDS: Record<string, Kind> = {
+  "|u1": "u8",
+  "<u1": "u8",
+  ">u1": "u8",
+  "<u2": "u16",
+  "<f4": "f32",
+  "<f8": "f64",
+};
+const SIZES: Record<Kind, number> = { u8: 1, u16: 2, f32: 4, f64: 8 };
+
+function dtypeKind(header: NpyHeader, allowF64: boolean): Kind {
+  const { descr } = header;
+  if (header.fortran) {
+    bad("array is in Fortran order; save it with np.save(path, np.ascontiguousarray(arr))");
   }
-  if (header.fortran) throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray(arr)");
-  const count = header.shape.reduce((a, b) => a * b, 1);
-  const need = count * dt.size;
+  const kind = KINDS[descr];
+  const allowed = `float32 (<f4), uint8 (|u1) or uint16 (<u2)${
+    allowF64 ? " or float64 (<f8)" : ""
+  }`;
+  if (kind === undefined || (kind === "f64" && !allowF64)) {
+    if (descr.includes("O")) {
+      bad(`object arrays (${show(descr)}) cannot be read; save a numeric array`);
+    }
+    if (descr.startsWith(">")) {
+      bad(`dtype ${show(descr)} is big-endian; save with arr.astype(arr.dtype.newbyteorder('<'))`);
+    }
+    bad(`dtype ${show(descr)} is not supported; use ${allowed}, e.g. arr.astype(np.float32)`);
+  }
+  return kind;
+}
+
+function readValues(
+  bytes: Uint8Array,
+  header: NpyHeader,
+  kind: Kind,
+  count: number,
+): Uint8Array | Uint16Array | Float32Array | Float64Array {
+  const size = SIZES[kind];
+  const need = count * size;
   const have = bytes.length - header.dataOffset;
-  if (have !== need) throw bad(`shape (${header.shape.join(", ")}) needs ${need} data bytes, the file has ${have}`);
+  if (have !== need) {
+    bad(
+      `shape (${header.shape.join(", ")}) of ${
+        show(header.descr)
+      } needs ${need} data bytes, the file has ${have}`,
+    );
+  }
   const data = bytes.slice(header.dataOffset, header.dataOffset + need);
-  const view = dt.kind === "f32"
-    ? new Float32Array(data.buffer, 0, count)
-    : dt.kind === "u16"
-    ? new Uint16Array(data.buffer, 0, count)
-    : dt.kind === "f64"
-    ? new Float64Array(data.buffer, 0, count)
-    : data;
-  return { header, values: view };
+  if (kind === "u8") return data;
+  if (LITTLE_ENDIAN) {
+    return kind === "u16"
+      ? new Uint16Array(data.buffer, 0, count)
+      : kind === "f32"
+      ? new Float32Array(data.buffer, 0, count)
+      : new Float64Array(data.buffer, 0, count);
+  }
+  const view = new DataView(data.buffer);
+  const out = kind === "u16"
+    ? new Uint16Array(count)
+    : kind === "f32"
+    ? new Float32Array(count)
+    : new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    out[i] = kind === "u16"
+      ? view.getUint16(2 * i, true)
+      : kind === "f32"
+      ? view.getFloat32(4 * i, true)
+      : view.getFloat64(8 * i, true);
+  }
+  return out;
 }
 
 /**
  * Decodes a `.npy` image: float32, uint8 or uint16, shape (H, W) or (H, W, C)
- * with C from 1 to 4. Anything else is `DECODE_FAILED` with the reason.
+ * with C from 1 to 4, little-endian, C order. Anything else is
+ * `DECODE_FAILED` with the reason; more than `maxPixels` samples is
+ * `IMAGE_TOO_LARGE`, checked from the header before the data is read.
  *
  * @example
  * ```ts
@@ -100,39 +242,55 @@ function readArray(bytes: Uint8Array, allowF64: boolean): { header: NpyHeader; v
  */
 export function decodeNpy(bytes: Uint8Array, options: { maxPixels?: number } = {}): Image {
   const header = parseHeader(bytes);
+  const kind = dtypeKind(header, false);
   const { shape } = header;
   if (shape.length !== 2 && shape.length !== 3) {
-    throw bad(`shape (${shape.join(", ")}) is not an image; use (H, W) or (H, W, C)`);
+    bad(`shape (${shape.join(", ")}) is not an image; use (H, W) or (H, W, C)`);
   }
   const [h, w, c = 1] = shape;
-  if (c < 1 || c > 4 || h < 1 || w < 1) throw bad(`shape (${shape.join(", ")}) is not an image with 1 to 4 channels`);
+  if (c < 1 || c > 4 || h < 1 || w < 1) {
+    bad(`shape (${shape.join(", ")}) is not an image with 1 to 4 channels`);
+  }
   checkImageSize(w, h, c, options.maxPixels ?? DEFAULT_MAX_PIXELS);
-  const { values } = readArray(bytes, false);
-  return new Image(w, h, c, values as Float32Array | Uint8Array | Uint16Array);
+  const values = readValues(bytes, header, kind, w * h * c);
+  return new Image(w, h, c, values as Uint8Array | Uint16Array | Float32Array);
 }
 
-/** Decodes a 2-D `.npy` array (float32, float64, uint8 or uint16) as a kernel. */
+/**
+ * Decodes a 1-D or 2-D `.npy` array (float32, float64, uint8 or uint16) as a
+ * kernel; a 1-D array is one row.
+ */
 export function decodeNpyKernel(bytes: Uint8Array): Kernel {
-  const { header, values } = readArray(bytes, true);
+  const header = parseHeader(bytes);
+  const kind = dtypeKind(header, true);
   const s = header.shape;
-  if (s.length < 1 || s.length > 2 || s.some((n) => n < 1) || s.reduce((a, b) => a * b, 1) > 1 << 24) {
-    throw bad(`shape (${s.join(", ")}) is not a kernel; use a non-empty 1-D or 2-D array`);
+  const count = s.reduce((a, b) => a * b, 1);
+  if (s.length < 1 || s.length > 2 || count < 1 || count > MAX_KERNEL) {
+    bad(`shape (${s.join(", ")}) is not a kernel; use a non-empty 1-D or 2-D array`);
   }
   const [h, w] = s.length === 1 ? [1, s[0]] : s;
-  const data = Float32Array.from(values);
+  const values = readValues(bytes, header, kind, count);
   try {
-    return new Kernel(w, h, data);
+    return new Kernel(w, h, Float32Array.from(values));
   } catch (e) {
-    throw bad((e as Error).message);
+    bad((e as Error).message);
   }
 }
 
 /**
  * Encodes an image as `.npy` (version 1.0): f32 → `<f4`, u8 → `|u1`, u16 →
- * `<u2`; 1 channel → shape (H, W), otherwise (H, W, C).
+ * `<u2`; 1 channel → shape (H, W), otherwise (H, W, C). The header is padded
+ * so the data starts on a 64-byte boundary, as NumPy writes it.
+ *
+ * @example
+ * ```ts
+ * import { encodeNpy, Image } from "@imfilter/imfilter";
+ * console.log(encodeNpy(Image.zeros(4, 3, 1, "u16")).length); // 152 (128-byte header, 24 data bytes)
+ * ```
  */
 export function encodeNpy(image: Image): Uint8Array {
-  const descr = image.dtype === "f32" ? "<f4" : image.dtype === "u16" ? "<u2" : "|u1";
+  const dtype = image.dtype;
+  const descr = dtype === "f32" ? "<f4" : dtype === "u16" ? "<u2" : "|u1";
   const shape = image.channels === 1
     ? `(${image.height}, ${image.width})`
     : `(${image.height}, ${image.width}, ${image.channels})`;
@@ -140,14 +298,23 @@ export function encodeNpy(image: Image): Uint8Array {
   const total = 10 + dict.length + 1;
   dict += " ".repeat((64 - (total % 64)) % 64) + "\n";
   const head = new TextEncoder().encode(dict);
-  const body = new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
-  const out = new Uint8Array(10 + head.length + body.length);
+  const src = image.data;
+  const out = new Uint8Array(10 + head.length + src.byteLength);
   out.set(MAGIC, 0);
   out[6] = 1;
   out[7] = 0;
   out[8] = head.length & 0xff;
   out[9] = head.length >> 8;
   out.set(head, 10);
-  out.set(body, 10 + head.length);
+  const at = 10 + head.length;
+  if (LITTLE_ENDIAN || dtype === "u8") {
+    out.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength), at);
+  } else {
+    const view = new DataView(out.buffer, at);
+    for (let i = 0; i < src.length; i++) {
+      if (dtype === "u16") view.setUint16(2 * i, src[i], true);
+      else view.setFloat32(4 * i, src[i], true);
+    }
+  }
   return out;
 }

@@ -201,11 +201,18 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): Image {
         if (header) fail("more than one IHDR chunk");
         header = parseIhdr(bytes, data, length);
         // Reject absurd sizes now, before reading any more.
-        checkImageSize(header.width, header.height, outputChannels(header.colorType, false), maxPixels);
+        checkImageSize(
+          header.width,
+          header.height,
+          outputChannels(header.colorType, false),
+          maxPixels,
+        );
         break;
       case "PLTE":
         if (palette) fail("more than one PLTE chunk");
-        if (length % 3 !== 0 || length === 0 || length > 768) fail(`PLTE length ${length} is invalid`);
+        if (length % 3 !== 0 || length === 0 || length > 768) {
+          fail(`PLTE length ${length} is invalid`);
+        }
         palette = bytes.subarray(data, data + length);
         break;
       case "tRNS":
@@ -253,7 +260,9 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): Image {
     }))
     : [{ x0: 0, y0: 0, dx: 1, dy: 1, w: width, h: height }];
   let expected = 0;
-  for (const s of passes) if (s.w > 0 && s.h > 0) expected += s.h * (1 + rowBytes(s.w, bitsPerPixel));
+  for (const s of passes) {
+    if (s.w > 0 && s.h > 0) expected += s.h * (1 + rowBytes(s.w, bitsPerPixel));
+  }
 
   const compressed = new Uint8Array(idatLength);
   let o = 0;
@@ -266,7 +275,9 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): Image {
     raw = inflateSync(compressed, { maxOutputLength: expected });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/larger than|too large|ERR_BUFFER/i.test(msg)) fail("more image data than the header allows");
+    if (/larger than|too large|ERR_BUFFER/i.test(msg)) {
+      fail("more image data than the header allows");
+    }
     fail(`image data is corrupt (${msg})`);
   }
   if (raw.length < expected) {
@@ -275,13 +286,18 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): Image {
   raw = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
 
   const is16 = bitDepth === 16;
-  const out = is16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);
+  const out = is16
+    ? new Uint16Array(width * height * channels)
+    : new Uint8Array(width * height * channels);
   const samples = new Uint16Array(width * spp);
   const maxv = (1 << bitDepth) - 1;
   const scale = bitDepth < 8 ? 255 / maxv : 1;
   const entries = palette ? palette.length / 3 : 0;
   const trnsKey = trns && colorType !== 3
-    ? Array.from({ length: trns.length / 2 }, (_, i) => ((trns![2 * i] << 8) | trns![2 * i + 1]) & maxv)
+    ? Array.from(
+      { length: trns.length / 2 },
+      (_, i) => ((trns![2 * i] << 8) | trns![2 * i + 1]) & maxv,
+    )
     : undefined;
   let offset = 0;
   for (const s of passes) {
@@ -432,7 +448,11 @@ export function encodePng(image: Image): Uint8Array {
   writeChunk(parts, "IHDR", ihdr);
   const step = 1 << 23;
   for (let i = 0; i < z.length; i += step) {
-    writeChunk(parts, "IDAT", new Uint8Array(z.buffer, z.byteOffset + i, Math.min(step, z.length - i)));
+    writeChunk(
+      parts,
+      "IDAT",
+      new Uint8Array(z.buffer, z.byteOffset + i, Math.min(step, z.length - i)),
+    );
   }
   writeChunk(parts, "IEND", new Uint8Array(0));
   let total = 0;
