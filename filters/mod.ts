@@ -6,9 +6,12 @@
  */
 
 export * from "./convolve.ts";
+export * from "./median.ts";
 export * from "./gaussian.ts";
 export * from "./box.ts";
 export * from "./edges.ts";
 export * from "./match_template.ts";
 export * from "./estimate_kernel.ts";
 export * from "./deconvolve.ts";
+export * from "./bilateral.ts";
+export * from "./nl_means.ts";
