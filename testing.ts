@@ -135,8 +135,12 @@ export function assertClose(
 
 /** Options of {@linkcode checkConformance}. */
 export interface ConformanceOptions {
-  /** Values for required params (and any others) used in every run. */
-  params?: Record<string, unknown>;
+  /**
+   * Values for required params (and any others) used in every run, or a
+   * function making them for each test image (for image-valued params that
+   * must match the input).
+   */
+  params?: Record<string, unknown> | ((image: Image) => Record<string, unknown>);
   /** Registry to run in (default: an isolated one holding the plugin and the built-ins). */
   registry?: Registry;
   /** Tolerance of the linearity check (default atol 1e-4, rtol 1e-4). */
@@ -184,7 +188,9 @@ export async function checkConformance(
   checks.push("plugin object and param specs are valid");
   const reg = options.registry ??
     createRegistry([...defaultRegistry.list().filter((x) => x.name !== p.name), p]);
-  const base = options.params ?? {};
+  const given = options.params ?? {};
+  const paramsFor = (img: Image) => (typeof given === "function" ? given(img) : given);
+  const base = paramsFor(syntheticImage(13, 11, 1, "u8", 7));
   const specs = p.params as Readonly<Record<string, ParamSpec>>;
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.required && !(name in base)) {
@@ -195,7 +201,7 @@ export async function checkConformance(
     const [channels, dtype] of [[1, "u8"], [3, "u8"], [4, "u8"], [1, "u16"], [3, "f32"]] as const
   ) {
     const img = syntheticImage(13, 11, channels, dtype, 7);
-    const { image } = await reg.run(p.name, img, base);
+    const { image } = await reg.run(p.name, img, paramsFor(img));
     if (!image) continue;
     if ((p.shape ?? "same") === "same") {
       const got = `${image.width}x${image.height}x${image.channels}`;
@@ -217,7 +223,7 @@ export async function checkConformance(
     const tol = options.tolerance ?? { atol: 1e-4, rtol: 1e-4 };
     const i1 = syntheticImage(12, 10, 1, "f32", 3), i2 = syntheticImage(12, 10, 1, "f32", 4);
     const mix = new Image(12, 10, 1, i1.data.map((v, k) => 2 * v - 3 * i2.data[k]));
-    const params = { ...base, ...("dtype" in specs ? { dtype: "f32" } : {}) };
+    const params = { ...paramsFor(i1), ...("dtype" in specs ? { dtype: "f32" } : {}) };
     const [f1, f2, fm] = await Promise.all(
       [i1, i2, mix].map((im) => reg.apply(p.name, im, params)),
     );
@@ -235,7 +241,7 @@ export async function checkConformance(
   await expectInvalid(
     p.name,
     "an unknown parameter",
-    () => reg.run(p.name, img, { ...base, notAParam: 1 }),
+    () => reg.run(p.name, img, { ...paramsFor(img), notAParam: 1 }),
   );
   for (const [name, spec] of Object.entries(specs)) {
     let bad: unknown;
@@ -251,7 +257,7 @@ export async function checkConformance(
     await expectInvalid(
       p.name,
       `${name} = ${JSON.stringify(bad)}`,
-      () => reg.run(p.name, img, { ...base, [name]: bad }),
+      () => reg.run(p.name, img, { ...paramsFor(img), [name]: bad }),
     );
   }
   checks.push("unknown and invalid params rejected with INVALID_PARAM");

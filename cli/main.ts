@@ -25,6 +25,7 @@ import { loadPlugins } from "./plugins.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
 import { progressReporter } from "./progress.ts";
 import { runBatch } from "./batch.ts";
+import { runImpulse, runKernel } from "./kernel_cmd.ts";
 import {
   type CliStep,
   outputKind,
@@ -194,6 +195,8 @@ export async function main(
       io.out(listText(registry));
       return 0;
     }
+    if (command === "kernel") return await runKernel(args, io);
+    if (command === "impulse") return await runImpulse(args, io);
     if (command === "kernels") {
       io.out(kernelsText());
       return 0;

@@ -38,6 +38,8 @@ export interface FilterContext {
   readonly Image: typeof Image;
   /** The `Kernel` class of the running copy of imfilter. */
   readonly Kernel: typeof Kernel;
+  /** The `FilterError` class, for clear errors with a code. */
+  readonly FilterError: typeof FilterError;
   /** Runs another registered filter by name and returns its image. */
   run(name: string, image: Image, params?: Record<string, unknown>): Promise<Image>;
   /** Reports progress from 0 to 1 (the CLI shows a bar for long runs). */
@@ -267,6 +269,7 @@ export class Registry {
       filter: plugin.name,
       Image,
       Kernel,
+      FilterError,
       run: (name, image, params) => this.apply(name, image, params),
       progress: (f) => options.progress?.(Math.min(1, Math.max(0, f))),
       signal: options.signal,

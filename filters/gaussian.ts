@@ -88,16 +88,21 @@ export interface GaussianParams {
   method: GaussianMethod;
 }
 
+/** The largest kernel the exact path builds (the `size` param's own maximum). */
+const MAX_KERNEL_SIZE = 8191;
+
 const gaussianSpecs: ParamSpecs<GaussianParams> = {
   sigma: {
     type: "number",
     min: 0,
+    max: 10000,
     description: "standard deviation along x (and y); 0 or absent: from size (OpenCV rule)",
     example: "2",
   },
   sigmaY: {
     type: "number",
     min: 0,
+    max: 10000,
     description: "standard deviation along y (default: sigma)",
   },
   size: {
@@ -113,6 +118,7 @@ const gaussianSpecs: ParamSpecs<GaussianParams> = {
     default: 4,
     min: 0,
     exclusiveMin: true,
+    max: 100,
     description: "radius in sigmas when size is absent: floor(truncate*sigma + 0.5)",
   },
   ...commonLinearSpecs,
@@ -127,7 +133,7 @@ const gaussianSpecs: ParamSpecs<GaussianParams> = {
 
 /** The per-axis sizes and sigmas of a Gaussian (`0` sigma: OpenCV's rule from the size). */
 function gaussianGeometry(
-  params: Pick<GaussianParams, "sigma" | "sigmaY" | "size" | "truncate">,
+  params: Pick<GaussianParams, "sigma" | "sigmaY" | "size" | "truncate" | "method">,
 ): { sizeX: number; sizeY: number; sigmaX: number; sigmaY: number } {
   const sx = params.sigma ?? 0;
   const sy = params.sigmaY !== undefined && params.sigmaY > 0 ? params.sigmaY : sx;
@@ -141,6 +147,14 @@ function gaussianGeometry(
   const radius = (s: number) => Math.floor(params.truncate * s + 0.5);
   const sizeX = params.size ? params.size[0] : 2 * radius(sx) + 1;
   const sizeY = params.size ? params.size[1] : 2 * radius(sy) + 1;
+  if (!params.size && Math.max(sizeX, sizeY) > MAX_KERNEL_SIZE && params.method !== "fast") {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `gaussian: sigma ${Math.max(sx, sy)} with truncate ${params.truncate} needs a ${
+        Math.max(sizeX, sizeY)
+      }-tap kernel, above ${MAX_KERNEL_SIZE}; use method "fast" (cost independent of sigma) or a smaller truncate`,
+    );
+  }
   return { sizeX, sizeY, sigmaX: sx, sigmaY: sy };
 }
 

@@ -395,3 +395,17 @@ Deno.test("batch --shard i/n splits the sorted inputs without overlap; --jobs 2 
   assert.equal(badShard.status, 2);
   assert.match(badShard.err, /--shard must be i\/n with 0 <= i < n/);
 });
+
+Deno.test("kernel prints and renders a kernel; impulse shows a linear filter's kernel", async () => {
+  const k = await cli("kernel", "sobel-x", "--png", join(dir, "k.png"));
+  assert.equal(k.status, 0, k.err);
+  assert.match(k.out, /^-1\s+0\s+1\n-2\s+0\s+2\n-1\s+0\s+1\n3x3, sum 0, separable \(rank 1\)$/);
+  const png = await readImage(join(dir, "k.png"));
+  assert.deepEqual([png.width, png.height], [48, 48]);
+  const imp = await cli("impulse", "convolve", "--kernel", "ripple", "--extent", "3");
+  assert.equal(imp.status, 0, imp.err);
+  const rows = imp.out.split("\n").slice(0, 3).map((r) => r.trim().split(/\s+/).map(Number));
+  assert.deepEqual(rows, [[0, -1, 1.414214], [1, 0, -1], [-1.414214, 1, 0]]);
+  const nonLinear = await cli("impulse", "median", "--size", "3");
+  assert.match(nonLinear.err, /does not declare itself linear/);
+});

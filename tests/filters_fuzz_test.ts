@@ -1,0 +1,149 @@
+// Every registered filter (built-ins and the example plugin) under random and
+// extreme inputs: only valid images or clean FilterErrors may come out.
+// Bounded for CI; `deno task fuzz` runs the same properties much longer.
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  type AnyPlugin,
+  createRegistry,
+  type DType,
+  Image,
+  isFilterError,
+  type ParamSpec,
+  registry,
+} from "../mod.ts";
+import { unsharpMask } from "../examples/plugins/unsharp_mask.ts";
+
+const RUNS = Number(Deno.env.get("IMFILTER_FUZZ_RUNS") ?? "25");
+const reg = createRegistry([...registry.list(), unsharpMask as AnyPlugin]);
+
+const dtypeArb = fc.constantFrom<DType>("u8", "u16", "f32");
+
+/** A small image with a random shape, dtype and content (including extremes). */
+const imageArb = fc.record({
+  w: fc.integer({ min: 1, max: 9 }),
+  h: fc.integer({ min: 1, max: 9 }),
+  c: fc.integer({ min: 1, max: 4 }),
+  dtype: dtypeArb,
+  kind: fc.constantFrom("random", "constant", "extreme"),
+  seed: fc.integer(),
+}).map(({ w, h, c, dtype, kind, seed }) => {
+  const img = Image.zeros(w, h, c, dtype);
+  const max = dtype === "u8" ? 255 : dtype === "u16" ? 65535 : 1e30;
+  let s = seed >>> 0;
+  for (let i = 0; i < img.data.length; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    const r = s / 4294967296;
+    img.data[i] = kind === "constant"
+      ? max / 2
+      : kind === "extreme"
+      ? (r < 0.5 ? 0 : max)
+      : dtype === "f32"
+      ? r
+      : Math.floor(r * max);
+  }
+  return img;
+});
+
+/** A value for a param: mostly plausible, sometimes out of range or of the wrong type. */
+function valueArb(spec: ParamSpec): fc.Arbitrary<unknown> {
+  const wrong = fc.constantFrom<unknown>("junk", -1, 0, 1e9, NaN, Infinity, null, [], {});
+  let good: fc.Arbitrary<unknown>;
+  switch (spec.type) {
+    case "number":
+      good = fc.double({ min: spec.min ?? -10, max: Math.min(spec.max ?? 50, 50), noNaN: true });
+      break;
+    case "integer":
+      good = fc.integer({ min: Math.max(spec.min ?? -5, -5), max: Math.min(spec.max ?? 15, 15) });
+      break;
+    case "size":
+      good = fc.oneof(
+        fc.integer({ min: 1, max: 11 }),
+        fc.tuple(fc.integer({ min: 1, max: 11 }), fc.integer({ min: 1, max: 11 })),
+      );
+      break;
+    case "boolean":
+      good = fc.boolean();
+      break;
+    case "enum":
+      good = fc.constantFrom(...spec.values!);
+      break;
+    case "boundary":
+      good = fc.constantFrom(
+        "constant",
+        "replicate",
+        "reflect",
+        "symmetric",
+        "wrap",
+        "nearest",
+        "mirror",
+      );
+      break;
+    case "dtype":
+      good = dtypeArb;
+      break;
+    case "kernel":
+      good = fc.array(
+        fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        { minLength: 1, maxLength: 3 },
+      );
+      break;
+    case "image":
+      good = imageArb;
+      break;
+    case "point":
+      good = fc.record({ x: fc.integer({ min: -1, max: 3 }), y: fc.integer({ min: -1, max: 3 }) });
+      break;
+    default:
+      good = fc.string({ maxLength: 5 });
+  }
+  return fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: wrong });
+}
+
+function paramsArb(plugin: AnyPlugin): fc.Arbitrary<Record<string, unknown>> {
+  const entries = Object.entries(plugin.params as Record<string, ParamSpec>);
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const [name, spec] of entries) {
+    model[name] = spec.required
+      ? valueArb(spec)
+      : fc.option(valueArb(spec), { nil: undefined, freq: 2 });
+  }
+  return fc.record(model);
+}
+
+async function checkRun(
+  plugin: AnyPlugin,
+  image: Image,
+  params: Record<string, unknown>,
+): Promise<void> {
+  try {
+    const r = await reg.run(plugin.name, image, params);
+    if (r.image) {
+      const img = r.image;
+      assert.equal(img.data.length, img.width * img.height * img.channels);
+    }
+  } catch (e) {
+    if (!isFilterError(e)) {
+      throw new Error(
+        `${plugin.name} threw a non-FilterError for ${
+          JSON.stringify(params)
+        } on ${image.width}x${image.height}x${image.channels} ${image.dtype}: ${e}`,
+      );
+    }
+    assert.ok(!e.message.includes("\n"), `multi-line message: ${e.message}`);
+  }
+}
+
+for (const plugin of reg.list()) {
+  Deno.test(`fuzz: ${plugin.name} gives a valid image or a clean FilterError for random images and params`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        imageArb,
+        paramsArb(plugin),
+        async (image, params) => await checkRun(plugin, image, params),
+      ),
+      { numRuns: RUNS, seed: 1234, endOnFailure: true },
+    );
+  });
+}
