@@ -94,7 +94,7 @@ const steps: Step[] = [
   },
   {
     file: "camera_laplace.png",
-    what: "Laplace edges |∇²I| (f32 → stretched)",
+    what: "Laplace response (signed f32, stretched for viewing)",
     filter: "correlate",
     input: camera,
     params: { kernel: "laplace", dtype: "f32" },
