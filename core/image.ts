@@ -251,3 +251,30 @@ export function asImage(v: unknown, what = "image"): Image {
 export function hasAlpha(channels: number): boolean {
   return channels === 2 || channels === 4;
 }
+
+/**
+ * Throws `INVALID_PARAM` when a float image holds NaN or Infinity — for
+ * methods (FFT, recursive) that would spread one such value over the whole
+ * output instead of keeping it local.
+ *
+ * @example
+ * ```ts
+ * import { checkFinite, Image } from "@imfilter/imfilter";
+ * checkFinite(Image.zeros(2, 2, 1, "f32"), "demo", "replace them first"); // fine
+ * ```
+ */
+export function checkFinite(image: Image, owner: string, fix: string): void {
+  if (image.dtype !== "f32") return;
+  const d = image.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i])) {
+      const c = i % image.channels, p = (i - c) / image.channels;
+      throw new FilterError(
+        "INVALID_PARAM",
+        `${owner}: the image has ${d[i]} at x=${p % image.width}, y=${
+          Math.floor(p / image.width)
+        }, which this method would spread over every pixel; ${fix}`,
+      );
+    }
+  }
+}

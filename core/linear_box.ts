@@ -17,7 +17,8 @@
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import type { DType, PixelArray } from "./dtype.ts";
 import { hasAlpha, Image } from "./image.ts";
-import type { CorrelationGeometry } from "./linear.ts";
+import { correlatePlaneDirect, type CorrelationGeometry } from "./linear.ts";
+import { Kernel } from "./kernel.ts";
 import {
   copyChannel,
   forEachChannel,
@@ -25,7 +26,7 @@ import {
   storeRow,
   type StridedPlane,
 } from "./linear_planes.ts";
-import type { AlphaMode } from "./planes.ts";
+import { type AlphaMode, mapPlanes } from "./planes.ts";
 
 /**
  * Window sums of one channel: output pixel `(x, y)` is
@@ -197,6 +198,16 @@ export function boxFilterImage(
   divisor: number,
 ): Image {
   const { width: w, height: h, channels: ch, data } = image;
+  if (data instanceof Float32Array && !data.every(Number.isFinite)) {
+    // Running sums would carry a NaN/Inf past the window it belongs to; the
+    // direct sum keeps it within the kernel's support, as in every engine.
+    const kernel = new Kernel(kw, kh, new Float32Array(kw * kh).fill(1 / divisor));
+    return mapPlanes(
+      image,
+      (plane) => correlatePlaneDirect(plane, w, h, kernel, geometry, boundary, cval),
+      { width: geometry.width, height: geometry.height, dtype, alpha },
+    );
+  }
   const same = geometry.width === w && geometry.height === h;
   if (
     same && ch > 1 && dtype === "u8" && boundary !== "constant" && isCount(divisor) &&

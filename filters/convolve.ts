@@ -230,14 +230,17 @@ export function linearFilter(image: Image, params: LinearParams, flip: boolean):
       correlateSeparableChannel(src, w, h, column, row, g, boundary, cval, dst);
     });
   }
-  if (method === "fft" || (method === "auto" && taps >= FFT_MIN_TAPS)) {
+  // NaN/Inf would spread over a whole FFT tile; such inputs take the direct
+  // sum, where they stay within the kernel's support (as in every engine).
+  const fftOk = image.dtype !== "f32" || allFinite(image.data);
+  if (fftOk && (method === "fft" || (method === "auto" && taps >= FFT_MIN_TAPS))) {
     const engine = new FFTCorrelator(kernel, g);
     return forEachChannel(image, { ...shape, dtype: params.dtype ?? image.dtype }, (src, dst) => {
       const out = engine.correlate(src, w, h, boundary, cval);
       storeRow(dst.data, dst.offset, dst.stride, out, 0, out.length, 1);
     });
   }
-  if (method === "auto") {
+  if (method === "auto" || method === "fft") {
     // The reference sum, row-buffered and in place (core/linear_small.ts).
     const dtype = params.dtype ?? image.dtype;
     if (image.channels > 1) {
@@ -254,6 +257,12 @@ export function linearFilter(image: Image, params: LinearParams, flip: boolean):
     (plane) => correlatePlaneDirect(plane, w, h, kernel, g, boundary, cval),
     shape,
   );
+}
+
+/** Whether every value is finite. */
+function allFinite(data: ArrayLike<number>): boolean {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
+  return true;
 }
 
 /** The common weight when every weight of the kernel is equal, else `undefined`. */

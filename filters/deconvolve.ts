@@ -31,7 +31,7 @@
 import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
 import { correlateValid, fft2d, nextFastSize } from "../core/fft.ts";
-import type { Image } from "../core/image.ts";
+import { checkFinite, type Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import { type AlphaMode, mapPlanes } from "../core/planes.ts";
@@ -290,11 +290,13 @@ export const deconvolvePlugin: FilterPlugin<DeconvolveParams> = {
   summary: "undo a known blur: Richardson-Lucy or Wiener deconvolution",
   params: deconvolveSpecs,
   example: "blurred.png restored.png --kernel kernel.npy --iterations 50",
-  apply: (image, params) =>
-    mapPlanes(image, (plane) => deconvolvePlane(plane, image.width, image.height, params), {
+  apply: (image, params) => {
+    checkFinite(image, "deconvolve", "replace NaN/Infinity first (FFT-based deconvolution)");
+    return mapPlanes(image, (plane) => deconvolvePlane(plane, image.width, image.height, params), {
       dtype: params.dtype,
       alpha: params.alpha,
-    }),
+    });
+  },
 };
 
 /**

@@ -38,7 +38,7 @@ import type { BoundaryMode } from "../core/boundary.ts";
 import { paddedIndices } from "../core/boundary.ts";
 import { FilterError } from "../core/errors.ts";
 import { correlateValid, fft2d, nextFastSize } from "../core/fft.ts";
-import { Image } from "../core/image.ts";
+import { checkFinite, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
 import { conditionSPD, solveQP } from "../core/linalg.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
@@ -346,6 +346,8 @@ function fourier(pr: Problem, p: EstimateKernelParams): { F: Float64Array; condi
 }
 
 function estimate(sharp: Image, p: EstimateKernelParams): EstimateKernelResult {
+  checkFinite(sharp, "estimate-kernel", "replace NaN/Infinity in the sharp image first");
+  checkFinite(p.blurred, "estimate-kernel", "replace NaN/Infinity in the blurred image first");
   const pr = setUp(sharp, p);
   const { F, condition } = p.method === "fourier" ? fourier(pr, p) : lsq(pr, p);
   const residual = residualOf(pr, F);
@@ -405,7 +407,7 @@ export const estimateKernelPlugin: FilterPlugin<EstimateKernelParams> = {
   summary: "recover the blur kernel from a sharp image and its blurred copy (least squares)",
   params: estimateSpecs,
   shape: "any",
-  example: "sharp.png kernel.npy --blurred blurred.png --size 9 --nonNegative --normalize --json",
+  example: "sharp.png kernel.npy --blurred blurred.png --size 9 --non-negative --normalize --json",
   apply(image, params) {
     const { kernel, residual, condition } = estimate(image, params);
     return {

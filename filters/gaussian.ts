@@ -25,7 +25,7 @@
 import type { BoundaryMode } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
 import { FilterError, show } from "../core/errors.ts";
-import type { Image } from "../core/image.ts";
+import { checkFinite, type Image } from "../core/image.ts";
 import { correlationGeometry } from "../core/linear.ts";
 import { gaussianFastPlane } from "../core/linear_gauss_fast.ts";
 import {
@@ -169,6 +169,7 @@ function applyGaussian(image: Image, params: GaussianParams): Image {
   const w = image.width, h = image.height;
   const dtype = params.dtype ?? image.dtype;
   if (params.method === "fast") {
+    checkFinite(image, "gaussian", 'use method "exact" (keeps them local) or replace them first');
     const sx = sizeX === 1 ? 0 : effectiveSigma(sigmaX, sizeX);
     const sy = sizeY === 1 ? 0 : effectiveSigma(sigmaY, sizeY);
     return forEachChannel(image, { dtype, alpha }, (src, dst) => {
