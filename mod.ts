@@ -17,3 +17,4 @@
 
 export * from "./core/mod.ts";
 export * from "./filters/mod.ts";
+export * from "./parallel/mod.ts";

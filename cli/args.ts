@@ -26,6 +26,8 @@ export interface GlobalFlags {
   help: boolean;
   /** Map the output's min..max to the full 8-bit range (for viewing float results). */
   stretch: boolean;
+  /** Worker threads for one filter run (default: all cores). */
+  threads?: number;
 }
 
 /** The `node:util` parseArgs specs of the global flags. */
@@ -38,6 +40,7 @@ export const GLOBAL_OPTIONS = {
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
   stretch: { type: "boolean" },
+  threads: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** Names of the global flags, which filters may not use as parameter names. */
@@ -61,7 +64,17 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
       );
     }
   }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
+      throw usageError(
+        `--threads must be an integer from 1 to 256, got ${JSON.stringify(values.threads)}`,
+      );
+    }
+  }
   return {
+    threads,
     plugin: (values.plugin as string[] | undefined) ?? [],
     json: values.json === true,
     debug: values.debug === true,

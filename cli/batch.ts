@@ -148,10 +148,12 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
   const t0 = performance.now();
   try {
     const steps = await resolveSteps(job.steps, job.cwd, job.maxPixels);
+    // One thread per item: a batch is parallel across files (--jobs).
     const r = await processFile(job.item.input, job.item.output, steps, {
       overwrite: job.overwrite,
       stretch: job.stretch,
       maxPixels: job.maxPixels,
+      threads: 1,
     });
     return { ...job.item, ok: true, ms: performance.now() - t0, data: r.data[r.data.length - 1] };
   } catch (e) {

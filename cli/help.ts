@@ -37,6 +37,7 @@ export function usage(): string {
     "  --overwrite         replace an existing output file (or write over the input)",
     "  --max-pixels <n>    refuse inputs with more than n samples (width*height*channels)",
     "  --stretch           map a float output's min..max to 0..255 when writing PNG/JPEG",
+    "  --threads <n>       worker threads for one filter (default: all cores; 1: this thread only)",
     "  --quiet, -q         no progress or summary on stderr",
     "  --debug             print stack traces",
     "",

@@ -34,7 +34,7 @@ import {
   resolveSteps,
   splitSegments,
 } from "./run.ts";
-import { type ErrorCode, isFilterError, type ParamSpec, registry } from "../mod.ts";
+import { closeParallel, type ErrorCode, isFilterError, type ParamSpec, registry } from "../mod.ts";
 
 /** Error codes that mean "the user asked for something wrong" (exit 2). */
 const USAGE_CODES: readonly ErrorCode[] = [
@@ -72,6 +72,7 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.quiet ||= m.quiet ?? false;
     g.stretch ||= m.stretch ?? false;
     g.maxPixels ??= m.maxPixels;
+    g.threads ??= m.threads;
   }
   return g;
 }
@@ -110,6 +111,7 @@ async function runOne(
       stretch: globals.stretch,
       maxPixels: globals.maxPixels,
       progress: progress.update,
+      threads: globals.threads,
     });
   } finally {
     progress.done();
@@ -230,5 +232,7 @@ export async function main(
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const status = await main(Deno.args);
+  closeParallel();
+  Deno.exit(status);
 }

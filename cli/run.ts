@@ -9,6 +9,7 @@
 import { type GlobalFlags, parseFilterArgs } from "./args.ts";
 import { userPath } from "./paths.ts";
 import {
+  applyParallel,
   FilterError,
   formatFromPath,
   Image,
@@ -132,6 +133,8 @@ export interface ProcessOptions {
   maxPixels?: number;
   /** Progress callback. */
   progress?: (fraction: number) => void;
+  /** Worker threads for a single-filter run (default: all cores). */
+  threads?: number;
 }
 
 /**
@@ -152,7 +155,9 @@ export async function processFile(
   let result: PipelineResult;
   if (steps.length === 1) {
     // One step keeps the filter's own output dtype (and allows data-only filters).
-    const r = await registry.run(last, image, steps[0].params, { progress: options.progress });
+    const r = options.threads === 1
+      ? await registry.run(last, image, steps[0].params, { progress: options.progress })
+      : await applyParallel(last, image, steps[0].params ?? {}, { threads: options.threads });
     result = { image: r.image as Image, data: [r.data] };
   } else {
     result = await runPipeline(image, steps, { progress: options.progress });

@@ -91,6 +91,14 @@ export interface FilterPlugin<P = Record<string, unknown>> {
   readonly shape?: "same" | "any";
   /** A CLI example, e.g. `"in.png out.png --sigma 2"`, shown by `help`. */
   readonly example?: string;
+  /**
+   * Rows of context an output row needs above and below (e.g. a kernel's
+   * radius), for filters whose output row depends only on input rows within
+   * that distance; lets parallel runners (`applyParallel`) split an image
+   * into stripes with identical results. `undefined` (or absent): not
+   * stripeable for these params.
+   */
+  halo?(params: P, image: Image): number | undefined;
   /** Filters an image. Params arrive validated, with defaults filled in. */
   apply(image: Image, params: P, ctx: FilterContext): FilterOutput | Promise<FilterOutput>;
 }

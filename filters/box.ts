@@ -89,6 +89,10 @@ export const boxPlugin: FilterPlugin<BoxParams> = {
   params: boxSpecs,
   linear: true,
   example: "in.png out.png --size 31",
+  // Integer running sums are exact, so stripes give identical rows; float
+  // sums restart at row multiples of the size, which a stripe would shift.
+  halo: (params, image) =>
+    image.dtype !== "f32" && Number.isInteger(params.cval) ? params.size[1] >> 1 : undefined,
   apply: (image, params) => applyBox(image, params),
 };
 

@@ -272,6 +272,25 @@ function constantWeight(kernel: Kernel): number | undefined {
   return v;
 }
 
+/**
+ * Rows of context for striped runs: `same` mode with an engine whose sums do
+ * not depend on the pixel's position (direct, separable, integer box) — the
+ * FFT's tiles and float running sums would round differently in a stripe.
+ */
+function linearHalo(params: LinearParams, image: Image): number | undefined {
+  if (params.mode !== "same") return undefined;
+  const { width: kw, height: kh } = params.kernel;
+  const method = params.method ?? "auto";
+  const constant = constantWeight(params.kernel) !== undefined;
+  if (method === "fft" || (method === "auto" && kw * kh >= FFT_MIN_TAPS && !constant)) {
+    return undefined;
+  }
+  if ((method === "box" || (method === "auto" && constant)) && image.dtype === "f32") {
+    return undefined;
+  }
+  return kh;
+}
+
 /** The `correlate` plugin (no kernel flip: OpenCV `filter2D`, `scipy.ndimage.correlate`). */
 export const correlatePlugin: FilterPlugin<LinearParams> = {
   [PLUGIN_BRAND]: true,
@@ -282,6 +301,7 @@ export const correlatePlugin: FilterPlugin<LinearParams> = {
   linear: true,
   shape: "any",
   example: 'in.png out.png --kernel "0,1,0;1,-4,1;0,1,0" --dtype f32 --boundary replicate',
+  halo: (params, image) => linearHalo(params, image),
   apply: (image, params) => linearFilter(image, params, false),
 };
 
@@ -295,6 +315,7 @@ export const convolvePlugin: FilterPlugin<LinearParams> = {
   linear: true,
   shape: "any",
   example: 'in.png out.png --kernel "1,0,1;0,1,0;1,0,1" --boundary constant',
+  halo: (params, image) => linearHalo(params, image),
   apply: (image, params) => linearFilter(image, params, true),
 };
 

@@ -206,6 +206,10 @@ export const gaussianPlugin: FilterPlugin<GaussianParams> = {
   params: gaussianSpecs,
   linear: true,
   example: "in.png out.png --sigma 2 --boundary replicate",
+  // The FIR passes sum each pixel's window in a fixed order: stripes with the
+  // kernel's radius of context give identical rows. The recursive method
+  // depends on every row, so it is not striped.
+  halo: (params) => params.method === "fast" ? undefined : gaussianGeometry(params).sizeY >> 1,
   apply: (image, params) => applyGaussian(image, params),
 };
 

@@ -1,0 +1,66 @@
+// Striped multi-threaded runs give exactly the single-threaded result.
+
+import assert from "node:assert/strict";
+import { applyParallel, BOUNDARY_MODES, closeParallel, registry } from "../mod.ts";
+import { syntheticImage } from "../testing.ts";
+
+const CASES: [string, Record<string, unknown>][] = [
+  ["gaussian", { sigma: 2 }],
+  ["gaussian", { sigma: 1.2, sigmaY: 3, method: "float" }],
+  ["box", { size: [7, 5] }],
+  ["correlate", { kernel: "1,2,0;-1,3,1;0,0,2" }],
+  ["convolve", { kernel: "1,2,3,4" }],
+  ["sobel", { output: "magnitude", dtype: "f32" }],
+];
+
+Deno.test("applyParallel equals registry.run exactly, for every boundary, dtype and thread count", async () => {
+  try {
+    for (const [name, params] of CASES) {
+      for (const dtype of ["u8", "u16", "f32"] as const) {
+        for (const boundary of BOUNDARY_MODES) {
+          const img = syntheticImage(37, 61, dtype === "u16" ? 1 : 3, dtype, 5);
+          const p = { ...params, boundary, cval: 3 };
+          const want = await registry.run(name, img, p);
+          for (const threads of [2, 3]) {
+            const got = await applyParallel(name, img, p, { threads, minPixels: 0 });
+            assert.deepEqual(
+              got.image!.data,
+              want.image!.data,
+              `${name} ${dtype} ${boundary} ${threads}`,
+            );
+          }
+        }
+      }
+    }
+  } finally {
+    closeParallel();
+  }
+});
+
+Deno.test("applyParallel falls back to one thread where stripes would differ, with the same result", async () => {
+  try {
+    const img = syntheticImage(40, 40, 1, "f32", 2);
+    const big = Array.from(
+      { length: 9 },
+      (_, y) => Array.from({ length: 9 }, (_, x) => ((x + 2 * y) % 5) - 2),
+    );
+    for (
+      const [name, params] of [
+        ["correlate", { kernel: big }], // FFT engine
+        ["gaussian", { sigma: 3, method: "fast" }], // recursive
+        ["box", { size: 5 }], // float running sums
+        ["median", { size: 3 }],
+      ] as [string, Record<string, unknown>][]
+    ) {
+      const want = await registry.run(name, img, params);
+      const got = await applyParallel(name, img, params, { threads: 2, minPixels: 0 });
+      assert.deepEqual(got.image!.data, want.image!.data, name);
+    }
+    await assert.rejects(
+      () => applyParallel("gaussian", img, { sigma: 1 }, { threads: 0 }),
+      /threads must be an integer/,
+    );
+  } finally {
+    closeParallel();
+  }
+});
