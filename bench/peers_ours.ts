@@ -7,7 +7,10 @@
 // Every op goes through the registry by name, so an op whose filter is not
 // registered answers {"status": "n/a"}.
 
-import { Image, registry } from "../mod.ts";
+import { applyParallel, closeParallel, Image, registry } from "../mod.ts";
+
+// IMFILTER_THREADS=2 times the multi-threaded run (applyParallel) instead.
+const threads = Number(Deno.env.get("IMFILTER_THREADS") ?? "1");
 
 interface BenchParams {
   width: number;
@@ -96,7 +99,8 @@ if (!planned || !registry.has(planned[0])) {
 const [name, params] = planned;
 const time = async () => {
   const t0 = performance.now();
-  await registry.run(name, img, params);
+  if (threads > 1) await applyParallel(name, img, params, { threads });
+  else await registry.run(name, img, params);
   return performance.now() - t0;
 };
 const warm = await time();
@@ -111,4 +115,5 @@ const n = warm > p.single_s * 1e3
   : Math.max(p.min_reps, Math.min(p.max_reps, Math.floor((p.rep_budget_s * 1e3) / warm)));
 const times: number[] = [];
 for (let i = 0; i < n; i++) times.push(await time());
-console.log(JSON.stringify({ times_ms: n ? times : [warm], threads: 1, note: `imfilter ${name}` }));
+closeParallel();
+console.log(JSON.stringify({ times_ms: n ? times : [warm], threads, note: `imfilter ${name}` }));
