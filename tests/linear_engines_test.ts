@@ -134,7 +134,10 @@ Deno.test("every fast engine equals the direct reference (all boundaries, modes,
           const dyadic = kernel.data.every((v) => Number.isInteger(v * 64));
           let k1 = 0;
           for (const v of kernel.data) k1 += Math.abs(v);
-          const tieTol = Math.max(2 ** -7, 1e-6 * (k1 * Math.max(maxAbs(image.data), Math.abs(cval)) + 1));
+          const tieTol = Math.max(
+            2 ** -7,
+            1e-6 * (k1 * Math.max(maxAbs(image.data), Math.abs(cval)) + 1),
+          );
           for (let i = 0; i < fast.data.length; i++) {
             const d = Math.abs(fast.data[i] - direct.data[i]);
             if (d === 0) continue;
