@@ -102,6 +102,12 @@ export function mapIndex(i: number, n: number, mode: BoundaryMode): number {
  * The index table of a padded axis: entry `k` is the source index of padded
  * coordinate `k - before` (or `-1` for `constant` outside). Filters use these
  * tables so their inner loops never test for borders.
+ *
+ * @example
+ * ```ts
+ * import { paddedIndices } from "@imfilter/imfilter";
+ * console.log(Array.from(paddedIndices(4, 2, 2, "symmetric"))); // [1, 0, 0, 1, 2, 3, 3, 2]
+ * ```
  */
 export function paddedIndices(
   n: number,

@@ -54,7 +54,13 @@ export function dtypeMax(dtype: DType): number {
   return dtype === "u8" ? 255 : dtype === "u16" ? 65535 : Infinity;
 }
 
-/** Rounds to nearest, ties to even (banker's rounding, as `saturate_cast`). */
+/** Rounds to nearest, ties to even (banker's rounding, as `saturate_cast`).  *
+ * @example
+ * ```ts
+ * import { roundHalfEven } from "@imfilter/imfilter";
+ * console.log(roundHalfEven(2.5), roundHalfEven(3.5)); // 2 4
+ * ```
+ */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;

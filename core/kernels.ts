@@ -43,7 +43,13 @@ export function registerKernel(
   catalogue.set(name, { factory, description, sized: options.sized ?? false });
 }
 
-/** The catalogue's kernel names with descriptions, sorted. */
+/** The catalogue's kernel names with descriptions, sorted.  *
+ * @example
+ * ```ts
+ * import { listKernels } from "@imfilter/imfilter";
+ * console.log(listKernels().some((k) => k.name === "sobel-x")); // true
+ * ```
+ */
 export function listKernels(): { name: string; description: string; sized: boolean }[] {
   return [...catalogue.entries()].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)
     .map(([name, e]) => ({ name, description: e.description, sized: e.sized }));
@@ -163,7 +169,13 @@ export function gaussianWeights(size: number, sigma = 0): Float64Array {
   return out;
 }
 
-/** The outer product `column × row` as a kernel. */
+/** The outer product `column × row` as a kernel.  *
+ * @example
+ * ```ts
+ * import { outerKernel } from "@imfilter/imfilter";
+ * console.log(outerKernel([1, 2], [1, 0, -1]).toRows()); // [[1, 0, -1], [2, 0, -2]]
+ * ```
+ */
 export function outerKernel(column: ArrayLike<number>, row: ArrayLike<number>): Kernel {
   const data = new Float32Array(column.length * row.length);
   for (let y = 0; y < column.length; y++) {

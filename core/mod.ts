@@ -5,16 +5,35 @@
  * @module
  */
 
-export * from "./errors.ts";
-export * from "./dtype.ts";
-export * from "./image.ts";
-export * from "./kernel.ts";
+// The public API. Helpers the filters share (dtype storage, plane plumbing,
+// the direct engine, sync runners) are imported from their files directly.
+export { ERROR_CODES, type ErrorCode, FilterError, isFilterError } from "./errors.ts";
+export { type DType, DTYPES, type PixelArray, roundHalfEven } from "./dtype.ts";
+export { checkFinite, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
+export { Kernel, type Point, SEPARABLE_TOLERANCE } from "./kernel.ts";
 export * from "./kernels.ts";
 export * from "./boundary.ts";
 export * from "./params.ts";
-export * from "./registry.ts";
-export * from "./planes.ts";
-export * from "./linear.ts";
+export {
+  type AnyPlugin,
+  API_VERSION,
+  applyFilter,
+  checkPlugin,
+  createRegistry,
+  type FilterContext,
+  type FilterOutput,
+  type FilterPlugin,
+  type FilterResult,
+  isBranded,
+  PLUGIN_BRAND,
+  registerFilter,
+  type RegisterOptions,
+  Registry,
+  registry,
+  type RunOptions,
+} from "./registry.ts";
+export { type AlphaMode, mapPlanes, type MapPlanesOptions } from "./planes.ts";
+export { OUTPUT_MODES, type OutputMode } from "./linear.ts";
 export * from "./fft.ts";
 export * from "./linalg.ts";
 export * from "./io.ts";

@@ -297,6 +297,12 @@ export function resolveParams<P>(
  * Checks that a spec table is well formed (known types, sensible bounds,
  * defaults that pass their own validation); throws `INVALID_PARAM` naming the
  * filter and the parameter.
+ *
+ * @example
+ * ```ts
+ * import { checkParamSpecs } from "@imfilter/imfilter";
+ * checkParamSpecs("demo", { sigma: { type: "number", default: 1, min: 0, description: "blur" } }); // fine
+ * ```
  */
 export function checkParamSpecs(owner: string, specs: unknown): void {
   if (typeof specs !== "object" || specs === null || Array.isArray(specs)) {
@@ -338,12 +344,25 @@ export function checkParamSpecs(owner: string, specs: unknown): void {
   }
 }
 
-/** The CLI flag of a parameter: camelCase becomes kebab-case (`sigmaColor` → `--sigma-color`). */
+/** The CLI flag of a parameter: camelCase becomes kebab-case (`sigmaColor` → `--sigma-color`).  *
+ * @example
+ * ```ts
+ * import { flagName } from "@imfilter/imfilter";
+ * console.log(flagName("sigmaColor")); // "sigma-color"
+ * ```
+ */
 export function flagName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 }
 
-/** The parameter a CLI flag names (kebab or camel case), if any. */
+/** The parameter a CLI flag names (kebab or camel case), if any.  *
+ * @example
+ * ```ts
+ * import { paramForFlag } from "@imfilter/imfilter";
+ * const specs = { sigmaColor: { type: "number", description: "colour sigma" } } as const;
+ * console.log(paramForFlag(specs, "sigma-color")); // "sigmaColor"
+ * ```
+ */
 export function paramForFlag(
   specs: Readonly<Record<string, ParamSpec>>,
   flag: string,
@@ -352,7 +371,13 @@ export function paramForFlag(
   return Object.hasOwn(specs, camel) ? camel : Object.hasOwn(specs, flag) ? flag : undefined;
 }
 
-/** A short human description of what a spec accepts, for help. */
+/** A short human description of what a spec accepts, for help.  *
+ * @example
+ * ```ts
+ * import { describeType } from "@imfilter/imfilter";
+ * console.log(describeType({ type: "size", odd: true, description: "window" })); // "odd N or WxH"
+ * ```
+ */
 export function describeType(spec: ParamSpec): string {
   switch (spec.type) {
     case "enum":
@@ -376,7 +401,13 @@ export function describeType(spec: ParamSpec): string {
   }
 }
 
-/** A default value as it would be typed on the command line. */
+/** A default value as it would be typed on the command line.  *
+ * @example
+ * ```ts
+ * import { formatDefault } from "@imfilter/imfilter";
+ * console.log(formatDefault([5, 3])); // "5x3"
+ * ```
+ */
 export function formatDefault(value: unknown): string {
   if (value === undefined) return "";
   if (Array.isArray(value)) {

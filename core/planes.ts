@@ -39,6 +39,14 @@ export interface MapPlanesOptions {
  * Applies `fn` to each channel (as a float64 plane) and interleaves the
  * results into a new image, rounding and saturating for integer dtypes.
  * `fn` returns a plane of `width * height` values.
+ *
+ * @example
+ * ```ts
+ * import { Image, mapPlanes } from "@imfilter/imfilter";
+ * const rgb = Image.zeros(2, 1, 3, "u8");
+ * const inverted = mapPlanes(rgb, (plane) => plane.map((v) => 255 - v));
+ * console.log(Array.from(inverted.data)); // [255, 255, 255, 255, 255, 255]
+ * ```
  */
 export function mapPlanes(
   image: Image,

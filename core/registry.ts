@@ -124,6 +124,12 @@ export interface RunOptions {
 /**
  * Checks that a value is a usable plugin (brand, API version, name, summary,
  * param specs, `apply`); throws a `FilterError` naming the plugin otherwise.
+ *
+ * @example
+ * ```ts
+ * import { checkPlugin, correlatePlugin } from "@imfilter/imfilter";
+ * console.log(checkPlugin(correlatePlugin).name); // "correlate"
+ * ```
  */
 export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
   if (typeof value !== "object" || value === null) {
@@ -168,7 +174,13 @@ export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
   return value as AnyPlugin;
 }
 
-/** Tells whether a value carries the plugin brand (any API version). */
+/** Tells whether a value carries the plugin brand (any API version).  *
+ * @example
+ * ```ts
+ * import { isBranded } from "@imfilter/imfilter";
+ * console.log(isBranded({ [Symbol.for("imfilter.plugin")]: true }), isBranded({})); // true false
+ * ```
+ */
 export function isBranded(value: unknown): boolean {
   return typeof value === "object" && value !== null &&
     (value as Record<PropertyKey, unknown>)[PLUGIN_BRAND] === true;

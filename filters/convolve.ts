@@ -181,6 +181,20 @@ const linearSpecs: ParamSpecs<LinearParams> = {
  * Correlates every channel with a kernel (`flip` turns it into convolution)
  * with the engine `params.method` — or the fastest one for the kernel when
  * it is `"auto"`.
+ *
+ * @example
+ * ```ts
+ * import { Image, Kernel, linearFilter } from "@imfilter/imfilter";
+ * const out = linearFilter(Image.fromRows([[1, 2, 3]]), {
+ *   kernel: Kernel.from([[1, 1]]),
+ *   boundary: "constant",
+ *   cval: 0,
+ *   mode: "full",
+ *   alpha: "keep",
+ *   method: "direct",
+ * }, true);
+ * console.log(Array.from(out.data)); // [1, 3, 5, 3]
+ * ```
  */
 export function linearFilter(image: Image, params: LinearParams, flip: boolean): Image {
   const base = params.anchor ? params.kernel.withAnchor(params.anchor) : params.kernel;

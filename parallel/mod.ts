@@ -81,7 +81,13 @@ function workers(n: number): Worker[] {
   return pool.slice(0, n);
 }
 
-/** Stops the worker threads (they are kept for reuse until then). */
+/** Stops the worker threads (they are kept for reuse until then).  *
+ * @example
+ * ```ts
+ * import { closeParallel } from "@imfilter/imfilter";
+ * closeParallel(); // no workers are left running
+ * ```
+ */
 export function closeParallel(): void {
   for (const w of pool) w.terminate();
   pool = [];
@@ -100,6 +106,15 @@ function send(worker: Worker, job: Omit<StripeJob, "id">): Promise<StripeReply> 
  * doc). Only built-in filters (known to the workers by name) go parallel;
  * others run on this thread. Returns the same `{ image, data }` as
  * `registry.run`.
+ *
+ * @example
+ * ```ts
+ * import { applyParallel, closeParallel, Image } from "@imfilter/imfilter";
+ * const img = Image.zeros(64, 64, 1, "u8");
+ * const { image } = await applyParallel("gaussian", img, { sigma: 2 }, { threads: 2, minPixels: 0 });
+ * closeParallel();
+ * console.log(image?.width); // 64
+ * ```
  */
 export async function applyParallel(
   name: string,
