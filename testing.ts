@@ -26,7 +26,14 @@ import {
   registry as defaultRegistry,
 } from "./mod.ts";
 
-/** A small deterministic pseudo-random generator (mulberry32) returning [0, 1). */
+/** A small deterministic pseudo-random generator (mulberry32) returning [0, 1).  *
+ * @example
+ * ```ts
+ * import { seededRandom } from "@imfilter/imfilter/testing";
+ * const rnd = seededRandom(42);
+ * console.log(rnd() === seededRandom(42)()); // true
+ * ```
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -178,6 +185,14 @@ function expectInvalid(name: string, what: string, run: () => Promise<unknown>):
  * `f(aI + bJ) = a·f(I) + b·f(J)`; unknown params and out-of-range or
  * invalid values are rejected with `INVALID_PARAM`. Throws on the first
  * failure; resolves to a report of what ran.
+ *
+ * @example
+ * ```ts
+ * import { checkConformance } from "@imfilter/imfilter/testing";
+ * import { gaussianPlugin } from "@imfilter/imfilter";
+ * const report = await checkConformance(gaussianPlugin, { params: { sigma: 1 } });
+ * console.log(report.checks.length > 0); // true
+ * ```
  */
 export async function checkConformance(
   plugin: AnyPlugin,

@@ -174,6 +174,14 @@ async function runPipe(
 
 /**
  * Runs the CLI with arguments; returns the exit status. Never throws.
+ *
+ * @example
+ * ```ts
+ * import { main } from "@imfilter/imfilter/cli";
+ * const lines: string[] = [];
+ * const status = await main(["list"], { out: (t) => lines.push(t), err: () => {}, errIsTerminal: false });
+ * console.log(status, lines[0].length > 0); // 0 true
+ * ```
  */
 export async function main(
   args: readonly string[],
