@@ -154,6 +154,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       stretch: job.stretch,
       maxPixels: job.maxPixels,
       threads: 1,
+      exitOnInterrupt: false,
     });
     return { ...job.item, ok: true, ms: performance.now() - t0, data: r.data[r.data.length - 1] };
   } catch (e) {
@@ -171,9 +172,13 @@ async function runAll(
   jobs: number,
   plugins: readonly string[],
   done: (o: Outcome) => void,
+  stopped: () => boolean,
 ): Promise<void> {
   if (jobs <= 1) {
-    for (const item of items) done(await runItem({ ...base, item }));
+    for (const item of items) {
+      if (stopped()) return;
+      done(await runItem({ ...base, item }));
+    }
     return;
   }
   let next = 0;
@@ -185,7 +190,7 @@ async function runAll(
     await Promise.all(workers.map((w) =>
       new Promise<void>((resolve) => {
         const feed = () => {
-          if (next >= items.length) return resolve();
+          if (next >= items.length || stopped()) return resolve();
           const item = items[next++];
           w.postMessage({ kind: "job", job: { ...base, item }, plugins });
         };
@@ -325,17 +330,27 @@ export async function runBatch(
     maxPixels: globals.maxPixels,
     cwd,
   };
-  await runAll(
-    items,
-    jobBase,
-    jobs,
-    globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
-    onDone,
-  );
+  // Ctrl-C: items under way finish (their writes are atomic), no new one starts.
+  let stop = false;
+  const onInterrupt = () => (stop = true);
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    await runAll(
+      items,
+      jobBase,
+      jobs,
+      globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
+      onDone,
+      () => stop,
+    );
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
   if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
   const failed = outcomes.filter((o) => !o.ok);
   const secs = (performance.now() - started) / 1000;
-  const shardNote = shard ? ` (shard ${shard[0]}/${shard[1]} of ${total} inputs)` : "";
+  const shardNote = (shard ? ` (shard ${shard[0]}/${shard[1]} of ${total} inputs)` : "") +
+    (stop ? `; interrupted: ${items.length - outcomes.length} not started` : "");
   if (!globals.quiet || failed.length) {
     io.err(
       `batch: ${outcomes.length - failed.length} done, ${failed.length} failed in ${
@@ -354,5 +369,5 @@ export async function runBatch(
       })),
     }));
   }
-  return failed.length ? 1 : 0;
+  return stop ? 130 : failed.length ? 1 : 0;
 }

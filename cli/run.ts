@@ -123,6 +123,27 @@ export function outputKind(path: string): string {
   return /\.json$/i.test(path) ? "json" : formatFromPath(path);
 }
 
+/**
+ * Runs a write with Ctrl-C deferred until it has finished, so an interrupt
+ * never leaves a temporary file behind; the process then exits with 130.
+ * (While filtering, Ctrl-C ends the process at once: nothing is written yet.)
+ */
+export async function uninterrupted<T>(write: () => Promise<T>, exit = true): Promise<T> {
+  let interrupted = false;
+  const onInterrupt = () => (interrupted = true);
+  try {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+  } catch {
+    return await write(); // no signals here (a worker, or a platform without SIGINT)
+  }
+  try {
+    return await write();
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+    if (interrupted && exit) Deno.exit(130);
+  }
+}
+
 /** Options of {@linkcode processFile}. */
 export interface ProcessOptions {
   /** Replace an existing output. */
@@ -135,6 +156,8 @@ export interface ProcessOptions {
   progress?: (fraction: number) => void;
   /** Worker threads for a single-filter run (default: all cores). */
   threads?: number;
+  /** Whether a Ctrl-C during the write exits after it (default); batch handles it itself. */
+  exitOnInterrupt?: boolean;
 }
 
 /**
@@ -171,10 +194,10 @@ export async function processFile(
         `${last} makes an image, not data; write it to an image path (.png, .npy, ...)`,
       );
     }
-    await writeFileAtomic(
-      output,
-      new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n"),
-      options.overwrite,
+    const text = new TextEncoder().encode(JSON.stringify(data, null, 2) + "\n");
+    await uninterrupted(
+      () => writeFileAtomic(output, text, options.overwrite),
+      options.exitOnInterrupt ?? true,
     );
     return { ...result, ms };
   }
@@ -195,6 +218,9 @@ export async function processFile(
     }
     out = stretchToU8(out);
   }
-  await writeImage(output, out, { overwrite: options.overwrite });
+  await uninterrupted(
+    () => writeImage(output, out, { overwrite: options.overwrite }),
+    options.exitOnInterrupt ?? true,
+  );
   return { ...result, ms };
 }

@@ -409,3 +409,48 @@ Deno.test("kernel prints and renders a kernel; impulse shows a linear filter's k
   const nonLinear = await cli("impulse", "median", "--size", "3");
   assert.match(nonLinear.err, /does not declare itself linear/);
 });
+
+Deno.test("Ctrl-C during a batch: items under way finish, no temp file is left, exit 130", async () => {
+  const inDir = join(dir, "sigint-in"), outDir = join(dir, "sigint-out");
+  Deno.mkdirSync(inDir);
+  for (let i = 0; i < 40; i++) {
+    await writeImage(join(inDir, `f${i}.png`), syntheticImage(300, 300, 3, "u8", i));
+  }
+  const root = new URL("..", import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "task",
+      "-q",
+      "imfilter",
+      "batch",
+      inDir,
+      "--out-dir",
+      outDir,
+      "--",
+      "bilateral",
+      "--diameter",
+      "15",
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stderr: "piped",
+    stdout: "null",
+  }).spawn();
+  // Wait until the first output exists, then interrupt.
+  for (
+    let t = 0;
+    t < 200 && !(filesIn(dir).includes("sigint-out") && filesIn(outDir).length > 0);
+    t++
+  ) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill("SIGINT");
+  const { code, stderr } = await child.output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 130, err);
+  assert.match(err, /interrupted: \d+ not started/);
+  const written = filesIn(outDir);
+  assert.ok(written.length > 0 && written.length < 40, `${written.length} written`);
+  assert.ok(written.every((f) => /^f\d+\.png$/.test(f)), `temp files left: ${written}`);
+  for (const f of written) assert.equal((await readImage(join(outDir, f))).width, 300);
+});
