@@ -121,6 +121,7 @@ const bilateralSpecs: ParamSpecs<BilateralParams> = {
     type: "number",
     default: 75,
     min: 0,
+    max: 1000,
     description: "space sigma in pixels (0: copy)",
     example: "75",
   },
