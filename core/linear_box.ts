@@ -210,6 +210,14 @@ export function boxFilterImage(
   }
   const same = geometry.width === w && geometry.height === h;
   if (
+    same && ch === 1 && dtype === "u8" && data instanceof Uint8Array && boundary !== "constant" &&
+    isCount(divisor)
+  ) {
+    const out = new Uint8Array(data.length);
+    boxMeanGrayU8(data, w, h, kw, kh, geometry, boundary, out, divisor);
+    return new Image(w, h, 1, out);
+  }
+  if (
     same && ch > 1 && dtype === "u8" && boundary !== "constant" && isCount(divisor) &&
     !(data instanceof Float32Array)
   ) {
@@ -273,6 +281,70 @@ function boxMeanInterleaved(
           clamp[p] = s / n;
           s += col[xs[x + kw] + c] - col[xs[x] + c];
         }
+      }
+    }
+  }
+}
+
+/**
+ * The gray u8 mean (the common case, hot): integer column sums in an
+ * Int32Array, monomorphic Uint8Array reads, and a horizontal running sum whose
+ * interior needs no border table. Exact: integer sums, one rounding per pixel
+ * through a Uint8ClampedArray (ties to even).
+ */
+function boxMeanGrayU8(
+  data: Uint8Array,
+  w: number,
+  h: number,
+  kw: number,
+  kh: number,
+  geometry: CorrelationGeometry,
+  boundary: BoundaryMode,
+  out: Uint8Array,
+  n: number,
+): void {
+  const { offsetX, offsetY } = geometry;
+  const pw = w + kw - 1, ph = h + kh - 1;
+  const xs = paddedIndices(w, offsetX, pw - w - offsetX + 1, boundary);
+  const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
+  const col = new Int32Array(w);
+  const clamp = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
+  const inv = (n & 1) === 1 ? 1 / n : 0; // odd n: no sum is an exact tie, so s·(1/n) rounds right
+  // Outputs whose window lies inside the row read col directly.
+  const x0 = Math.min(w, offsetX), x1 = Math.max(x0, Math.min(w, w - kw + offsetX));
+  for (let j = 0; j < kh; j++) {
+    const r = ys[j] * w;
+    for (let x = 0; x < w; x++) col[x] += data[r + x];
+  }
+  for (let y = 0; y < h; y++) {
+    if (y > 0) {
+      const gone = ys[y - 1], come = ys[y + kh - 1];
+      if (gone !== come) {
+        const a = come * w, b = gone * w;
+        for (let x = 0; x < w; x++) col[x] += data[a + x] - data[b + x];
+      }
+    }
+    let s = 0;
+    for (let i = 0; i < kw; i++) s += col[xs[i]];
+    const o = y * w;
+    let x = 0;
+    if (inv !== 0) {
+      for (; x < x0; x++) {
+        clamp[o + x] = s * inv;
+        s += col[xs[x + kw]] - col[xs[x]];
+      }
+      for (let a = x + kw - offsetX, b = x - offsetX; x < x1; x++, a++, b++) {
+        clamp[o + x] = s * inv;
+        s += col[a] - col[b];
+      }
+      for (; x < w; x++) {
+        clamp[o + x] = s * inv;
+        s += col[xs[x + kw]] - col[xs[x]];
+      }
+    } else {
+      for (; x < w; x++) {
+        clamp[o + x] = s / n;
+        s += col[xs[x + kw]] - col[xs[x]];
       }
     }
   }
