@@ -17,6 +17,9 @@ import {
   roundHalfEven,
 } from "../mod.ts";
 
+// A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
+fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
+
 const invalid = (re: RegExp) => (e: unknown) =>
   e instanceof FilterError && e.code === "INVALID_PARAM" && re.test(e.message);
 

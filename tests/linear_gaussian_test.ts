@@ -15,6 +15,9 @@ import {
 } from "../mod.ts";
 import { fixedPointKernel, opencvGaussianKernel } from "../core/linear_gauss_fixed.ts";
 
+// A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
+fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
+
 function impulse(w: number, h: number): Image {
   const img = Image.zeros(w, h, 1, "f32");
   img.data[(h >> 1) * w + (w >> 1)] = 1;
