@@ -82,3 +82,19 @@ Deno.test("every deno task imfilter command in the README runs as written (exit 
     assert.equal(p.code, 0, `${cmd}\n${err}`);
   }
 });
+
+Deno.test("the README's demo command writes its outputs to ./out/ of the user's folder", async () => {
+  assert.match(readme, /npx -y deno@2\.9\.6 task demo/);
+  const dir = await Deno.makeTempDir({ prefix: "imfilter-demo-" });
+  const p = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", "--config", `${root}deno.json`, "demo"],
+    cwd: dir,
+    env: { NO_COLOR: "1", INIT_CWD: dir },
+  }).output();
+  const stdout = new TextDecoder().decode(p.stdout);
+  assert.equal(p.code, 0, new TextDecoder().decode(p.stderr));
+  assert.match(stdout, /1 4 3 4 1/); // the lecture notes' worked example
+  assert.match(stdout, /best match at \{"x":260,"y":90/);
+  const files = [...Deno.readDirSync(join(dir, "out"))].map((e) => e.name);
+  assert.ok(files.length >= 10, files.join(", "));
+});
