@@ -256,7 +256,7 @@ function boxMeanInterleaved(
   const xs = paddedIndices(w, offsetX, pw - w - offsetX + 1, boundary);
   const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
   for (let i = 0; i < xs.length; i++) xs[i] *= ch; // sample offsets of pixel columns
-  const col = new Float64Array(rowLen);
+  const col = new Int32Array(rowLen); // exact: u16 × 8191 rows < 2^31
   const clamp = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   for (let y = 0; y < h; y++) {
     if (y === 0) {
@@ -352,7 +352,7 @@ function boxMeanGrayU8(
 
 /** {@linkcode meanRowU8} for three interleaved channels at once (`xs` holds sample offsets). */
 function meanRow3(
-  col: Float64Array,
+  col: Int32Array,
   xs: Int32Array,
   w: number,
   kw: number,
