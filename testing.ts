@@ -26,7 +26,9 @@ import {
   registry as defaultRegistry,
 } from "./mod.ts";
 
-/** A small deterministic pseudo-random generator (mulberry32) returning [0, 1).  *
+/**
+ * A small deterministic pseudo-random generator (mulberry32) returning [0, 1).
+ *
  * @example
  * ```ts
  * import { seededRandom } from "@imfilter/imfilter/testing";

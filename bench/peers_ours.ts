@@ -39,18 +39,6 @@ interface BenchParams {
   cap_s: number;
 }
 
-function crop(img: Image, x: number, y: number, w: number, h: number): Image {
-  const out = Image.zeros(w, h, img.channels, img.dtype);
-  const ch = img.channels;
-  for (let r = 0; r < h; r++) {
-    out.data.set(
-      img.data.subarray(((y + r) * img.width + x) * ch, ((y + r) * img.width + x + w) * ch),
-      r * w * ch,
-    );
-  }
-  return out;
-}
-
 /** The filter name and params for an op of ops.json. */
 function plan(
   op: string,
@@ -80,7 +68,7 @@ function plan(
       }];
     case "template_match_64":
       return ["match-template", {
-        template: crop(img, p.tx!, p.ty!, p.tw!, p.th!),
+        template: img.crop(p.tx!, p.ty!, p.tw!, p.th!),
         method: "ccoeff_normed",
       }];
   }

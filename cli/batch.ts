@@ -37,16 +37,7 @@ import {
   splitSegments,
 } from "./run.ts";
 import { isFilterError } from "../mod.ts";
-
-/** Where batch output goes (the CLI's streams). */
-export interface BatchStreams {
-  /** Normal output (the --json summary). */
-  out(text: string): void;
-  /** Diagnostics. */
-  err(text: string): void;
-  /** Whether stderr is a terminal. */
-  errIsTerminal: boolean;
-}
+import type { CliStreams } from "./progress.ts";
 
 const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|npy)$/i;
 
@@ -229,7 +220,7 @@ const BATCH_OPTIONS = {
 export async function runBatch(
   args: readonly string[],
   base: GlobalFlags,
-  io: BatchStreams,
+  io: CliStreams,
 ): Promise<number> {
   const [head, ...segments] = splitSegments(args);
   let values: Record<string, unknown>, positionals: string[];

@@ -23,7 +23,7 @@ import {
   runPipeline,
   writeImage,
 } from "../mod.ts";
-import type { CliStreams } from "./main.ts";
+import type { CliStreams } from "./progress.ts";
 
 function fmt(v: number): string {
   const r = Math.round(v * 1e6) / 1e6;

@@ -23,7 +23,9 @@ import { type GlobalFlags, parseFilterArgs, parseGlobals, UsageError } from "./a
 import { helpText, kernelsText, listText, usage } from "./help.ts";
 import { loadPlugins } from "./plugins.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
-import { progressReporter } from "./progress.ts";
+import { type CliStreams, progressReporter } from "./progress.ts";
+
+export type { CliStreams };
 import { runBatch } from "./batch.ts";
 import { runImpulse, runKernel } from "./kernel_cmd.ts";
 import {
@@ -44,16 +46,6 @@ const USAGE_CODES: readonly ErrorCode[] = [
   "UNSUPPORTED_DTYPE",
   "SIZE_MISMATCH",
 ];
-
-/** Where the CLI writes; replaceable for tests. */
-export interface CliStreams {
-  /** Normal output (lists, help, JSON). */
-  out(text: string): void;
-  /** Diagnostics (errors, progress, summaries). */
-  err(text: string): void;
-  /** Whether stderr is a terminal (progress bars). */
-  errIsTerminal: boolean;
-}
 
 const encoder = new TextEncoder();
 const defaultStreams: CliStreams = {

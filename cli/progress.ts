@@ -4,13 +4,18 @@
  * @module
  */
 
-/** Where progress is drawn. */
-export interface ProgressSink {
-  /** Writes a line of diagnostics. */
+/** Where the CLI writes; replaceable for tests. */
+export interface CliStreams {
+  /** Normal output (lists, help, JSON). */
+  out(text: string): void;
+  /** Diagnostics (errors, progress, summaries). */
   err(text: string): void;
-  /** Whether stderr is a terminal. */
+  /** Whether stderr is a terminal (progress bars). */
   errIsTerminal: boolean;
 }
+
+/** Where progress is drawn. */
+export type ProgressSink = Pick<CliStreams, "err" | "errIsTerminal">;
 
 /** A progress callback and a function that clears the bar when done. */
 export interface ProgressReporter {

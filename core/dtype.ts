@@ -54,7 +54,9 @@ export function dtypeMax(dtype: DType): number {
   return dtype === "u8" ? 255 : dtype === "u16" ? 65535 : Infinity;
 }
 
-/** Rounds to nearest, ties to even (banker's rounding, as `saturate_cast`).  *
+/**
+ * Rounds to nearest, ties to even (banker's rounding, as `saturate_cast`).
+ *
  * @example
  * ```ts
  * import { roundHalfEven } from "@imfilter/imfilter";

@@ -140,6 +140,38 @@ export class Image {
     return new Image(this.width, this.height, this.channels, convertArray(this.data, dtype));
   }
 
+  /**
+   * A copy of a rectangle of the image. The rectangle must lie inside it.
+   *
+   * @example
+   * ```ts
+   * import { Image } from "@imfilter/imfilter";
+   * const img = Image.fromRows([[1, 2, 3], [4, 5, 6]], "u8");
+   * console.log(Array.from(img.crop(1, 0, 2, 2).data)); // [2, 3, 5, 6]
+   * ```
+   */
+  crop(x: number, y: number, width: number, height: number): Image {
+    if (
+      !Number.isInteger(x) || !Number.isInteger(y) || x < 0 || y < 0 ||
+      !Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 ||
+      x + width > this.width || y + height > this.height
+    ) {
+      throw new FilterError(
+        "SIZE_MISMATCH",
+        `crop ${
+          show([x, y, width, height])
+        } (x, y, width, height) is not inside the ${this.width}x${this.height} image`,
+      );
+    }
+    const ch = this.channels, row = width * ch;
+    const out = allocate(this.dtype, row * height);
+    for (let r = 0; r < height; r++) {
+      const from = ((y + r) * this.width + x) * ch;
+      out.set(this.data.subarray(from, from + row) as never, r * row);
+    }
+    return new Image(width, height, ch, out);
+  }
+
   /** One channel as a 1-channel image. */
   channel(c: number): Image {
     if (!Number.isInteger(c) || c < 0 || c >= this.channels) {

@@ -43,7 +43,9 @@ export function registerKernel(
   catalogue.set(name, { factory, description, sized: options.sized ?? false });
 }
 
-/** The catalogue's kernel names with descriptions, sorted.  *
+/**
+ * The catalogue's kernel names with descriptions, sorted.
+ *
  * @example
  * ```ts
  * import { listKernels } from "@imfilter/imfilter";
@@ -169,7 +171,9 @@ export function gaussianWeights(size: number, sigma = 0): Float64Array {
   return out;
 }
 
-/** The outer product `column × row` as a kernel.  *
+/**
+ * The outer product `column × row` as a kernel.
+ *
  * @example
  * ```ts
  * import { outerKernel } from "@imfilter/imfilter";

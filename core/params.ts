@@ -344,7 +344,9 @@ export function checkParamSpecs(owner: string, specs: unknown): void {
   }
 }
 
-/** The CLI flag of a parameter: camelCase becomes kebab-case (`sigmaColor` → `--sigma-color`).  *
+/**
+ * The CLI flag of a parameter: camelCase becomes kebab-case (`sigmaColor` → `--sigma-color`).
+ *
  * @example
  * ```ts
  * import { flagName } from "@imfilter/imfilter";
@@ -355,7 +357,9 @@ export function flagName(name: string): string {
   return name.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 }
 
-/** The parameter a CLI flag names (kebab or camel case), if any.  *
+/**
+ * The parameter a CLI flag names (kebab or camel case), if any.
+ *
  * @example
  * ```ts
  * import { paramForFlag } from "@imfilter/imfilter";
@@ -371,7 +375,9 @@ export function paramForFlag(
   return Object.hasOwn(specs, camel) ? camel : Object.hasOwn(specs, flag) ? flag : undefined;
 }
 
-/** A short human description of what a spec accepts, for help.  *
+/**
+ * A short human description of what a spec accepts, for help.
+ *
  * @example
  * ```ts
  * import { describeType } from "@imfilter/imfilter";
@@ -401,7 +407,9 @@ export function describeType(spec: ParamSpec): string {
   }
 }
 
-/** A default value as it would be typed on the command line.  *
+/**
+ * A default value as it would be typed on the command line.
+ *
  * @example
  * ```ts
  * import { formatDefault } from "@imfilter/imfilter";

@@ -174,7 +174,9 @@ export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
   return value as AnyPlugin;
 }
 
-/** Tells whether a value carries the plugin brand (any API version).  *
+/**
+ * Tells whether a value carries the plugin brand (any API version).
+ *
  * @example
  * ```ts
  * import { isBranded } from "@imfilter/imfilter";

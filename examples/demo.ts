@@ -50,15 +50,6 @@ function noisy(img: Image, sigma: number, seed: number): Image {
   return new Image(img.width, img.height, img.channels, out).toDtype("u8");
 }
 
-function crop(img: Image, x: number, y: number, w: number, h: number): Image {
-  const out = Image.zeros(w, h, img.channels, img.dtype);
-  for (let r = 0; r < h; r++) {
-    const from = ((y + r) * img.width + x) * img.channels;
-    out.data.set(img.data.subarray(from, from + w * img.channels), r * w * img.channels);
-  }
-  return out;
-}
-
 interface Step {
   file: string;
   what: string;
@@ -68,8 +59,8 @@ interface Step {
   report?: (r: FilterResult) => string;
 }
 
-const noisyCrop = noisy(crop(camera, 180, 60, 192, 192), 20, 7);
-const template = crop(camera, 260, 90, 64, 80);
+const noisyCrop = noisy(camera.crop(180, 60, 192, 192), 20, 7);
+const template = camera.crop(260, 90, 64, 80);
 const steps: Step[] = [
   {
     file: "camera_box5.png",

@@ -30,15 +30,6 @@ await Deno.mkdir(outDir, { recursive: true });
 const camera = await readImage(join(root, "tests/fixtures/images/camera.png"));
 const astronaut = await readImage(join(root, "tests/fixtures/images/astronaut.png"));
 
-function crop(img: Image, x: number, y: number, w: number, h: number): Image {
-  const out = Image.zeros(w, h, img.channels, img.dtype);
-  for (let r = 0; r < h; r++) {
-    const from = ((y + r) * img.width + x) * img.channels;
-    out.data.set(img.data.subarray(from, from + w * img.channels), r * w * img.channels);
-  }
-  return out;
-}
-
 /** Maps any image to u8 for display (float: min..max stretched). */
 function display(img: Image): Image {
   if (img.dtype === "u8") return img;
@@ -88,7 +79,7 @@ async function save(name: string, img: Image, caption: string): Promise<void> {
 }
 
 const SIZES = [5, 15, 25, 35, 45];
-const face = crop(camera, 150, 40, 200, 200);
+const face = camera.crop(150, 40, 200, 200);
 await save(
   "averaging.png",
   strip([face, ...SIZES.map((s) => boxBlur(face, { size: s }))]),
@@ -105,7 +96,7 @@ await save(
   "original, median 5, 15, 25, 35, 45",
 );
 
-const portrait = crop(astronaut, 120, 20, 240, 240);
+const portrait = astronaut.crop(120, 20, 240, 240);
 await save(
   "bilateral.png",
   strip([
@@ -132,7 +123,7 @@ await save(
 
 let seed = 12345;
 const rnd = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) + 0.5) / 4294967296;
-const clean = crop(camera, 190, 60, 160, 160);
+const clean = camera.crop(190, 60, 160, 160);
 const noisy = new Image(
   clean.width,
   clean.height,
@@ -148,9 +139,9 @@ await save(
   "clean crop, noise sigma 25, Gaussian sigma 1.5, NL-means h=25",
 );
 
-const scene = crop(camera, 0, 0, 512, 400);
+const scene = camera.crop(0, 0, 512, 400);
 const tx = 260, ty = 90;
-const template = crop(camera, tx, ty, 64, 80);
+const template = camera.crop(tx, ty, 64, 80);
 const noisyScene = new Image(
   scene.width,
   scene.height,
@@ -189,7 +180,7 @@ const truth = Kernel.from([
   [0, 0, 0, 0, 0, 0, 0, 1, 0],
   [0, 0, 0, 0, 0, 0, 0, 0, 0],
 ]).normalize();
-const sharp = crop(camera, 100, 100, 256, 256);
+const sharp = camera.crop(100, 100, 256, 256);
 const blurred = convolve(sharp, truth, { mode: "valid" });
 const est = estimateKernel(sharp, blurred, {
   size: 9,

@@ -81,7 +81,9 @@ function workers(n: number): Worker[] {
   return pool.slice(0, n);
 }
 
-/** Stops the worker threads (they are kept for reuse until then).  *
+/**
+ * Stops the worker threads (they are kept for reuse until then).
+ *
  * @example
  * ```ts
  * import { closeParallel } from "@imfilter/imfilter";

@@ -1,7 +1,7 @@
 // Loader and comparator for the reference cases in tests/fixtures/reference/
 // (copied from ../shared/reference; format in its README.md).
 
-import { Image } from "../mod.ts";
+import { type BoundaryMode, convolve, correlate, Image, type LinearOptions } from "../mod.ts";
 
 const ROOT = new URL("./fixtures/reference/", import.meta.url);
 
@@ -121,4 +121,96 @@ export function compareTolerance(
     return `max |diff| ${worst} > max_abs_all ${tol.max_abs_all}: ${detail}`;
   }
   return undefined;
+}
+
+/** OpenCV border names → imfilter boundary modes. */
+export const CV_BORDER: Record<string, BoundaryMode> = {
+  BORDER_CONSTANT: "constant",
+  BORDER_REPLICATE: "replicate",
+  BORDER_REFLECT_101: "reflect",
+  BORDER_REFLECT: "symmetric",
+  BORDER_WRAP: "wrap",
+};
+
+/** scipy.ndimage mode names → imfilter boundary modes. */
+export const NDIMAGE_MODE: Record<string, BoundaryMode> = {
+  constant: "constant",
+  nearest: "replicate",
+  mirror: "reflect",
+  reflect: "symmetric",
+  wrap: "wrap",
+};
+
+/** scipy.signal boundary names → imfilter boundary modes. */
+export const SIGNAL_BOUNDARY: Record<string, BoundaryMode> = {
+  fill: "constant",
+  symm: "symmetric",
+  wrap: "wrap",
+};
+
+/** The reference ops that are plain convolution or correlation. */
+export const LINEAR_OPS: readonly string[] = [
+  "cv2.filter2D",
+  "scipy.signal.convolve2d",
+  "scipy.signal.correlate2d",
+  "scipy.ndimage.convolve",
+  "scipy.ndimage.correlate",
+];
+
+/**
+ * The imfilter call equivalent to a convolve/correlate reference case with a
+ * `kw × kh` kernel: the function and the options (boundary, cval, mode, and
+ * the anchor each library's centring implies).
+ */
+export function linearCall(
+  c: RefCase,
+  kw: number,
+  kh: number,
+): { fn: typeof convolve; options: LinearOptions } {
+  const p = c.params;
+  switch (c.op) {
+    case "cv2.filter2D": {
+      const [ax, ay] = p.anchor_xy as [number, number];
+      return {
+        fn: correlate,
+        options: {
+          boundary: CV_BORDER[p.borderType as string],
+          anchor: ax < 0 ? undefined : { x: ax, y: ay },
+        },
+      };
+    }
+    case "scipy.ndimage.correlate":
+    case "scipy.ndimage.convolve": {
+      const o = p.origin as number | [number, number];
+      const [oy, ox] = typeof o === "number" ? [o, o] : o;
+      return {
+        fn: c.op.endsWith("convolve") ? convolve : correlate,
+        options: {
+          boundary: NDIMAGE_MODE[p.mode as string],
+          cval: p.cval as number,
+          // ndimage centres every kernel at size//2 + origin, for both functions.
+          anchor: { x: (kw >> 1) + ox, y: (kh >> 1) + oy },
+        },
+      };
+    }
+    case "scipy.signal.convolve2d":
+    case "scipy.signal.correlate2d": {
+      const isConv = c.op.endsWith("convolve2d");
+      const mode = p.mode as "same" | "full" | "valid";
+      const options: LinearOptions = {
+        boundary: SIGNAL_BOUNDARY[p.boundary as string],
+        cval: p.fillvalue as number,
+        mode,
+      };
+      if (mode === "same") {
+        // 'same' is a window of 'full' starting at same_offset_in_full: (k-1)//2
+        // for convolve2d, k//2 for correlate2d (one off from filter2D for even k).
+        const derived = c.derived?.same_offset_in_full as [number, number] | undefined;
+        const [sy, sx] = derived ?? (isConv ? [(kh - 1) >> 1, (kw - 1) >> 1] : [kh >> 1, kw >> 1]);
+        options.anchor = isConv ? { x: sx, y: sy } : { x: kw - 1 - sx, y: kh - 1 - sy };
+      }
+      return { fn: isConv ? convolve : correlate, options };
+    }
+  }
+  throw new Error(`no imfilter mapping for ${c.op}`);
 }

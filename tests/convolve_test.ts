@@ -16,94 +16,14 @@ import {
 } from "../mod.ts";
 import {
   compareTolerance,
+  LINEAR_OPS,
+  linearCall,
   loadCases,
   loadImage,
   loadRows,
   loadValues,
-  type RefCase,
 } from "./_reference.ts";
 
-const CV_BORDER: Record<string, BoundaryMode> = {
-  BORDER_CONSTANT: "constant",
-  BORDER_REPLICATE: "replicate",
-  BORDER_REFLECT_101: "reflect",
-  BORDER_REFLECT: "symmetric",
-  BORDER_WRAP: "wrap",
-};
-const NDIMAGE_MODE: Record<string, BoundaryMode> = {
-  constant: "constant",
-  nearest: "replicate",
-  mirror: "reflect",
-  reflect: "symmetric",
-  wrap: "wrap",
-};
-const SIGNAL_BOUNDARY: Record<string, BoundaryMode> = {
-  fill: "constant",
-  symm: "symmetric",
-  wrap: "wrap",
-};
-
-/** The imfilter call equivalent to a reference case, as (function, kernel, options). */
-function callFor(
-  c: RefCase,
-  kernelRows: number[][],
-): { fn: typeof convolve; options: LinearOptions } {
-  const p = c.params;
-  const kh = kernelRows.length, kw = kernelRows[0].length;
-  switch (c.op) {
-    case "cv2.filter2D": {
-      const [ax, ay] = p.anchor_xy as [number, number];
-      return {
-        fn: correlate,
-        options: {
-          boundary: CV_BORDER[p.borderType as string],
-          anchor: ax < 0 ? undefined : { x: ax, y: ay },
-        },
-      };
-    }
-    case "scipy.ndimage.correlate":
-    case "scipy.ndimage.convolve": {
-      const o = p.origin as number | [number, number];
-      const [oy, ox] = typeof o === "number" ? [o, o] : o;
-      return {
-        fn: c.op.endsWith("convolve") ? convolve : correlate,
-        options: {
-          boundary: NDIMAGE_MODE[p.mode as string],
-          cval: p.cval as number,
-          // ndimage centres every kernel at size//2 + origin, for both functions.
-          anchor: { x: (kw >> 1) + ox, y: (kh >> 1) + oy },
-        },
-      };
-    }
-    case "scipy.signal.convolve2d":
-    case "scipy.signal.correlate2d": {
-      const isConv = c.op.endsWith("convolve2d");
-      const mode = p.mode as "same" | "full" | "valid";
-      const options: LinearOptions = {
-        boundary: SIGNAL_BOUNDARY[p.boundary as string],
-        cval: p.fillvalue as number,
-        mode,
-      };
-      if (mode === "same") {
-        // 'same' is a window of 'full' starting at same_offset_in_full: (k-1)//2
-        // for convolve2d, k//2 for correlate2d (one off from filter2D for even k).
-        const derived = c.derived?.same_offset_in_full as [number, number] | undefined;
-        const [sy, sx] = derived ?? (isConv ? [(kh - 1) >> 1, (kw - 1) >> 1] : [kh >> 1, kw >> 1]);
-        options.anchor = isConv ? { x: sx, y: sy } : { x: kw - 1 - sx, y: kh - 1 - sy };
-      }
-      return { fn: isConv ? convolve : correlate, options };
-    }
-  }
-  throw new Error(`no mapping for ${c.op}`);
-}
-
-const LINEAR_OPS = [
-  "cv2.filter2D",
-  "scipy.signal.convolve2d",
-  "scipy.signal.correlate2d",
-  "scipy.ndimage.convolve",
-  "scipy.ndimage.correlate",
-];
 const cases = loadCases((c) => LINEAR_OPS.includes(c.op));
 
 Deno.test("reference cases cover every convolve/correlate op", () => {
@@ -117,7 +37,7 @@ for (const c of cases) {
   Deno.test(`matches ${c.op}: ${c.id}`, () => {
     const image = loadImage(c, "image");
     const rows = loadRows(c, "kernel");
-    const { fn, options } = callFor(c, rows);
+    const { fn, options } = linearCall(c, rows[0].length, rows.length);
     const out = fn(image, rows, options);
     const exp = c.expected[0];
     const [eh, ew, ech = 1] = exp.shape;

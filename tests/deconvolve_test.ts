@@ -1,44 +1,9 @@
 import assert from "node:assert/strict";
+import { cameraPhoto, psnr } from "./_util.ts";
 import { Image } from "../core/image.ts";
 import { convolve } from "../filters/convolve.ts";
 import { deconvolve } from "../filters/deconvolve.ts";
 import { estimateKernel } from "../filters/estimate_kernel.ts";
-
-/** The camera photo, decoded by core/io.ts. */
-async function photo(): Promise<Image> {
-  try {
-    const spec = "../core/io.ts";
-    const io = await import(spec);
-    const img: Image = await io.readImage(
-      new URL("./fixtures/images/camera.png", import.meta.url).pathname,
-    );
-    return img.channels > 1 ? img.channel(0) : img;
-  } catch {
-    // core/io.ts unavailable: the same photo's centre, stored raw (fixtures/match_template/gen.py).
-    const raw = Deno.readFileSync(
-      new URL("./fixtures/match_template/camera_256.u8", import.meta.url),
-    );
-    return new Image(256, 256, 1, raw);
-  }
-}
-
-function crop(img: Image, x0: number, y0: number, w: number, h: number): Image {
-  w = Math.min(w, img.width);
-  h = Math.min(h, img.height);
-  x0 = Math.min(x0, img.width - w);
-  y0 = Math.min(y0, img.height - h);
-  const o = Image.zeros(w, h, 1, "f32");
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) o.data[y * w + x] = img.get(x0 + x, y0 + y);
-  }
-  return o;
-}
-
-function psnr(a: Image, b: Image, peak = 255): number {
-  let e = 0;
-  for (let i = 0; i < a.data.length; i++) e += (a.data[i] - b.data[i]) ** 2;
-  return 10 * Math.log10((peak * peak) / (e / a.data.length));
-}
 
 function normalised(rows: number[][]): number[][] {
   const t = rows.flat().reduce((a, b) => a + b, 0);
@@ -63,7 +28,7 @@ const gauss7 = normalised(
 );
 
 Deno.test("blur -> estimate -> deconvolve on a real photo improves PSNR (both methods)", async () => {
-  const sharp = crop(await photo(), 150, 80, 160, 160);
+  const sharp = (await cameraPhoto()).crop(150, 80, 160, 160).toFloat32();
   for (const [name, k] of [["motion 9x9", motion9], ["gaussian 7x7", gauss7]] as const) {
     const blurred = convolve(sharp, k, { boundary: "reflect" }).toDtype("u8").toDtype("f32");
     const { kernel } = estimateKernel(sharp, blurred, {

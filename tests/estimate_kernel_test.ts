@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { cameraPhoto } from "./_util.ts";
+import { seededRandom } from "../testing.ts";
 import fc from "fast-check";
 import { Image } from "../core/image.ts";
 import { conditionSPD, solveQP } from "../core/linalg.ts";
@@ -10,42 +12,6 @@ import { compareTolerance, loadCases, loadImage, loadRows } from "./_reference.t
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-/** The camera photo, decoded by core/io.ts. */
-async function photo(): Promise<Image> {
-  try {
-    const spec = "../core/io.ts";
-    const io = await import(spec);
-    const img: Image = await io.readImage(
-      new URL("./fixtures/images/camera.png", import.meta.url).pathname,
-    );
-    return img.channels > 1 ? img.channel(0) : img;
-  } catch {
-    // core/io.ts unavailable: the same photo's centre, stored raw (fixtures/match_template/gen.py).
-    const raw = Deno.readFileSync(
-      new URL("./fixtures/match_template/camera_256.u8", import.meta.url),
-    );
-    return new Image(256, 256, 1, raw);
-  }
-}
-
-function crop(img: Image, x0: number, y0: number, w: number, h: number): Image {
-  // Clamped so the fallback photo (64x64) still gives the largest crop available.
-  w = Math.min(w, img.width);
-  h = Math.min(h, img.height);
-  x0 = Math.min(x0, img.width - w);
-  y0 = Math.min(y0, img.height - h);
-  const o = Image.zeros(w, h, 1, "f32");
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) o.data[y * w + x] = img.get(x0 + x, y0 + y);
-  }
-  return o;
-}
-
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
-}
 
 function normalised(rows: number[][]): number[][] {
   const t = rows.flat().reduce((a, b) => a + b, 0);
@@ -69,7 +35,7 @@ const motion9 = normalised(
     (_, j) => Array.from({ length: 9 }, (_, i) => (Math.abs(j - 4 - 0.5 * (i - 4)) < 0.5 ? 1 : 0)),
   ),
 );
-const rnd = seeded(3);
+const rnd = seededRandom(3);
 const asym5x7 = normalised(Array.from({ length: 5 }, () => Array.from({ length: 7 }, rnd)));
 const KERNELS: [string, number[][]][] = [
   ["gaussian 7x7", gauss7],
@@ -106,7 +72,7 @@ Deno.test("lsq recovers the kernel_estimation reference kernels (scipy convolve2
 });
 
 Deno.test("lsq is exact on noise-free float data: valid and same/reflect, relative error < 1e-4", async () => {
-  const sharp = crop(await photo(), 180, 150, 96, 96);
+  const sharp = (await cameraPhoto()).crop(180, 150, 96, 96).toFloat32();
   for (const [name, k] of KERNELS) {
     for (const mode of ["valid", "same"] as const) {
       const blurred = convolve(sharp, k, { mode, boundary: "reflect" });
@@ -126,7 +92,7 @@ Deno.test("lsq is exact on noise-free float data: valid and same/reflect, relati
 });
 
 Deno.test("8-bit quantised blur: lsq with nonNegative + normalize < 3%, fourier < 10%", async () => {
-  const sharp = crop(await photo(), 120, 100, 160, 160);
+  const sharp = (await cameraPhoto()).crop(120, 100, 160, 160).toFloat32();
   for (const [name, k] of KERNELS) {
     for (const mode of ["valid", "same"] as const) {
       const blurred = convolve(sharp, k, { mode, boundary: "reflect" }).toDtype("u8");
@@ -148,7 +114,7 @@ Deno.test("8-bit quantised blur: lsq with nonNegative + normalize < 3%, fourier 
 });
 
 Deno.test("multi-channel pairs share one kernel; full mode works with zero padding", () => {
-  const r = seeded(9);
+  const r = seededRandom(9);
   const sharp = Image.zeros(30, 26, 3, "f32");
   for (let i = 0; i < sharp.data.length; i++) sharp.data[i] = r();
   const k = [[0.1, 0.2, 0], [0.3, 0.1, 0.05], [0, 0.15, 0.1]];
@@ -161,7 +127,7 @@ Deno.test("multi-channel pairs share one kernel; full mode works with zero paddi
 });
 
 Deno.test("even-sized kernels in same mode follow convolve's anchor", () => {
-  const r = seeded(21);
+  const r = seededRandom(21);
   const sharp = Image.zeros(40, 36, 1, "f32");
   for (let i = 0; i < sharp.data.length; i++) sharp.data[i] = r();
   const k = [[0.3, -0.1, 0.2, 0.05], [0.1, 0.4, 0, 0.2]];
@@ -185,7 +151,7 @@ Deno.test("condition reports when the pair cannot determine the kernel; lambda t
 });
 
 Deno.test("the plugin outputs the kernel as a float32 image and rows, residual, condition", () => {
-  const r = seeded(4);
+  const r = seededRandom(4);
   const sharp = Image.zeros(20, 20, 1, "u8");
   for (let i = 0; i < sharp.data.length; i++) sharp.data[i] = (r() * 255) | 0;
   const k = [[1, 2, 1], [0, 0, 0], [-1, -2, -1]];
@@ -215,7 +181,7 @@ Deno.test("solveQP satisfies the KKT conditions for NNLS with and without a sum 
       fc.integer(),
       fc.boolean(),
       (n, seed, withSum) => {
-        const r0 = seeded(seed);
+        const r0 = seededRandom(seed);
         // G = AᵀA + 0.1·I with A random 12×n, r random.
         const A = Array.from({ length: 12 * n }, () => r0() - 0.5);
         const G = new Float64Array(n * n), r = new Float64Array(n);

@@ -4,44 +4,19 @@
 // convolve/correlate case through the fast engines (auto, separable, box, fft).
 
 import assert from "node:assert/strict";
-import {
-  type BoundaryMode,
-  boxBlur,
-  convolve,
-  correlate,
-  FilterError,
-  gaussian,
-  type LinearMethod,
-  type LinearOptions,
-} from "../mod.ts";
+import { boxBlur, FilterError, gaussian, type LinearMethod } from "../mod.ts";
 import {
   compareTolerance,
+  CV_BORDER,
+  LINEAR_OPS,
+  linearCall,
   loadCases,
   loadImage,
   loadRows,
   loadValues,
+  NDIMAGE_MODE,
   type RefCase,
 } from "./_reference.ts";
-
-const CV_BORDER: Record<string, BoundaryMode> = {
-  BORDER_CONSTANT: "constant",
-  BORDER_REPLICATE: "replicate",
-  BORDER_REFLECT_101: "reflect",
-  BORDER_REFLECT: "symmetric",
-  BORDER_WRAP: "wrap",
-};
-const NDIMAGE_MODE: Record<string, BoundaryMode> = {
-  constant: "constant",
-  nearest: "replicate",
-  mirror: "reflect",
-  reflect: "symmetric",
-  wrap: "wrap",
-};
-const SIGNAL_BOUNDARY: Record<string, BoundaryMode> = {
-  fill: "constant",
-  symm: "symmetric",
-  wrap: "wrap",
-};
 
 function check(c: RefCase, got: ArrayLike<number>): void {
   const failure = compareTolerance(got, loadValues(c, "output"), c.tolerance);
@@ -135,63 +110,6 @@ for (const c of loadCases((c) => c.op === "cv2.blur" || c.op === "cv2.boxFilter"
 
 // ------------------------------------------ convolve/correlate, fast engines
 
-/** The imfilter call equivalent to a convolve/correlate reference case. */
-function callFor(
-  c: RefCase,
-  kw: number,
-  kh: number,
-): { fn: typeof convolve; options: LinearOptions } {
-  const p = c.params;
-  switch (c.op) {
-    case "cv2.filter2D": {
-      const [ax, ay] = p.anchor_xy as [number, number];
-      return {
-        fn: correlate,
-        options: {
-          boundary: CV_BORDER[p.borderType as string],
-          anchor: ax < 0 ? undefined : { x: ax, y: ay },
-        },
-      };
-    }
-    case "scipy.ndimage.correlate":
-    case "scipy.ndimage.convolve": {
-      const o = p.origin as number | [number, number];
-      const [oy, ox] = typeof o === "number" ? [o, o] : o;
-      return {
-        fn: c.op.endsWith("convolve") ? convolve : correlate,
-        options: {
-          boundary: NDIMAGE_MODE[p.mode as string],
-          cval: p.cval as number,
-          anchor: { x: (kw >> 1) + ox, y: (kh >> 1) + oy },
-        },
-      };
-    }
-    default: {
-      const isConv = c.op.endsWith("convolve2d");
-      const mode = p.mode as "same" | "full" | "valid";
-      const options: LinearOptions = {
-        boundary: SIGNAL_BOUNDARY[p.boundary as string],
-        cval: p.fillvalue as number,
-        mode,
-      };
-      if (mode === "same") {
-        const derived = c.derived?.same_offset_in_full as [number, number] | undefined;
-        const [sy, sx] = derived ??
-          (isConv ? [(kh - 1) >> 1, (kw - 1) >> 1] : [kh >> 1, kw >> 1]);
-        options.anchor = isConv ? { x: sx, y: sy } : { x: kw - 1 - sx, y: kh - 1 - sy };
-      }
-      return { fn: isConv ? convolve : correlate, options };
-    }
-  }
-}
-
-const LINEAR_OPS = [
-  "cv2.filter2D",
-  "scipy.signal.convolve2d",
-  "scipy.signal.correlate2d",
-  "scipy.ndimage.convolve",
-  "scipy.ndimage.correlate",
-];
 const linearCases = loadCases((c) =>
   LINEAR_OPS.includes(c.op) && c.tolerance.compare !== "error" &&
   !c.id.includes("scharr_complex") && c.id !== "signal_correlate2d_valid_kernel_larger_than_image"
@@ -206,7 +124,7 @@ for (const c of linearCases) {
   Deno.test(`fast engines match ${c.op}: ${c.id}`, () => {
     const image = loadImage(c, "image");
     const rows = loadRows(c, "kernel");
-    const { fn, options } = callFor(c, rows[0].length, rows.length);
+    const { fn, options } = linearCall(c, rows[0].length, rows.length);
     let ran = 0;
     for (const method of methods) {
       let out;
