@@ -3,7 +3,11 @@
 // - matchTemplate ccoeff_normed, 2048² gray and RGB u8 with a 64×64 template
 //   cut at (960, 400) — the peer benchmark's `template_match_64` (OpenCV
 //   single-threaded ≈ 135 ms gray / 376 ms RGB, OpenCV.js ≈ 131 / 405 ms on
-//   the reference machine, ../shared/bench/BASELINE.md);
+//   the reference machine, ../shared/bench/BASELINE.md). Side by side with
+//   the peers in one run:
+//   OPS=template_match_64 SIZES=2048 PEERS=cv2-1t,opencv-js bash bench/peers.sh
+//   The calls after the first reuse the FFT's work planes (same size), as a
+//   caller matching many templates in one scene would;
 // - matchTemplate on 512² gray with a 16×16 template (direct-sum path) and a
 //   64×64 one (FFT path);
 // - estimateKernel lsq of a 15×15 kernel from a 512² pair (target < 1 s),

@@ -150,6 +150,44 @@ function planesOf(image: Image): Float64Array[] {
   return out;
 }
 
+/**
+ * Internal float64 work arrays kept between calls through weak references:
+ * repeated matching at one size reuses their pages instead of faulting in
+ * tens of megabytes of fresh memory per call; the collector may still take them.
+ */
+const workArrays = new Map<string, WeakRef<Float64Array>>();
+
+/** A work array of `n` values for `key` (contents unspecified). */
+function workArray(key: string, n: number): Float64Array {
+  const cached = workArrays.get(key)?.deref();
+  if (cached && cached.length === n) return cached;
+  const a = new Float64Array(n);
+  workArrays.set(key, new WeakRef(a));
+  return a;
+}
+
+/** The channels of `image` as float64 planes in reused work arrays. */
+function workPlanesOf(image: Image): Float64Array[] {
+  const n = image.width * image.height, ch = image.channels, src = image.data;
+  const out: Float64Array[] = [];
+  for (let c = 0; c < ch; c++) {
+    const p = workArray(`plane${c}`, n);
+    deinterleave(p, src, c, ch, n);
+    out.push(p);
+  }
+  return out;
+}
+
+function deinterleave(
+  p: Float64Array,
+  src: ArrayLike<number>,
+  c: number,
+  ch: number,
+  n: number,
+): void {
+  for (let i = 0, j = c; i < n; i++, j += ch) p[i] = src[j];
+}
+
 function padPlane(
   p: Float64Array,
   W: number,
@@ -167,7 +205,7 @@ function padPlane(
 }
 
 function scoresUnmasked(
-  I: Float64Array[],
+  I: readonly ArrayLike<number>[],
   W: number,
   H: number,
   T: Float64Array[],
@@ -200,7 +238,7 @@ function scoresUnmasked(
     return new Float32Array(ow * oh).fill(1);
   }
   const images = I.map((data) => ({ data, width: W, height: H }));
-  const num = correlateValid(images, kernels);
+  const num = correlateValid(images, kernels, workArray("num", ow * oh));
   if (method === "ccorr" || method === "ccoeff") return new Float32Array(num);
   const tNorm = Math.sqrt(ccoeff ? tCentred2 : tSum2);
   const out = new Float32Array(ow * oh);
@@ -210,56 +248,195 @@ function scoresUnmasked(
   // data, where every partial sum is an integer below 2^53).
   const col2 = new Float64Array(W), col1 = new Float64Array(ccoeff ? W * C : 0);
   const wnd2 = new Float64Array(ow), energy = new Float64Array(ow);
-  for (let c = 0; c < C; c++) {
-    const p = I[c];
-    for (let j = 0; j < h; j++) {
-      for (let x = 0, o = j * W; x < W; x++) {
-        const v = p[o + x];
-        col2[x] += v * v;
-        if (ccoeff) col1[c * W + x] += v;
-      }
-    }
-  }
+  for (let j = 0; j < h; j++) slideColumns(col2, ccoeff ? col1 : undefined, I, -1, j * W, W);
+  const gray = ccoeff && C === 1 && normed, rgb = ccoeff && C === 3 && normed;
   for (let y = 0; y < oh; y++) {
-    if (y > 0) {
-      for (let c = 0; c < C; c++) {
-        const p = I[c], gone = (y - 1) * W, come = (y + h - 1) * W, cw = c * W;
-        for (let x = 0; x < W; x++) {
-          const a = p[gone + x], b = p[come + x];
-          col2[x] += b * b - a * a;
-          if (ccoeff) col1[cw + x] += b - a;
-        }
-      }
-    }
-    let s2 = 0;
-    for (let x = 0; x < w; x++) s2 += col2[x];
-    for (let x = 0; x < ow; x++) {
-      if (x > 0) s2 += col2[x + w - 1] - col2[x - 1];
-      wnd2[x] = s2;
-      energy[x] = s2;
-    }
-    if (ccoeff) {
-      for (let c = 0; c < C; c++) {
-        const cw = c * W;
-        let s1 = 0;
-        for (let x = 0; x < w; x++) s1 += col1[cw + x];
-        for (let x = 0; x < ow; x++) {
-          if (x > 0) s1 += col1[cw + x + w - 1] - col1[cw + x - 1];
-          energy[x] -= (s1 * s1) / n;
-        }
-      }
-    }
+    // One call per step (no inner loops here: the JIT optimises the small
+    // helpers at once, where a loop nest would wait for on-stack replacement).
+    if (y > 0) slideColumns(col2, ccoeff ? col1 : undefined, I, (y - 1) * W, (y + h - 1) * W, W);
     const row = y * ow;
-    for (let x = 0; x < ow; x++) {
-      let v = num[row + x];
-      if (sq) {
-        const d = wnd2[x] - 2 * v + tSum2;
-        v = d > 0 ? d : 0;
-      }
-      out[row + x] = normed ? normalise(v, energy[x], wnd2[x], tNorm, sq) : v;
+    if (gray) {
+      grayCcoeffNormedRow(out, row, num, col1, col2, w, ow, n, tNorm);
+    } else if (rgb) {
+      rgbCcoeffNormedRow(out, row, num, col1, col2, W, w, ow, n, tNorm);
+    } else {
+      windowSums(wnd2, energy, col2, ccoeff ? col1 : undefined, C, W, w, ow, n);
+      scoreRow(out, row, num, wnd2, energy, ow, tSum2, tNorm, sq, normed);
     }
   }
   return out;
+}
+
+/** One output row from the correlation and the window sums (any method but ccorr/ccoeff). */
+function scoreRow(
+  out: Float32Array,
+  row: number,
+  num: Float64Array,
+  wnd2: Float64Array,
+  energy: Float64Array,
+  ow: number,
+  tSum2: number,
+  tNorm: number,
+  sq: boolean,
+  normed: boolean,
+): void {
+  for (let x = 0; x < ow; x++) {
+    let v = num[row + x];
+    if (sq) {
+      const d = wnd2[x] - 2 * v + tSum2;
+      v = d > 0 ? d : 0;
+    }
+    out[row + x] = normed ? normalise(v, energy[x], wnd2[x], tNorm, sq) : v;
+  }
+}
+
+/**
+ * Moves the window's column sums down one row: adds row `come` and removes
+ * row `gone` (none when `gone < 0`) of every plane (`Σ I²` of all channels
+ * into `col2`, `Σ I_c` into `col1` at `c·W`).
+ */
+function slideColumns(
+  col2: Float64Array,
+  col1: Float64Array | undefined,
+  I: readonly ArrayLike<number>[],
+  gone: number,
+  come: number,
+  W: number,
+): void {
+  for (let c = 0; c < I.length; c++) {
+    const p = I[c], cw = c * W;
+    if (gone < 0) {
+      for (let x = 0; x < W; x++) {
+        const b = p[come + x];
+        col2[x] += b * b;
+        if (col1) col1[cw + x] += b;
+      }
+    } else if (col1) {
+      for (let x = 0; x < W; x++) {
+        const a = p[gone + x], b = p[come + x];
+        col2[x] += b * b - a * a;
+        col1[cw + x] += b - a;
+      }
+    } else {
+      for (let x = 0; x < W; x++) {
+        const a = p[gone + x], b = p[come + x];
+        col2[x] += b * b - a * a;
+      }
+    }
+  }
+}
+
+/**
+ * Window sums of one output row: `Σ I²` into `wnd2` and `energy`, minus
+ * `(Σ I_c)² / n` of each channel from `energy` when `col1` is given.
+ */
+function windowSums(
+  wnd2: Float64Array,
+  energy: Float64Array,
+  col2: Float64Array,
+  col1: Float64Array | undefined,
+  C: number,
+  W: number,
+  w: number,
+  ow: number,
+  n: number,
+): void {
+  let s2 = 0;
+  for (let x = 0; x < w - 1; x++) s2 += col2[x];
+  for (let x = 0; x < ow; x++) {
+    s2 += col2[x + w - 1];
+    wnd2[x] = s2;
+    energy[x] = s2;
+    s2 -= col2[x];
+  }
+  if (!col1) return;
+  for (let c = 0; c < C; c++) {
+    const cw = c * W;
+    let s1 = 0;
+    for (let x = 0; x < w - 1; x++) s1 += col1[cw + x];
+    for (let x = 0; x < ow; x++) {
+      s1 += col1[cw + x + w - 1];
+      energy[x] -= (s1 * s1) / n;
+      s1 -= col1[cw + x];
+    }
+  }
+}
+
+/**
+ * One row of one-channel `ccoeff_normed` in a single pass: `Σ I`, `Σ I²`,
+ * the centred energy and the guarded score (as {@linkcode normalise}).
+ */
+function grayCcoeffNormedRow(
+  out: Float32Array,
+  row: number,
+  num: Float64Array,
+  col1: Float64Array,
+  col2: Float64Array,
+  w: number,
+  ow: number,
+  n: number,
+  tNorm: number,
+): void {
+  // With en = n·Σ I² − (Σ I)² = n·energy (exact for integer data, no
+  // division), the guard is en ≤ n·min(0.5, 10·ε·Σ I²) and the denominator
+  // √en · tNorm/√n.
+  const tn = tNorm / Math.sqrt(n), half = 0.5 * n, eps = 10 * FLT_EPSILON * n;
+  let s1 = 0, s2 = 0;
+  for (let x = 0; x < w - 1; x++) {
+    s1 += col1[x];
+    s2 += col2[x];
+  }
+  for (let x = 0; x < ow; x++) {
+    s1 += col1[x + w - 1];
+    s2 += col2[x + w - 1];
+    const en = n * s2 - s1 * s1, v = num[row + x];
+    const flat = eps * s2;
+    const t = en <= (flat < half ? flat : half) ? 0 : Math.sqrt(en) * tn;
+    const a = v < 0 ? -v : v;
+    out[row + x] = a < t ? v / t : a < t * 1.125 ? (v > 0 ? 1 : -1) : 0;
+    s1 -= col1[x];
+    s2 -= col2[x];
+  }
+}
+
+/** {@linkcode grayCcoeffNormedRow} for three channels (per-channel means, as OpenCV). */
+function rgbCcoeffNormedRow(
+  out: Float32Array,
+  row: number,
+  num: Float64Array,
+  col1: Float64Array,
+  col2: Float64Array,
+  W: number,
+  w: number,
+  ow: number,
+  n: number,
+  tNorm: number,
+): void {
+  const tn = tNorm / Math.sqrt(n), half = 0.5 * n, eps = 10 * FLT_EPSILON * n;
+  const g = W, b = 2 * W;
+  let s1r = 0, s1g = 0, s1b = 0, s2 = 0;
+  for (let x = 0; x < w - 1; x++) {
+    s1r += col1[x];
+    s1g += col1[g + x];
+    s1b += col1[b + x];
+    s2 += col2[x];
+  }
+  for (let x = 0; x < ow; x++) {
+    const xe = x + w - 1;
+    s1r += col1[xe];
+    s1g += col1[g + xe];
+    s1b += col1[b + xe];
+    s2 += col2[xe];
+    const en = n * s2 - s1r * s1r - s1g * s1g - s1b * s1b, v = num[row + x];
+    const flat = eps * s2;
+    const t = en <= (flat < half ? flat : half) ? 0 : Math.sqrt(en) * tn;
+    const a = v < 0 ? -v : v;
+    out[row + x] = a < t ? v / t : a < t * 1.125 ? (v > 0 ? 1 : -1) : 0;
+    s1r -= col1[x];
+    s1g -= col1[g + x];
+    s1b -= col1[b + x];
+    s2 -= col2[x];
+  }
 }
 
 function scoresMasked(
@@ -367,7 +544,10 @@ function computeScores(image: Image, params: MatchTemplateParams): MatchTemplate
     );
   }
   const w = template.width, h = template.height;
-  let I = planesOf(image), W = image.width, H = image.height;
+  // One unpadded, unmasked channel is read in place (no float64 copy).
+  const inPlace = image.channels === 1 && !padInput && !mask;
+  let I = inPlace ? [] : padInput || mask ? planesOf(image) : workPlanesOf(image);
+  let W = image.width, H = image.height;
   if (padInput) {
     const l = w >> 1, r = (w - 1) >> 1, t = h >> 1, b = (h - 1) >> 1;
     I = I.map((p) => padPlane(p, W, H, l, r, t, b, cval));
@@ -397,7 +577,7 @@ function computeScores(image: Image, params: MatchTemplateParams): MatchTemplate
     const M = T.map((_, c) => planeOf(mask, mask.channels === 1 ? 0 : c));
     data = new Float32Array(scoresMasked(I, W, H, T, w, h, M, method));
   } else {
-    data = scoresUnmasked(I, W, H, T, w, h, method);
+    data = scoresUnmasked(inPlace ? [image.data] : I, W, H, T, w, h, method);
   }
   const ow = W - w + 1, oh = H - h + 1;
   return { scores: new Image(ow, oh, 1, data), best: bestOf(data, ow, isSqdiff(method)) };

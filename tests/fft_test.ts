@@ -176,6 +176,39 @@ Deno.test("correlateValidFFT equals direct valid correlation summed over channel
   }
 });
 
+Deno.test("correlateValidFFT agrees with the direct sum across column blocks and mirrors", () => {
+  // Widths up to 90 give many 8-column blocks, odd and even transform
+  // lengths, and blocks straddling the Hermitian mirror column N/2.
+  const r = seeded(11), u = () => r() + 0.5; // u in [0, 1)
+  for (let trial = 0; trial < 44; trial++) {
+    // The first trials are 1 to 4 columns wide (transform lengths without mirrors).
+    const W = trial < 4 ? trial + 1 : 1 + Math.floor(u() * 90), H = 1 + Math.floor(u() * 30);
+    const w = 1 + Math.floor(u() * Math.min(W, 12)), h = 1 + Math.floor(u() * Math.min(H, 12));
+    const c = 1 + Math.floor(u() * 3);
+    const imgs = [], kers = [];
+    for (let k = 0; k < c; k++) {
+      imgs.push({ data: Float64Array.from({ length: W * H }, r), width: W, height: H });
+      kers.push({ data: Float64Array.from({ length: w * h }, r), width: w, height: h });
+    }
+    const got = correlateValidFFT(imgs, kers);
+    const ow = W - w + 1, oh = H - h + 1;
+    assert.equal(got.length, ow * oh);
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
+        let s = 0;
+        for (let k = 0; k < c; k++) {
+          for (let j = 0; j < h; j++) {
+            for (let i = 0; i < w; i++) {
+              s += kers[k].data[j * w + i] * imgs[k].data[(y + j) * W + x + i];
+            }
+          }
+        }
+        assert.ok(Math.abs(got[y * ow + x] - s) < 1e-11, `${W}x${H} ${w}x${h} c${c} at ${x},${y}`);
+      }
+    }
+  }
+});
+
 Deno.test("fft rejects mismatched re/im lengths with SIZE_MISMATCH", () => {
   assert.throws(() => fft(new Float64Array(4), new Float64Array(3)), { code: "SIZE_MISMATCH" });
   assert.throws(() => fft2d(new Float64Array(6), new Float64Array(6), 4, 2), {

@@ -192,18 +192,49 @@ Deno.test("all six methods equal OpenCV's formulas computed directly (gray, RGB,
 });
 
 Deno.test("the FFT path (large template) agrees with the direct formulas", () => {
-  const img = randomImage(70, 61, 2, 42, "f32");
-  const tpl = crop(img, 20, 11, 31, 29);
-  for (const method of MATCH_METHODS) {
-    const { scores, best } = matchTemplate(img, tpl, { method });
-    const want = naiveScores(img, tpl, method);
-    const scale = method.endsWith("_normed") ? 1 : Math.max(...want.map(Math.abs));
-    for (let i = 0; i < want.length; i++) {
-      assert.ok(Math.abs(scores.data[i] - want[i]) <= 1e-5 * scale, `${method} at ${i}`);
+  // 70 columns span several column blocks of the fused FFT pass; 1 channel
+  // u8 is read in place, the others as float64 planes.
+  for (const [ch, dtype] of [[2, "f32"], [1, "u8"], [1, "f32"], [3, "u8"], [3, "f32"]] as const) {
+    const img = randomImage(70, 61, ch, 42 + ch, dtype);
+    const tpl = crop(img, 20, 11, 31, 29);
+    for (const method of MATCH_METHODS) {
+      const { scores, best } = matchTemplate(img, tpl, { method });
+      const want = naiveScores(img, tpl, method);
+      const scale = method.endsWith("_normed") ? 1 : Math.max(...want.map(Math.abs));
+      for (let i = 0; i < want.length; i++) {
+        assert.ok(
+          Math.abs(scores.data[i] - want[i]) <= 1e-5 * scale,
+          `${ch} ${dtype} ${method} at ${i}`,
+        );
+      }
+      if (method.endsWith("_normed") || method === "sqdiff") {
+        assert.deepEqual([best.x, best.y], [20, 11], `${ch} ${dtype} ${method}`);
+      }
     }
-    if (method.endsWith("_normed") || method === "sqdiff") {
-      assert.deepEqual([best.x, best.y], [20, 11], method);
+  }
+});
+
+Deno.test("the FFT path keeps flat windows exact: 0 for ccoeff_normed, 1 for sqdiff_normed", () => {
+  // A large template forces the FFT; the left half of the image is flat, so
+  // every window there has zero variance although the FFT numerator is only
+  // zero up to rounding.
+  for (const ch of [1, 3]) {
+    const W = 120, H = 90, img = randomImage(W, H, ch, 5 + ch, "u8");
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < 60; x++) {
+        for (let c = 0; c < ch; c++) img.data[(y * W + x) * ch + c] = 200 + 10 * c;
+      }
     }
+    const tpl = crop(img, 70, 30, 40, 33);
+    const cc = matchTemplate(img, tpl, { method: "ccoeff_normed" });
+    assert.deepEqual([cc.best.x, cc.best.y], [70, 30]);
+    assert.ok(Math.abs(cc.best.score - 1) < 1e-6);
+    const zero = Image.zeros(W, H, ch, "u8");
+    const sq = matchTemplate(zero, tpl, { method: "sqdiff_normed" }).scores;
+    for (let y = 0; y < cc.scores.height; y++) {
+      for (let x = 0; x + 40 <= 60; x++) assert.equal(cc.scores.get(x, y), 0, `${ch} ${x},${y}`);
+    }
+    assert.ok(Array.from(sq.data).every((v) => v === 1));
   }
 });
 
