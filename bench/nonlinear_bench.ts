@@ -62,6 +62,9 @@ for (const n of sizes) {
   Deno.bench(`bilateral exact d9 ${n}² rgb`, { group: `bilateral-rgb-${n}` }, () => {
     bilateral(rgb, { diameter: 9, sigmaColor: 75, sigmaSpace: 75 });
   });
+  Deno.bench(`bilateral fast d9 ${n}² rgb`, { group: `bilateral-rgb-${n}` }, () => {
+    bilateral(rgb, { diameter: 9, sigmaColor: 75, sigmaSpace: 75, method: "fast" });
+  });
   if (n <= 512) {
     for (const patchSize of [5, 7, 9]) {
       for (const searchSize of [11, 21, 31]) {

@@ -31,8 +31,14 @@
  * to the standard deviation of the exact spatial weights (so it follows the
  * disk truncation) and the range step `sigmaColor`, blurred with a [1 4 6 4 1]
  * kernel along each axis and sliced with trilinear interpolation. Its cost does
- * not depend on the diameter; windows of at most 81 taps (a disk of diameter
- * 9, a 9×9 square) are cheaper exactly and use the exact method. Colour
+ * not depend on the diameter. Windows of at most 81 taps (a disk of diameter
+ * 9, a 9×9 square), where the grid is slower than the direct sum, use the
+ * separable approximation instead (Pham & van Vliet 2005: a 1-D bilateral
+ * along rows, then along columns, with Gaussian space weights over the square
+ * `[-r, r]²`; u8 rounds the row pass to whole levels): 2·(2r + 1) taps per
+ * pixel instead of ~π·r². Against exact on 64×64 photograph crops (d 5–9):
+ * mean error 0.9–3.7 levels, worst pixel ≤ 34 (tests: mean < 4, worst < 48);
+ * on the 2048² benchmark photographs (d 9): mean 0.8 gray / 0.6 RGB. Colour
  * images use the channel sum as the range axis (close to the L1 distance when
  * channels move together). Measured
  * against the exact method on u8 photograph crops (diameters 15–31,
@@ -42,9 +48,9 @@
  * @module
  */
 
-import type { BoundaryMode } from "../core/boundary.ts";
+import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import { hasAlpha, Image } from "../core/image.ts";
-import { allocate, storeInto } from "../core/dtype.ts";
+import { allocate, type PixelArray, storeInto } from "../core/dtype.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
 import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
@@ -70,7 +76,10 @@ export interface BilateralOptions {
   boundary?: BoundaryMode | string;
   /** The value outside the image for `boundary: "constant"` (default 0). */
   cval?: number;
-  /** `"exact"` (default) or `"fast"` (bilateral grid, cost independent of the diameter). */
+  /**
+   * `"exact"` (default) or `"fast"` (bilateral grid, cost independent of the
+   * diameter; separable approximation for windows of at most 81 taps).
+   */
   method?: "exact" | "fast";
   /** `"disk"` (default, OpenCV), `"square"` or `"skimage"` ({@linkcode BilateralWindow}). */
   window?: BilateralWindow;
@@ -140,7 +149,8 @@ const bilateralSpecs: ParamSpecs<BilateralParams> = {
     type: "enum",
     values: ["exact", "fast"],
     default: "exact",
-    description: "exact (OpenCV semantics) or fast (bilateral grid, O(1) in the diameter)",
+    description:
+      "exact (OpenCV semantics) or fast (grid, O(1) in the diameter; separable if small)",
   },
   window: {
     type: "enum",
@@ -210,17 +220,12 @@ function exactBilateral(
   image: Image,
   cn: number,
   p: BilateralParams,
-): Float64Array[] {
+  out: PixelArray,
+): Float64Array[] | null {
   const { width: w, height: h } = image;
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
   const taps = spaceTaps(r, p.sigmaSpace, p.window);
   const pw = w + 2 * r, ph = h + 2 * r;
-  const planes: Float64Array[] = [];
-  for (let c = 0; c < cn; c++) {
-    const P = new Float64Array(pw * ph);
-    padPlaneInto(nativePlane(image, c), w, h, r, r, r, r, p.boundary, p.cval, P);
-    planes.push(P);
-  }
   const gc = -0.5 / (p.sigmaColor * p.sigmaColor);
   const integer = image.dtype !== "f32" &&
     (p.boundary !== "constant" || Number.isInteger(p.cval));
@@ -236,12 +241,55 @@ function exactBilateral(
       for (let i = 0; i < size; i++) table[i] = Math.fround(Math.exp((l2 ? i : i * i) * gc));
     }
   }
+  const nt = taps.w.length;
+  const inRange = p.boundary !== "constant" || (p.cval >= 0 && p.cval <= maxv);
+  if (
+    cn === 3 && image.channels === 3 && table && !l2 && inRange && !(out instanceof Float32Array)
+  ) {
+    // colour integers: interleaved int32 samples padded straight from the
+    // image, per pixel register accumulators, rounded straight into `out`
+    const xs = paddedIndices(w, r, r, p.boundary), ys = paddedIndices(h, r, r, p.boundary);
+    const il = new Int32Array(3 * pw * ph);
+    const src = image.data;
+    for (let py = 0; py < ph; py++) {
+      const sy = ys[py];
+      for (let px = 0, o = 3 * py * pw; px < pw; px++, o += 3) {
+        const sx = xs[px];
+        if (sy < 0 || sx < 0) il[o] = il[o + 1] = il[o + 2] = p.cval;
+        else {
+          const j = 3 * (sy * w + sx);
+          il[o] = src[j];
+          il[o + 1] = src[j + 1];
+          il[o + 2] = src[j + 2];
+        }
+      }
+    }
+    const offs = new Int32Array(nt);
+    for (let k = 0; k < nt; k++) offs[k] = 3 * (taps.dy[k] * pw + taps.dx[k]);
+    const res = new Float64Array(3 * w);
+    for (let y = 0; y < h; y++) {
+      rgbIntRow(il, table, taps.w, offs, w, pw, r, y, res);
+      const o = 3 * y * w;
+      for (let i = 0; i < 3 * w; i++) {
+        // round half to even, as storeInto (the mean of in-range samples is in range)
+        const v = res[i], q = Math.round(v);
+        out[o + i] = q - v === 0.5 && (q & 1) !== 0 ? q - 1 : q;
+      }
+    }
+    return null;
+  }
+  const planes: Float64Array[] = [];
+  for (let c = 0; c < cn; c++) {
+    const P = new Float64Array(pw * ph);
+    padPlaneInto(nativePlane(image, c), w, h, r, r, r, r, p.boundary, p.cval, P);
+    planes.push(P);
+  }
   // gray integers: int32 plane and one table per tap with the space weight folded in
-  let ipl: Int32Array | null = null, tapTables: Float64Array | null = null;
+  let ipl: Int32Array | null = null, tapTables: Float32Array | null = null;
   const tableSize = table ? table.length : 0;
   if (cn === 1 && table && tableSize * taps.w.length <= 1 << 22) {
     ipl = new Int32Array(planes[0]);
-    tapTables = new Float64Array(tableSize * taps.w.length);
+    tapTables = new Float32Array(tableSize * taps.w.length);
     for (let k = 0; k < taps.w.length; k++) {
       for (let i = 0; i < tableSize; i++) {
         tapTables[k * tableSize + i] = Math.fround(taps.w[k] * table[i]);
@@ -251,12 +299,11 @@ function exactBilateral(
   const outs = planes.map(() => new Float64Array(w * h));
   const sums = planes.map(() => new Float64Array(w));
   const wsum = new Float64Array(w);
-  const nt = taps.w.length;
   if (ipl && tapTables) {
     // gray integers: per pixel, taps in a tight loop with register accumulators
     const offs = new Int32Array(nt);
     for (let k = 0; k < nt; k++) offs[k] = taps.dy[k] * pw + taps.dx[k];
-    grayIntKernel(ipl, tapTables, tableSize, offs, w, h, pw, r, outs[0]);
+    for (let y = 0; y < h; y++) grayIntRow(ipl, tapTables, tableSize, offs, w, pw, r, y, outs[0]);
     return outs;
   }
   for (let y = 0; y < h; y++) {
@@ -321,34 +368,134 @@ function exactBilateral(
   return outs;
 }
 
-/** The gray-integer hot loop: per pixel, every tap, register accumulators. */
-function grayIntKernel(
+/**
+ * One row of the gray integer kernel: per pixel, the taps in a tight loop
+ * with register accumulators and one float32 table per tap (space weight ×
+ * colour weight). A function per row so the engine optimises it whole.
+ */
+function grayIntRow(
   ipl: Int32Array,
-  T: Float64Array,
+  T: Float32Array,
   tableSize: number,
   offs: Int32Array,
   w: number,
-  h: number,
   pw: number,
   r: number,
+  y: number,
   O: Float64Array,
 ): void {
   const nt = offs.length;
-  for (let y = 0; y < h; y++) {
-    const crow = (y + r) * pw + r, o = y * w;
-    for (let x = 0; x < w; x++) {
-      const ci = crow + x, c = ipl[ci];
-      let sum = 0, ws = 0;
-      for (let k = 0, tb = 0; k < nt; k++, tb += tableSize) {
-        const v = ipl[ci + offs[k]];
-        let d = v - c;
-        d = (d ^ (d >> 31)) - (d >> 31);
-        const wt = T[tb + d];
-        sum += v * wt;
-        ws += wt;
-      }
-      O[o + x] = sum / ws;
+  const crow = (y + r) * pw + r, o = y * w;
+  let x = 0;
+  // two pixels per pass share the tap loop
+  for (; x + 1 < w; x += 2) {
+    const ci = crow + x, c = ipl[ci], c1 = ipl[ci + 1];
+    let sum = 0, ws = 0, sum1 = 0, ws1 = 0;
+    for (let k = 0, tb = 0; k < nt; k++, tb += tableSize) {
+      const i = ci + offs[k];
+      const v = ipl[i], v1 = ipl[i + 1];
+      let d = v - c, d1 = v1 - c1;
+      d = (d ^ (d >> 31)) - (d >> 31);
+      d1 = (d1 ^ (d1 >> 31)) - (d1 >> 31);
+      const wt = T[tb + d], wt1 = T[tb + d1];
+      sum += v * wt;
+      ws += wt;
+      sum1 += v1 * wt1;
+      ws1 += wt1;
     }
+    O[o + x] = sum / ws;
+    O[o + x + 1] = sum1 / ws1;
+  }
+  for (; x < w; x++) {
+    const ci = crow + x, c = ipl[ci];
+    let sum = 0, ws = 0;
+    for (let k = 0, tb = 0; k < nt; k++, tb += tableSize) {
+      const v = ipl[ci + offs[k]];
+      let d = v - c;
+      d = (d ^ (d >> 31)) - (d >> 31);
+      const wt = T[tb + d];
+      sum += v * wt;
+      ws += wt;
+    }
+    O[o + x] = sum / ws;
+  }
+}
+
+/**
+ * One row of the colour (3-channel, L1) integer kernel on interleaved
+ * samples: the same arithmetic, in the same tap order, as the generic path.
+ */
+function rgbIntRow(
+  il: Int32Array,
+  table: Float64Array,
+  sw: Float64Array,
+  offs: Int32Array,
+  w: number,
+  pw: number,
+  r: number,
+  y: number,
+  res: Float64Array,
+): void {
+  const nt = offs.length;
+  const crow = 3 * ((y + r) * pw + r);
+  let x = 0;
+  // two pixels per pass share the tap loop
+  for (; x + 1 < w; x += 2) {
+    const ci = crow + 3 * x;
+    const c0 = il[ci], c1 = il[ci + 1], c2 = il[ci + 2];
+    const e0 = il[ci + 3], e1 = il[ci + 4], e2 = il[ci + 5];
+    let s0 = 0, s1 = 0, s2 = 0, ws = 0, t0 = 0, t1 = 0, t2 = 0, wt2 = 0;
+    for (let k = 0; k < nt; k++) {
+      const i = ci + offs[k];
+      const v0 = il[i], v1 = il[i + 1], v2 = il[i + 2];
+      const u0 = il[i + 3], u1 = il[i + 4], u2 = il[i + 5];
+      let d0 = v0 - c0, d1 = v1 - c1, d2 = v2 - c2;
+      d0 = (d0 ^ (d0 >> 31)) - (d0 >> 31);
+      d1 = (d1 ^ (d1 >> 31)) - (d1 >> 31);
+      d2 = (d2 ^ (d2 >> 31)) - (d2 >> 31);
+      let f0 = u0 - e0, f1 = u1 - e1, f2 = u2 - e2;
+      f0 = (f0 ^ (f0 >> 31)) - (f0 >> 31);
+      f1 = (f1 ^ (f1 >> 31)) - (f1 >> 31);
+      f2 = (f2 ^ (f2 >> 31)) - (f2 >> 31);
+      const s = sw[k];
+      const wt = s * table[d0 + d1 + d2], wu = s * table[f0 + f1 + f2];
+      s0 += v0 * wt;
+      s1 += v1 * wt;
+      s2 += v2 * wt;
+      ws += wt;
+      t0 += u0 * wu;
+      t1 += u1 * wu;
+      t2 += u2 * wu;
+      wt2 += wu;
+    }
+    const o = 3 * x;
+    res[o] = s0 / ws;
+    res[o + 1] = s1 / ws;
+    res[o + 2] = s2 / ws;
+    res[o + 3] = t0 / wt2;
+    res[o + 4] = t1 / wt2;
+    res[o + 5] = t2 / wt2;
+  }
+  for (; x < w; x++) {
+    const ci = crow + 3 * x;
+    const c0 = il[ci], c1 = il[ci + 1], c2 = il[ci + 2];
+    let s0 = 0, s1 = 0, s2 = 0, ws = 0;
+    for (let k = 0; k < nt; k++) {
+      const i = ci + offs[k];
+      const v0 = il[i], v1 = il[i + 1], v2 = il[i + 2];
+      let d0 = v0 - c0, d1 = v1 - c1, d2 = v2 - c2;
+      d0 = (d0 ^ (d0 >> 31)) - (d0 >> 31);
+      d1 = (d1 ^ (d1 >> 31)) - (d1 >> 31);
+      d2 = (d2 ^ (d2 >> 31)) - (d2 >> 31);
+      const wt = sw[k] * table[d0 + d1 + d2];
+      s0 += v0 * wt;
+      s1 += v1 * wt;
+      s2 += v2 * wt;
+      ws += wt;
+    }
+    res[3 * x] = s0 / ws;
+    res[3 * x + 1] = s1 / ws;
+    res[3 * x + 2] = s2 / ws;
   }
 }
 
@@ -570,6 +717,379 @@ function blurAxis(
 }
 
 /**
+ * `method: "fast"` for small windows: the separable approximation (Pham &
+ * van Vliet 2005) — a 1-D bilateral along rows, then one along columns of
+ * that result, with the 1-D Gaussian space weights of `sigmaSpace` over
+ * `[-r, r]` (a square window, not the disk) and the colour weight read from
+ * a 2048-entry table over `[0, 6·sigmaColor]` (zero beyond). 2·(2r + 1) taps
+ * per pixel instead of the disk's ~π·r².
+ */
+function separableBilateral(
+  image: Image,
+  cn: number,
+  p: BilateralParams,
+): (Float64Array | Int32Array)[] {
+  const { width: w, height: h } = image;
+  const r = bilateralRadius(p.diameter, p.sigmaSpace);
+  const gs = -0.5 / (p.sigmaSpace * p.sigmaSpace);
+  const nt = 2 * r + 1;
+  const sw = new Float64Array(nt);
+  for (let k = -r; k <= r; k++) sw[k + r] = Math.exp(k * k * gs);
+  const l2 = p.colorDistance === "l2" && cn > 1;
+  const sc = p.sigmaColor, gc = -0.5 / (sc * sc);
+  const bins = 2048;
+  const q = bins / (l2 ? 36 * sc * sc : 6 * sc);
+  const lut = new Float64Array(bins + 1);
+  for (let i = 0; i < bins; i++) {
+    const u = i / q;
+    lut[i] = Math.exp((l2 ? u : u * u) * gc);
+  }
+  const maxv = image.dtype === "u8" ? 255 : 65535;
+  if (
+    (cn === 1 || (cn === 3 && !l2)) && image.dtype !== "f32" && maxv * cn < 1 << 12 &&
+    (p.boundary !== "constant" || (Number.isInteger(p.cval) && p.cval >= 0 && p.cval <= maxv))
+  ) return separableInt(image, cn, p, r, sw, gc, maxv * cn + 1);
+  // rows: each source row padded left and right into a small buffer
+  const src: ArrayLike<number>[] = [];
+  for (let c = 0; c < cn; c++) src.push(nativePlane(image, c));
+  const xs = paddedIndices(w, r, r, p.boundary);
+  const rowBuf: Float64Array[] = src.map(() => new Float64Array(w + 2 * r));
+  // one extra row of cval at the end (the constant border of the column pass)
+  const mid: Float64Array[] = src.map(() => new Float64Array(w * (h + 1)).fill(p.cval, w * h));
+  const hOffs = new Int32Array(nt);
+  for (let k = 0; k < nt; k++) hOffs[k] = k;
+  for (let y = 0; y < h; y++) {
+    for (let c = 0; c < cn; c++) padRow(src[c], y * w, xs, p.cval, rowBuf[c]);
+    sepRow(rowBuf, hOffs, r, mid, y * w, w, cn, sw, lut, q, bins, l2);
+  }
+  // columns of the row result
+  const ys = paddedIndices(h, r, r, p.boundary);
+  const outs: Float64Array[] = src.map(() => new Float64Array(w * h));
+  const vOffs = new Int32Array(nt);
+  for (let y = 0; y < h; y++) {
+    for (let k = 0; k < nt; k++) vOffs[k] = (ys[y + k] < 0 ? h : ys[y + k]) * w;
+    sepRow(mid, vOffs, y * w, outs, y * w, w, cn, sw, lut, q, bins, l2);
+  }
+  return outs;
+}
+
+/**
+ * The separable approximation on u8 samples (gray, or colour with the L1
+ * distance): both passes on integers (the row pass rounds to the nearest
+ * level), with one float32 table per tap holding space × colour weight, as
+ * the exact gray kernel.
+ */
+function separableInt(
+  image: Image,
+  cn: number,
+  p: BilateralParams,
+  r: number,
+  sw: Float64Array,
+  gc: number,
+  ts: number,
+): Int32Array[] {
+  const { width: w, height: h } = image;
+  const nt = 2 * r + 1;
+  const T = new Float32Array(nt * ts);
+  for (let k = 0; k < nt; k++) {
+    for (let d = 0; d < ts; d++) T[k * ts + d] = sw[k] * Math.exp(d * d * gc);
+  }
+  const src: ArrayLike<number>[] = [];
+  for (let c = 0; c < cn; c++) src.push(nativePlane(image, c));
+  const xs = paddedIndices(w, r, r, p.boundary);
+  const rowBuf: Int32Array[] = src.map(() => new Int32Array(w + 2 * r));
+  const mid: Int32Array[] = src.map(() => new Int32Array(w * (h + 1)).fill(p.cval, w * h));
+  const hOffs = new Int32Array(nt);
+  for (let k = 0; k < nt; k++) hOffs[k] = k;
+  for (let y = 0; y < h; y++) {
+    for (let c = 0; c < cn; c++) padRowInt(src[c], y * w, xs, p.cval, rowBuf[c]);
+    if (cn === 1) sepIntRow1(rowBuf[0], hOffs, r, mid[0], y * w, w, T, ts);
+    else sepIntRow3(rowBuf, hOffs, r, mid, y * w, w, T, ts);
+  }
+  const ys = paddedIndices(h, r, r, p.boundary);
+  const res: Int32Array[] = src.map(() => new Int32Array(w * h));
+  const vOffs = new Int32Array(nt);
+  for (let y = 0; y < h; y++) {
+    for (let k = 0; k < nt; k++) vOffs[k] = (ys[y + k] < 0 ? h : ys[y + k]) * w;
+    if (cn === 1) sepIntRow1(mid[0], vOffs, y * w, res[0], y * w, w, T, ts);
+    else sepIntRow3(mid, vOffs, y * w, res, y * w, w, T, ts);
+  }
+  return res;
+}
+
+function padRowInt(
+  src: ArrayLike<number>,
+  o: number,
+  xs: Int32Array,
+  cval: number,
+  out: Int32Array,
+): void {
+  for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? cval : src[o + xs[i]];
+}
+
+/** One row of an integer 1-D pass, gray: centre `base + x`, tap k at `offs[k] + x`. */
+function sepIntRow1(
+  S: Int32Array,
+  offs: Int32Array,
+  base: number,
+  D: Int32Array,
+  o0: number,
+  w: number,
+  T: Float32Array,
+  ts: number,
+): void {
+  const nt = offs.length;
+  let x = 0;
+  for (; x + 1 < w; x += 2) {
+    const c = S[base + x], c1 = S[base + x + 1];
+    let sum = 0, ws = 0, sum1 = 0, ws1 = 0;
+    for (let k = 0, tb = 0; k < nt; k++, tb += ts) {
+      const i = offs[k] + x;
+      const v = S[i], v1 = S[i + 1];
+      let d = v - c, d1 = v1 - c1;
+      d = (d ^ (d >> 31)) - (d >> 31);
+      d1 = (d1 ^ (d1 >> 31)) - (d1 >> 31);
+      const wt = T[tb + d], wt1 = T[tb + d1];
+      sum += v * wt;
+      ws += wt;
+      sum1 += v1 * wt1;
+      ws1 += wt1;
+    }
+    D[o0 + x] = (sum / ws + 0.5) | 0;
+    D[o0 + x + 1] = (sum1 / ws1 + 0.5) | 0;
+  }
+  for (; x < w; x++) {
+    const c = S[base + x];
+    let sum = 0, ws = 0;
+    for (let k = 0, tb = 0; k < nt; k++, tb += ts) {
+      const v = S[offs[k] + x];
+      let d = v - c;
+      d = (d ^ (d >> 31)) - (d >> 31);
+      const wt = T[tb + d];
+      sum += v * wt;
+      ws += wt;
+    }
+    D[o0 + x] = (sum / ws + 0.5) | 0;
+  }
+}
+
+/** One row of an integer 1-D pass, 3 planes with the L1 colour distance. */
+function sepIntRow3(
+  P: Int32Array[],
+  offs: Int32Array,
+  base: number,
+  O: Int32Array[],
+  o0: number,
+  w: number,
+  T: Float32Array,
+  ts: number,
+): void {
+  const nt = offs.length;
+  const S0 = P[0], S1 = P[1], S2 = P[2], D0 = O[0], D1 = O[1], D2 = O[2];
+  let x = 0;
+  for (; x + 1 < w; x += 2) {
+    const b = base + x;
+    const c0 = S0[b], c1 = S1[b], c2 = S2[b];
+    const e0 = S0[b + 1], e1 = S1[b + 1], e2 = S2[b + 1];
+    let s0 = 0, s1 = 0, s2 = 0, ws = 0, t0 = 0, t1 = 0, t2 = 0, wu = 0;
+    for (let k = 0, tb = 0; k < nt; k++, tb += ts) {
+      const i = offs[k] + x;
+      const v0 = S0[i], v1 = S1[i], v2 = S2[i];
+      const u0 = S0[i + 1], u1 = S1[i + 1], u2 = S2[i + 1];
+      let d0 = v0 - c0, d1 = v1 - c1, d2 = v2 - c2;
+      d0 = (d0 ^ (d0 >> 31)) - (d0 >> 31);
+      d1 = (d1 ^ (d1 >> 31)) - (d1 >> 31);
+      d2 = (d2 ^ (d2 >> 31)) - (d2 >> 31);
+      let f0 = u0 - e0, f1 = u1 - e1, f2 = u2 - e2;
+      f0 = (f0 ^ (f0 >> 31)) - (f0 >> 31);
+      f1 = (f1 ^ (f1 >> 31)) - (f1 >> 31);
+      f2 = (f2 ^ (f2 >> 31)) - (f2 >> 31);
+      const wt = T[tb + d0 + d1 + d2], wt1 = T[tb + f0 + f1 + f2];
+      s0 += v0 * wt;
+      s1 += v1 * wt;
+      s2 += v2 * wt;
+      ws += wt;
+      t0 += u0 * wt1;
+      t1 += u1 * wt1;
+      t2 += u2 * wt1;
+      wu += wt1;
+    }
+    D0[o0 + x] = (s0 / ws + 0.5) | 0;
+    D1[o0 + x] = (s1 / ws + 0.5) | 0;
+    D2[o0 + x] = (s2 / ws + 0.5) | 0;
+    D0[o0 + x + 1] = (t0 / wu + 0.5) | 0;
+    D1[o0 + x + 1] = (t1 / wu + 0.5) | 0;
+    D2[o0 + x + 1] = (t2 / wu + 0.5) | 0;
+  }
+  for (; x < w; x++) {
+    const c0 = S0[base + x], c1 = S1[base + x], c2 = S2[base + x];
+    let s0 = 0, s1 = 0, s2 = 0, ws = 0;
+    for (let k = 0, tb = 0; k < nt; k++, tb += ts) {
+      const i = offs[k] + x;
+      const v0 = S0[i], v1 = S1[i], v2 = S2[i];
+      let d0 = v0 - c0, d1 = v1 - c1, d2 = v2 - c2;
+      d0 = (d0 ^ (d0 >> 31)) - (d0 >> 31);
+      d1 = (d1 ^ (d1 >> 31)) - (d1 >> 31);
+      d2 = (d2 ^ (d2 >> 31)) - (d2 >> 31);
+      const wt = T[tb + d0 + d1 + d2];
+      s0 += v0 * wt;
+      s1 += v1 * wt;
+      s2 += v2 * wt;
+      ws += wt;
+    }
+    D0[o0 + x] = (s0 / ws + 0.5) | 0;
+    D1[o0 + x] = (s1 / ws + 0.5) | 0;
+    D2[o0 + x] = (s2 / ws + 0.5) | 0;
+  }
+}
+
+function padRow(
+  src: ArrayLike<number>,
+  o: number,
+  xs: Int32Array,
+  cval: number,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? cval : src[o + xs[i]];
+}
+
+/**
+ * One row of a 1-D bilateral pass over planes: output pixel x (at `o0 + x`)
+ * has its centre at `base + x` and tap k at `offs[k] + x`.
+ */
+function sepRow(
+  P: Float64Array[],
+  offs: Int32Array,
+  base: number,
+  O: Float64Array[],
+  o0: number,
+  w: number,
+  cn: number,
+  sw: Float64Array,
+  lut: Float64Array,
+  q: number,
+  bins: number,
+  l2: boolean,
+): void {
+  if (cn === 1) sepRow1(P, offs, base, O, o0, w, sw, lut, q, bins);
+  else if (cn === 3 && !l2) sepRow3(P, offs, base, O, o0, w, sw, lut, q, bins);
+  else sepRowN(P, offs, base, O, o0, w, cn, sw, lut, q, bins, l2);
+}
+
+function sepRow1(
+  P: Float64Array[],
+  offs: Int32Array,
+  base: number,
+  O: Float64Array[],
+  o0: number,
+  w: number,
+  sw: Float64Array,
+  lut: Float64Array,
+  q: number,
+  bins: number,
+): void {
+  const nt = offs.length;
+  const S = P[0], D = O[0];
+  let x = 0;
+  for (; x + 1 < w; x += 2) {
+    const c = S[base + x], c1 = S[base + x + 1];
+    let sum = 0, ws = 0, sum1 = 0, ws1 = 0;
+    for (let k = 0; k < nt; k++) {
+      const i = offs[k] + x, s = sw[k];
+      const v = S[i], v1 = S[i + 1];
+      const u = Math.abs(v - c) * q, u1 = Math.abs(v1 - c1) * q;
+      const wt = u < bins ? s * lut[(u + 0.5) | 0] : 0;
+      const wt1 = u1 < bins ? s * lut[(u1 + 0.5) | 0] : 0;
+      sum += v * wt;
+      ws += wt;
+      sum1 += v1 * wt1;
+      ws1 += wt1;
+    }
+    D[o0 + x] = sum / ws;
+    D[o0 + x + 1] = sum1 / ws1;
+  }
+  for (; x < w; x++) {
+    const c = S[base + x];
+    let sum = 0, ws = 0;
+    for (let k = 0; k < nt; k++) {
+      const v = S[offs[k] + x];
+      const u = Math.abs(v - c) * q;
+      const wt = u < bins ? sw[k] * lut[(u + 0.5) | 0] : 0;
+      sum += v * wt;
+      ws += wt;
+    }
+    D[o0 + x] = sum / ws;
+  }
+}
+
+function sepRow3(
+  P: Float64Array[],
+  offs: Int32Array,
+  base: number,
+  O: Float64Array[],
+  o0: number,
+  w: number,
+  sw: Float64Array,
+  lut: Float64Array,
+  q: number,
+  bins: number,
+): void {
+  const nt = offs.length;
+  const S0 = P[0], S1 = P[1], S2 = P[2], D0 = O[0], D1 = O[1], D2 = O[2];
+  for (let x = 0; x < w; x++) {
+    const c0 = S0[base + x], c1 = S1[base + x], c2 = S2[base + x];
+    let s0 = 0, s1 = 0, s2 = 0, ws = 0;
+    for (let k = 0; k < nt; k++) {
+      const i = offs[k] + x;
+      const v0 = S0[i], v1 = S1[i], v2 = S2[i];
+      const d = Math.abs(v0 - c0) + Math.abs(v1 - c1) + Math.abs(v2 - c2);
+      const u = d * q;
+      const wt = u < bins ? sw[k] * lut[(u + 0.5) | 0] : 0;
+      s0 += v0 * wt;
+      s1 += v1 * wt;
+      s2 += v2 * wt;
+      ws += wt;
+    }
+    D0[o0 + x] = s0 / ws;
+    D1[o0 + x] = s1 / ws;
+    D2[o0 + x] = s2 / ws;
+  }
+}
+
+function sepRowN(
+  P: Float64Array[],
+  offs: Int32Array,
+  base: number,
+  O: Float64Array[],
+  o0: number,
+  w: number,
+  cn: number,
+  sw: Float64Array,
+  lut: Float64Array,
+  q: number,
+  bins: number,
+  l2: boolean,
+): void {
+  const nt = offs.length;
+  for (let x = 0; x < w; x++) {
+    let ws = 0;
+    for (let c = 0; c < cn; c++) O[c][o0 + x] = 0;
+    for (let k = 0; k < nt; k++) {
+      const i = offs[k] + x;
+      let d = 0;
+      for (let c = 0; c < cn; c++) {
+        const t = P[c][i] - P[c][base + x];
+        d += l2 ? t * t : Math.abs(t);
+      }
+      const wt = sw[k] * lut[Math.min(d * q + 0.5, bins) | 0];
+      for (let c = 0; c < cn; c++) O[c][o0 + x] += P[c][i] * wt;
+      ws += wt;
+    }
+    for (let c = 0; c < cn; c++) O[c][o0 + x] /= ws;
+  }
+}
+
+/**
  * Whether the bilateral grid would cost more than the exact method: the grid
  * has about `pixels / ss²` cells per range bin, the exact method a number of
  * taps per pixel that grows with the window, so small windows stay exact.
@@ -584,14 +1104,23 @@ function applyBilateral(image: Image, p: BilateralParams): Image {
   if (p.sigmaColor === 0 || p.sigmaSpace === 0) return image.clone();
   const ch = image.channels;
   const cn = p.alpha === "keep" && hasAlpha(ch) ? ch - 1 : ch;
-  const planes = p.method === "fast" && !gridIsSlower(p)
-    ? gridBilateral(image, cn, p)
-    : exactBilateral(image, cn, p);
   const n = image.width * image.height;
   const out = allocate(image.dtype, n * ch);
+  const planes = p.method !== "fast"
+    ? exactBilateral(image, cn, p, out)
+    : gridIsSlower(p)
+    ? separableBilateral(image, cn, p)
+    : gridBilateral(image, cn, p);
+  if (planes === null) return new Image(image.width, image.height, ch, out); // written into out
   const tmp = allocate(image.dtype, n);
   for (let c = 0; c < ch; c++) {
-    if (c < cn) storeInto(tmp, planes[c]);
+    const pl = planes[c];
+    if (c < cn && pl instanceof Int32Array) {
+      // already rounded levels in range
+      for (let i = 0, j = c; i < n; i++, j += ch) out[j] = pl[i];
+      continue;
+    }
+    if (c < cn) storeInto(tmp, pl);
     else tmp.set(nativePlane(image, c) as never);
     for (let i = 0, j = c; i < n; i++, j += ch) out[j] = tmp[i];
   }

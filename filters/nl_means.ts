@@ -166,9 +166,13 @@ function nlmOpenCV(
 
 /**
  * The u8 path of {@linkcode nlmOpenCV}: integer SSDs, OpenCV's fixed-point
- * weight table and rounding division. Rows outside, offsets inside, so the
- * per-offset column sums of the current row and the row accumulators stay in
- * cache.
+ * weight table, int32 sums (as OpenCV: the table's scale keeps 255 × the sum
+ * of every weight below 2³¹) and rounding division. Rows outside, offsets
+ * inside, so the per-offset column sums of the current row and the row
+ * accumulators stay in cache; each row is one call of {@linkcode nlmIntRow}
+ * (the engine optimises it whole), and for 1 and 2 channels each offset's
+ * column-sum update and weight computation are one streaming pass, its
+ * anchor and partner accumulation another.
  */
 function nlmInt(
   planes: ArrayLike<number>[],
@@ -218,124 +222,46 @@ function nlmInt(
   const cw = aw + 2 * th; // column-sum columns
   const cols = new Int32Array(no * cw);
   const wrow = new Int32Array(aw);
-  const est = planes.map(() => new Float64Array(w * h));
-  const wsum = new Float64Array(w * h);
-  const E0 = E[0], E1 = E[cn > 1 ? 1 : 0];
+  // int32 sums, as OpenCV: fixedMult keeps 255 · (sum of all weights) < 2^31
+  const est = planes.map(() => new Int32Array(w * h));
+  const wsum = new Int32Array(w * h);
+  const c3 = cn <= 3;
+  const E0 = E[0], E1 = E[cn > 1 ? 1 : 0], E2 = E[cn > 2 ? 2 : 0];
+  const A0 = est[0], A1 = est[cn > 1 ? 1 : 0], A2 = est[cn > 2 ? 2 : 0];
   // anchor (row ar, col ac) sits at E[(ar + B) * ew + ac + B]; column c of a
   // column-sum row is E column c - sh - th + B = c.
+  const st: NlmIntState = {
+    E,
+    E0,
+    E1,
+    E2,
+    A0,
+    A1,
+    A2,
+    est,
+    wsum,
+    cols,
+    wrow,
+    table,
+    half,
+    no,
+    cn,
+    c3,
+    w,
+    h,
+    ew,
+    B,
+    sh,
+    th,
+    t,
+    aw,
+    cw,
+    shift,
+    cut,
+  };
   for (let ar = -sh; ar < h; ar++) {
     if (((ar + sh) & 15) === 0) progress((ar + sh) / (h + sh));
-    const rowIn = ar >= 0;
-    for (let o = 0; o < no; o++) {
-      const dy = half[2 * o], dx = half[2 * o + 1];
-      const doff = dy * ew + dx, cb = o * cw;
-      if (ar === -sh) {
-        for (let r = ar - th; r <= ar + th; r++) {
-          const ro = (r + B) * ew;
-          for (let c = 0; c < cw; c++) {
-            let d2 = 0;
-            for (let k = 0; k < cn; k++) {
-              const d = E[k][ro + c] - E[k][ro + c + doff];
-              d2 += d * d;
-            }
-            cols[cb + c] += d2;
-          }
-        }
-      } else {
-        const oa = (ar + th + B) * ew, or = (ar - th - 1 + B) * ew;
-        if (cn === 1) {
-          for (let c = 0; c < cw; c++) {
-            const a = E0[oa + c] - E0[oa + c + doff];
-            const b = E0[or + c] - E0[or + c + doff];
-            cols[cb + c] += a * a - b * b;
-          }
-        } else if (cn === 2) {
-          for (let c = 0; c < cw; c++) {
-            const a = E0[oa + c] - E0[oa + c + doff];
-            const b = E0[or + c] - E0[or + c + doff];
-            const a1 = E1[oa + c] - E1[oa + c + doff];
-            const b1 = E1[or + c] - E1[or + c + doff];
-            cols[cb + c] += a * a - b * b + a1 * a1 - b1 * b1;
-          }
-        } else {
-          for (let c = 0; c < cw; c++) {
-            let d2 = 0;
-            for (let k = 0; k < cn; k++) {
-              const a = E[k][oa + c] - E[k][oa + c + doff];
-              const b = E[k][or + c] - E[k][or + c + doff];
-              d2 += a * a - b * b;
-            }
-            cols[cb + c] += d2;
-          }
-        }
-      }
-      const qr = ar + dy;
-      const qIn = qr < h;
-      if (!rowIn && !qIn) continue;
-      // weights of the anchors of this row (only the columns that matter)
-      const x0 = rowIn ? 0 : Math.max(0, -dx), x1 = rowIn ? aw : Math.min(aw, w - dx + 2 * sh);
-      let run = 0;
-      for (let c = x0; c < x0 + t - 1; c++) run += cols[cb + c];
-      for (let x = x0; x < x1; x++) {
-        run += cols[cb + x + t - 1];
-        wrow[x] = table[Math.min(run >>> shift, cut)];
-        run -= cols[cb + x];
-      }
-      // anchor p = (ar, x - sh) inside: x - sh in [0, w)
-      const pe = (ar + B) * ew + B - sh; // E index of anchor column 0 (x = 0)
-      if (rowIn) {
-        const base = ar * w - sh;
-        if (cn === 1) {
-          const A = est[0], src = pe + doff;
-          for (let x = sh; x < sh + w; x++) {
-            const wt = wrow[x];
-            wsum[base + x] += wt;
-            A[base + x] += wt * E0[src + x];
-          }
-        } else if (cn === 2) {
-          const A = est[0], A1 = est[1], src = pe + doff;
-          for (let x = sh; x < sh + w; x++) {
-            const wt = wrow[x];
-            wsum[base + x] += wt;
-            A[base + x] += wt * E0[src + x];
-            A1[base + x] += wt * E1[src + x];
-          }
-        } else {
-          for (let x = sh; x < sh + w; x++) {
-            const wt = wrow[x];
-            wsum[base + x] += wt;
-            for (let k = 0; k < cn; k++) est[k][base + x] += wt * E[k][pe + x + doff];
-          }
-        }
-      }
-      // partner q = p + d inside: x - sh + dx in [0, w)
-      if (qIn && qr >= 0) {
-        const lo = Math.max(0, sh - dx), hi = Math.min(aw, sh - dx + w);
-        const base = qr * w - sh + dx;
-        if (cn === 1) {
-          const A = est[0];
-          for (let x = lo; x < hi; x++) {
-            const wt = wrow[x];
-            wsum[base + x] += wt;
-            A[base + x] += wt * E0[pe + x];
-          }
-        } else if (cn === 2) {
-          const A = est[0], A1 = est[1];
-          for (let x = lo; x < hi; x++) {
-            const wt = wrow[x];
-            wsum[base + x] += wt;
-            A[base + x] += wt * E0[pe + x];
-            A1[base + x] += wt * E1[pe + x];
-          }
-        } else {
-          for (let x = lo; x < hi; x++) {
-            const wt = wrow[x];
-            wsum[base + x] += wt;
-            for (let k = 0; k < cn; k++) est[k][base + x] += wt * E[k][pe + x];
-          }
-        }
-      }
-    }
+    nlmIntRow(st, ar);
   }
   // the zero offset: weight table[0] on every pixel itself
   const w0 = table[0];
@@ -347,12 +273,283 @@ function nlmInt(
     }
   }
   const n = w * h;
+  const res = est.map(() => new Float64Array(n));
   for (let k = 0; k < cn; k++) {
-    const e = est[k];
-    for (let i = 0; i < n; i++) e[i] = Math.floor((e[i] + Math.floor(wsum[i] / 2)) / wsum[i]);
+    const e = est[k], r = res[k];
+    for (let i = 0; i < n; i++) {
+      const ws = wsum[i];
+      r[i] = Math.floor((e[i] + (ws >> 1)) / ws);
+    }
   }
   progress(1);
-  return est;
+  return res;
+}
+
+/** Buffers and sizes shared by the rows of {@linkcode nlmInt}. */
+interface NlmIntState {
+  E: Int32Array[];
+  E0: Int32Array;
+  E1: Int32Array;
+  E2: Int32Array;
+  A0: Int32Array;
+  A1: Int32Array;
+  A2: Int32Array;
+  est: Int32Array[];
+  wsum: Int32Array;
+  cols: Int32Array;
+  wrow: Int32Array;
+  table: Int32Array;
+  half: number[];
+  no: number;
+  cn: number;
+  c3: boolean;
+  w: number;
+  h: number;
+  ew: number;
+  B: number;
+  sh: number;
+  th: number;
+  t: number;
+  aw: number;
+  cw: number;
+  shift: number;
+  cut: number;
+}
+
+/**
+ * One anchor row of {@linkcode nlmInt} over every half-plane offset (a
+ * function of its own, called per row, so the engine optimises it whole
+ * instead of on-stack-replacing inner loops of one long call).
+ */
+function nlmIntRow(st: NlmIntState, ar: number): void {
+  const { E, E0, E1, E2, A0, A1, A2, est, wsum, cols, wrow, table, half, no } = st;
+  const { cn, c3, w, h, ew, B, sh, th, t, aw, cw, shift, cut } = st;
+  const rowIn = ar >= 0;
+  for (let o = 0; o < no; o++) {
+    const dy = half[2 * o], dx = half[2 * o + 1];
+    const doff = dy * ew + dx, cb = o * cw;
+    const qr = ar + dy;
+    const qIn = qr >= 0 && qr < h;
+    const need = rowIn || qIn;
+    if (ar === -sh) {
+      for (let r = ar - th; r <= ar + th; r++) {
+        const ro = (r + B) * ew;
+        for (let c = 0; c < cw; c++) {
+          let d2 = 0;
+          for (let k = 0; k < cn; k++) {
+            const d = E[k][ro + c] - E[k][ro + c + doff];
+            d2 += d * d;
+          }
+          cols[cb + c] += d2;
+        }
+      }
+      let run = 0;
+      for (let c = 0; c < t - 1; c++) run += cols[cb + c];
+      for (let x = 0; x < aw; x++) {
+        run += cols[cb + x + t - 1];
+        wrow[x] = table[Math.min(run >>> shift, cut)];
+        run -= cols[cb + x];
+      }
+    } else if (cn === 1 && need) {
+      // gray: the same streaming pass without channel tests
+      const oa = (ar + th + B) * ew, or = (ar - th - 1 + B) * ew;
+      const oad = oa + doff, ord = or + doff;
+      let run = 0;
+      for (let c = 0; c < t - 1; c++) {
+        const a = E0[oa + c] - E0[oad + c], b = E0[or + c] - E0[ord + c];
+        const v = cols[cb + c] + a * a - b * b;
+        cols[cb + c] = v;
+        run += v;
+      }
+      for (let c = t - 1, x = 0; c < cw; c++, x++) {
+        const a = E0[oa + c] - E0[oad + c], b = E0[or + c] - E0[ord + c];
+        const v = cols[cb + c] + a * a - b * b;
+        cols[cb + c] = v;
+        run += v;
+        wrow[x] = table[Math.min(run >>> shift, cut)];
+        run -= cols[cb + x];
+      }
+    } else if (cn === 2 && need) {
+      // two channels (OpenCV's chroma pass): the same, unrolled
+      const oa = (ar + th + B) * ew, or = (ar - th - 1 + B) * ew;
+      const oad = oa + doff, ord = or + doff;
+      let run = 0;
+      for (let c = 0; c < t - 1; c++) {
+        const a = E0[oa + c] - E0[oad + c], b = E0[or + c] - E0[ord + c];
+        const a1 = E1[oa + c] - E1[oad + c], b1 = E1[or + c] - E1[ord + c];
+        const v = cols[cb + c] + a * a - b * b + a1 * a1 - b1 * b1;
+        cols[cb + c] = v;
+        run += v;
+      }
+      for (let c = t - 1, x = 0; c < cw; c++, x++) {
+        const a = E0[oa + c] - E0[oad + c], b = E0[or + c] - E0[ord + c];
+        const a1 = E1[oa + c] - E1[oad + c], b1 = E1[or + c] - E1[ord + c];
+        const v = cols[cb + c] + a * a - b * b + a1 * a1 - b1 * b1;
+        cols[cb + c] = v;
+        run += v;
+        wrow[x] = table[Math.min(run >>> shift, cut)];
+        run -= cols[cb + x];
+      }
+    } else if (c3) {
+      // one streaming pass: column sums of the offset's squared differences
+      // slide down a row, and the patch sums slide along it into weights
+      const oa = (ar + th + B) * ew, or = (ar - th - 1 + B) * ew;
+      const oad = oa + doff, ord = or + doff;
+      let run = 0;
+      for (let c = 0; c < cw; c++) {
+        let a = E0[oa + c] - E0[oad + c], b = E0[or + c] - E0[ord + c];
+        let v = cols[cb + c] + a * a - b * b;
+        if (cn > 1) {
+          a = E1[oa + c] - E1[oad + c];
+          b = E1[or + c] - E1[ord + c];
+          v += a * a - b * b;
+          if (cn > 2) {
+            a = E2[oa + c] - E2[oad + c];
+            b = E2[or + c] - E2[ord + c];
+            v += a * a - b * b;
+          }
+        }
+        cols[cb + c] = v;
+        if (!need) continue;
+        run += v;
+        const x = c - t + 1;
+        if (x >= 0) {
+          wrow[x] = table[Math.min(run >>> shift, cut)];
+          run -= cols[cb + x];
+        }
+      }
+    } else {
+      const oa = (ar + th + B) * ew, or = (ar - th - 1 + B) * ew;
+      for (let c = 0; c < cw; c++) {
+        let d2 = 0;
+        for (let k = 0; k < cn; k++) {
+          const a = E[k][oa + c] - E[k][oa + c + doff];
+          const b = E[k][or + c] - E[k][or + c + doff];
+          d2 += a * a - b * b;
+        }
+        cols[cb + c] += d2;
+      }
+      let run = 0;
+      for (let c = 0; c < t - 1; c++) run += cols[cb + c];
+      for (let x = 0; x < aw; x++) {
+        run += cols[cb + x + t - 1];
+        wrow[x] = table[Math.min(run >>> shift, cut)];
+        run -= cols[cb + x];
+      }
+    }
+    if (!need) continue;
+    // anchor p = (ar, x - sh) inside: x in [sh, sh + w); its partner
+    // q = p + d inside: x in [lo, hi)
+    const pe = (ar + B) * ew + B - sh; // E index of anchor column 0 (x = 0)
+    const src = pe + doff;
+    const abase = ar * w - sh;
+    const lo = qIn ? Math.max(0, sh - dx) : aw, hi = qIn ? Math.min(aw, sh - dx + w) : aw;
+    const qbase = qr * w - sh + dx;
+    if (cn === 1 && rowIn && qIn && Math.max(sh, lo) < Math.min(sh + w, hi)) {
+      // gray, anchor and partner rows both inside: one loop where they overlap
+      const f0 = Math.max(sh, lo), f1 = Math.min(sh + w, hi);
+      for (let x = sh; x < f0; x++) {
+        const wt = wrow[x];
+        wsum[abase + x] += wt;
+        A0[abase + x] += wt * E0[src + x];
+      }
+      for (let x = f1; x < sh + w; x++) {
+        const wt = wrow[x];
+        wsum[abase + x] += wt;
+        A0[abase + x] += wt * E0[src + x];
+      }
+      for (let x = lo; x < f0; x++) {
+        const wt = wrow[x];
+        wsum[qbase + x] += wt;
+        A0[qbase + x] += wt * E0[pe + x];
+      }
+      for (let x = f1; x < hi; x++) {
+        const wt = wrow[x];
+        wsum[qbase + x] += wt;
+        A0[qbase + x] += wt * E0[pe + x];
+      }
+      for (let x = f0; x < f1; x++) {
+        const wt = wrow[x];
+        const i = abase + x, j = qbase + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[src + x];
+        wsum[j] += wt;
+        A0[j] += wt * E0[pe + x];
+      }
+    } else if (cn === 2 && rowIn && qIn && Math.max(sh, lo) < Math.min(sh + w, hi)) {
+      const f0 = Math.max(sh, lo), f1 = Math.min(sh + w, hi);
+      for (let x = sh; x < f0; x++) {
+        const wt = wrow[x], i = abase + x, j = src + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[j];
+        A1[i] += wt * E1[j];
+      }
+      for (let x = f1; x < sh + w; x++) {
+        const wt = wrow[x], i = abase + x, j = src + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[j];
+        A1[i] += wt * E1[j];
+      }
+      for (let x = lo; x < f0; x++) {
+        const wt = wrow[x], i = qbase + x, j = pe + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[j];
+        A1[i] += wt * E1[j];
+      }
+      for (let x = f1; x < hi; x++) {
+        const wt = wrow[x], i = qbase + x, j = pe + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[j];
+        A1[i] += wt * E1[j];
+      }
+      for (let x = f0; x < f1; x++) {
+        const wt = wrow[x];
+        const i = abase + x, j = qbase + x, u = src + x, v = pe + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[u];
+        A1[i] += wt * E1[u];
+        wsum[j] += wt;
+        A0[j] += wt * E0[v];
+        A1[j] += wt * E1[v];
+      }
+    } else if (c3) {
+      if (rowIn) {
+        for (let x = sh; x < sh + w; x++) {
+          const wt = wrow[x];
+          const i = abase + x, j = src + x;
+          wsum[i] += wt;
+          A0[i] += wt * E0[j];
+          if (cn > 1) {
+            A1[i] += wt * E1[j];
+            if (cn > 2) A2[i] += wt * E2[j];
+          }
+        }
+      }
+      for (let x = lo; x < hi; x++) {
+        const wt = wrow[x];
+        const i = qbase + x, j = pe + x;
+        wsum[i] += wt;
+        A0[i] += wt * E0[j];
+        if (cn > 1) {
+          A1[i] += wt * E1[j];
+          if (cn > 2) A2[i] += wt * E2[j];
+        }
+      }
+    } else {
+      if (rowIn) {
+        for (let x = sh; x < sh + w; x++) {
+          const wt = wrow[x];
+          wsum[abase + x] += wt;
+          for (let k = 0; k < cn; k++) est[k][abase + x] += wt * E[k][src + x];
+        }
+      }
+      for (let x = lo; x < hi; x++) {
+        const wt = wrow[x];
+        wsum[qbase + x] += wt;
+        for (let k = 0; k < cn; k++) est[k][qbase + x] += wt * E[k][pe + x];
+      }
+    }
+  }
 }
 
 /**

@@ -79,3 +79,102 @@ Deno.test("bilateral derives the radius from sigmaSpace when diameter <= 0", () 
   const b = bilateral(img, { diameter: 11, sigmaColor: 30, sigmaSpace: 3 });
   assert.deepEqual(Array.from(a.data), Array.from(b.data));
 });
+
+/** Brute-force OpenCV-style bilateral (disk, L1 colour distance) in float64. */
+function bruteBilateral(
+  img: Image,
+  diameter: number,
+  sigmaColor: number,
+  sigmaSpace: number,
+  index: (i: number, n: number) => number,
+  cval = 0,
+): Float64Array {
+  const { width: w, height: h, channels: ch } = img;
+  const r = diameter >> 1;
+  const out = new Float64Array(w * h * ch);
+  const gs = -0.5 / (sigmaSpace * sigmaSpace), gc = -0.5 / (sigmaColor * sigmaColor);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const ci = (y * w + x) * ch;
+      const sums = new Float64Array(ch);
+      let ws = 0;
+      for (let dy = -r; dy <= r; dy++) {
+        for (let dx = -r; dx <= r; dx++) {
+          if (Math.sqrt(dx * dx + dy * dy) > r) continue;
+          const sy = index(y + dy, h), sx = index(x + dx, w);
+          const j = (sy * w + sx) * ch;
+          const at = (c: number) => sy < 0 || sx < 0 ? cval : img.data[j + c];
+          let d = 0;
+          for (let c = 0; c < ch; c++) d += Math.abs(at(c) - img.data[ci + c]);
+          const wt = Math.fround(Math.exp((dx * dx + dy * dy) * gs)) *
+            Math.fround(Math.exp(d * d * gc));
+          for (let c = 0; c < ch; c++) sums[c] += at(c) * wt;
+          ws += wt;
+        }
+      }
+      for (let c = 0; c < ch; c++) out[ci + c] = sums[c] / ws;
+    }
+  }
+  return out;
+}
+
+Deno.test("bilateral's gray and colour integer kernels equal a brute-force filter", () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const reflect101 = (i: number, n: number) => {
+    const p = 2 * n - 2, q = ((i % p) + p) % p;
+    return q < n ? q : p - q;
+  };
+  const replicate = (i: number, n: number) => Math.min(n - 1, Math.max(0, i));
+  const outside = (i: number, n: number) => (i < 0 || i >= n ? -1 : i);
+  const modes = [
+    ["reflect", reflect101, 0],
+    ["replicate", replicate, 0],
+    ["constant", outside, 90],
+    ["constant", outside, 300], // out of range: the generic path, saturated
+  ] as const;
+  for (const ch of [1, 3]) {
+    for (const [w, h] of [[17, 13], [2, 9], [31, 4]]) {
+      const img = new Image(w, h, ch, Uint8Array.from({ length: w * h * ch }, () => rand() * 256));
+      for (const [boundary, index, cval] of modes) {
+        for (const [d, sc, ss] of [[5, 30, 3], [9, 75, 75], [7, 10, 2]]) {
+          const opts = { diameter: d, sigmaColor: sc, sigmaSpace: ss, boundary, cval };
+          const got = bilateral(img, opts);
+          const want = bruteBilateral(img, d, sc, ss, index, cval);
+          for (let i = 0; i < want.length; i++) {
+            assert.ok(
+              Math.abs(got.data[i] - Math.min(255, want[i])) <= 0.5 + 1e-9,
+              `${ch}ch ${w}x${h} ${boundary} ${cval} d${d}: sample ${i}: ${got.data[i]} vs ${
+                want[i]
+              }`,
+            );
+          }
+        }
+      }
+    }
+  }
+});
+
+Deno.test("bilateral fast (separable) for small windows stays near the exact method", () => {
+  const photos = [
+    loadImage(loadCases("cv2.fastNlMeansDenoising")[0], "clean"), // camera 64x64 gray
+    loadImage(loadCases("cv2.bilateralFilter").find((c) => c.id.includes("astronaut"))!, "image"),
+  ];
+  for (const img of photos) {
+    for (const boundary of ["reflect", "replicate", "constant", "wrap", "symmetric"]) {
+      for (const [diameter, sigmaColor, sigmaSpace] of [[9, 75, 75], [5, 30, 3], [7, 20, 2]]) {
+        const opts = { diameter, sigmaColor, sigmaSpace, boundary };
+        const exact = bilateral(img, opts);
+        const fast = bilateral(img, { ...opts, method: "fast" });
+        // the float path: same approximation without the integer row pass
+        const f32 = bilateral(img.toDtype("f32"), { ...opts, method: "fast" });
+        const e = errors(fast.data, exact.data);
+        const ef = errors(f32.data, exact.data);
+        const label = `${img.channels}ch ${boundary} d${diameter} sc${sigmaColor} ss${sigmaSpace}`;
+        assert.ok(e.mean < 4 && ef.mean < 4, `${label}: mean ${e.mean} / f32 ${ef.mean}`);
+        assert.ok(e.worst < 48 && ef.worst < 48, `${label}: worst ${e.worst} / f32 ${ef.worst}`);
+        assert.notDeepEqual(Array.from(fast.data), Array.from(img.data), `${label}: filtered`);
+      }
+    }
+  }
+});

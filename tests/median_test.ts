@@ -139,15 +139,34 @@ Deno.test("median equals a brute-force sort for every dtype, size and boundary",
   );
 });
 
-Deno.test("median's constant-time u8 path equals a brute-force sort on larger images", () => {
+Deno.test("median's u8 Huang and constant-time paths equal a brute-force sort on larger images", () => {
   for (
-    const [kw, kh, mode] of [[9, 9, "reflect"], [15, 11, "constant"], [21, 21, "wrap"], [
-      13,
-      9,
-      "symmetric",
-    ], [9, 25, "replicate"]] as [number, number, BoundaryMode][]
+    const [kw, kh, mode] of [
+      [9, 9, "reflect"],
+      [15, 11, "constant"],
+      [21, 21, "wrap"],
+      [
+        13,
+        9,
+        "symmetric",
+      ],
+      [9, 25, "replicate"],
+      [27, 27, "wrap"],
+      [31, 9, "symmetric"],
+      [9, 41, "replicate"],
+      [29, 33, "constant"],
+      [45, 27, "reflect"],
+      [101, 651, "reflect"],
+      [651, 101, "constant"],
+    ] as [
+      number,
+      number,
+      BoundaryMode,
+    ][]
   ) {
-    const img = randomImage(41, 37, 1, "u8", kw * 31 + kh, 256);
+    // windows of 65 536 samples or more keep unpacked kernel coarse bins
+    const [iw, ih] = kw * kh > 60000 ? [9, 7] : [41, 37];
+    const img = randomImage(iw, ih, 1, "u8", kw * 31 + kh, 256);
     const got = median(img, { size: [kw, kh], boundary: mode, cval: 77 });
     const want = bruteMedian(img, kw, kh, mode, 77);
     assert.deepEqual(Array.from(got.data), Array.from(want.data), `${kw}x${kh} ${mode}`);
@@ -179,4 +198,18 @@ Deno.test("median rejects even and non-positive sizes with INVALID_PARAM", () =>
   assert.throws(() => median(img, { size: 4 }), { name: "FilterError", code: "INVALID_PARAM" });
   assert.throws(() => median(img, { size: 0 }), { name: "FilterError", code: "INVALID_PARAM" });
   assert.throws(() => median(img, { size: [3, 2] }), /size/);
+});
+
+Deno.test("median's interleaved u8 path keeps alpha and filters the colour channels", () => {
+  for (const ch of [2, 4]) {
+    for (const mode of ["reflect", "constant", "wrap"] as BoundaryMode[]) {
+      const img = randomImage(23, 19, ch, "u8", 31 * ch, 256);
+      const got = median(img, { size: [5, 7], boundary: mode, cval: 9 });
+      const want = bruteMedian(img, 5, 7, mode, 9);
+      for (let i = 0; i < img.data.length; i++) {
+        const expected = i % ch === ch - 1 ? img.data[i] : want.data[i];
+        assert.equal(got.data[i], expected, `${ch}ch ${mode} sample ${i}`);
+      }
+    }
+  }
 });

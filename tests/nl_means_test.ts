@@ -142,3 +142,86 @@ Deno.test("nlMeans float and per-channel modes denoise and agree with the u8 pat
   const per = nlMeans(rgb, { h: 10, color: "per-channel" });
   for (let i = 0; i < a.data.length; i++) assert.equal(per.data[3 * i + 1], a.data[i]);
 });
+
+/** OpenCV's fastNlMeansDenoising on u8, pixel by pixel (reflect-101 border). */
+function bruteNlMeans(img: Image, hs: number, patch: number, search: number): number[] {
+  const { width: w, height: hgt, channels: cn } = img;
+  const th = patch >> 1, sh = search >> 1, tsq = patch * patch;
+  const fixedMult = Math.floor(2147483647 / (search * search * 255));
+  let shift = 0;
+  while (1 << shift < tsq) shift++;
+  const mult = (1 << shift) / tsq;
+  const almostMax = Math.floor(255 * 255 * cn / mult + 1);
+  const hh = Math.fround(Math.fround(hs * hs) * cn);
+  const weight = (ssd: number): number => {
+    const a = ssd >>> shift;
+    if (a >= almostMax) return 0;
+    const v = fixedMult * Math.exp(-(a * mult) / hh);
+    let r = Math.round(v);
+    if (r - v === 0.5 && (r & 1) !== 0) r--; // ties to even
+    return r < 0.001 * fixedMult ? 0 : r;
+  };
+  const ref = (i: number, n: number) => {
+    if (n === 1) return 0;
+    const p = 2 * n - 2, q = ((i % p) + p) % p;
+    return q < n ? q : p - q;
+  };
+  const at = (x: number, y: number, c: number) => img.data[(ref(y, hgt) * w + ref(x, w)) * cn + c];
+  const out: number[] = [];
+  for (let y = 0; y < hgt; y++) {
+    for (let x = 0; x < w; x++) {
+      const est = new Array(cn).fill(0);
+      let ws = 0;
+      for (let dy = -sh; dy <= sh; dy++) {
+        for (let dx = -sh; dx <= sh; dx++) {
+          let ssd = 0;
+          for (let py = -th; py <= th; py++) {
+            for (let px = -th; px <= th; px++) {
+              for (let c = 0; c < cn; c++) {
+                const d = at(x + px, y + py, c) - at(x + dx + px, y + dy + py, c);
+                ssd += d * d;
+              }
+            }
+          }
+          const wt = weight(ssd);
+          ws += wt;
+          for (let c = 0; c < cn; c++) est[c] += wt * at(x + dx, y + dy, c);
+        }
+      }
+      for (let c = 0; c < cn; c++) out.push(Math.floor((est[c] + Math.floor(ws / 2)) / ws));
+    }
+  }
+  return out;
+}
+
+Deno.test("nlMeans u8 (1, 2, 3 joint and 4 channels) equals a pixel-by-pixel OpenCV filter", () => {
+  let seed = 99;
+  const rand = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  for (
+    const [ch, w, h, patch, search, hs] of [
+      [1, 23, 19, 3, 7, 12],
+      [1, 9, 14, 5, 9, 30],
+      [2, 17, 13, 3, 5, 20],
+      [3, 16, 15, 3, 7, 25],
+      [4, 11, 10, 3, 5, 15],
+    ]
+  ) {
+    // smooth ramps plus noise, so that many weights are neither 0 nor full
+    const data = Uint8Array.from(
+      { length: w * h * ch },
+      (_, i) => Math.min(255, Math.floor(((i / ch) % w) * 6 + rand() * 60)),
+    );
+    const img = new Image(w, h, ch, data);
+    const opts = { h: hs, patchSize: patch, searchSize: search, color: "joint" as const };
+    const got = nlMeans(img, { ...opts, alpha: "filter" });
+    // 4 channels run one plane at a time: compare with each plane alone
+    const want = ch === 4
+      ? (() => {
+        const per = [0, 1, 2, 3].map((c) => bruteNlMeans(img.channel(c), hs, patch, search));
+        return Array.from({ length: w * h * 4 }, (_, i) => per[i % 4][i >> 2]);
+      })()
+      : bruteNlMeans(img, hs, patch, search);
+    assert.deepEqual(Array.from(got.data), want, `${ch}ch ${w}x${h} p${patch} s${search}`);
+    assert.notDeepEqual(want, Array.from(data), "the filter changes the image");
+  }
+});
