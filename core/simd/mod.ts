@@ -1,0 +1,139 @@
+/**
+ * Loading the WebAssembly SIMD kernels (`core/simd/*.wat`, assembled by
+ * `deno task wasm` into `*_wasm.ts`). Each kernel module gets its own linear
+ * memory, grown on demand; callers copy planes in, run, and copy results out.
+ *
+ * SIMD is used when the engine validates 128-bit SIMD and `IMFILTER_SIMD` is
+ * not `0`. The TypeScript engines stay the fallback and the reference the
+ * SIMD kernels are tested against; {@linkcode withSimd} lets tests run either.
+ *
+ * @module
+ */
+
+/** A tiny module using one v128 instruction: validates iff SIMD is supported. */
+// (module (func (result v128) i32.const 0 i32x4.splat))
+const PROBE = new Uint8Array([
+  0,
+  97,
+  115,
+  109,
+  1,
+  0,
+  0,
+  0,
+  1,
+  5,
+  1,
+  96,
+  0,
+  1,
+  123,
+  3,
+  2,
+  1,
+  0,
+  10,
+  8,
+  1,
+  6,
+  0,
+  65,
+  0,
+  253,
+  17,
+  11,
+]);
+
+let supported: boolean | undefined;
+let enabled: boolean | undefined;
+
+function envAllows(): boolean {
+  try {
+    return Deno.env.get("IMFILTER_SIMD") !== "0";
+  } catch {
+    return true; // no --allow-env: the default
+  }
+}
+
+/** Whether this WebAssembly engine supports 128-bit SIMD. */
+export function simdSupported(): boolean {
+  if (supported === undefined) {
+    try {
+      supported = WebAssembly.validate(PROBE);
+    } catch {
+      supported = false;
+    }
+  }
+  return supported;
+}
+
+/** Whether the SIMD kernels are used (supported by the engine and not disabled). */
+export function simdEnabled(): boolean {
+  if (enabled === undefined) enabled = simdSupported() && envAllows();
+  return enabled;
+}
+
+/**
+ * Runs `fn` with SIMD forced on or off, restoring the previous state after
+ * (also when `fn` throws or its promise rejects). For tests comparing paths.
+ */
+export function withSimd<T>(on: boolean, fn: () => T): T {
+  const before = simdEnabled();
+  enabled = on && simdSupported();
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    enabled = before;
+    throw e;
+  }
+  if (result instanceof Promise) {
+    return result.finally(() => {
+      enabled = before;
+    }) as T;
+  }
+  enabled = before;
+  return result;
+}
+
+/** One instantiated kernel module and its memory. */
+export class SimdKernel {
+  readonly exports: WebAssembly.Exports;
+  readonly memory: WebAssembly.Memory;
+
+  /** Compiles and instantiates `base64` (the generated `WASM_BASE64`). */
+  constructor(base64: string) {
+    const bin = atob(base64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    this.exports = instance.exports;
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new Error("SIMD kernel module must export its memory as 'memory'");
+    }
+    this.memory = memory;
+  }
+
+  /** Grows the memory to at least `bytes` bytes; returns its buffer. */
+  reserve(bytes: number): ArrayBuffer {
+    const have = this.memory.buffer.byteLength;
+    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / 65536));
+    return this.memory.buffer as ArrayBuffer;
+  }
+}
+
+/**
+ * A lazily created kernel: `get()` instantiates on first use and returns
+ * `undefined` when SIMD is disabled or unsupported.
+ */
+export function lazyKernel(base64: () => string): { get(): SimdKernel | undefined } {
+  let kernel: SimdKernel | undefined;
+  return {
+    get() {
+      if (!simdEnabled()) return undefined;
+      kernel ??= new SimdKernel(base64());
+      return kernel;
+    },
+  };
+}
