@@ -1135,6 +1135,10 @@ export const bilateralPlugin: FilterPlugin<BilateralParams> = {
   summary: "edge-preserving bilateral filter (OpenCV bilateralFilter; fast bilateral grid)",
   params: bilateralSpecs,
   example: "in.png out.png --diameter 9 --sigmaColor 75 --sigmaSpace 75",
+  // Exact: each output reads its window only. The fast grid's range axis
+  // spans the whole image's intensities, so stripes would differ.
+  halo: (params) =>
+    params.method === "exact" ? bilateralRadius(params.diameter, params.sigmaSpace) : undefined,
   apply: (image, params) => applyBilateral(image, params),
 };
 

@@ -841,6 +841,9 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
   summary: "exact median filter, any odd size, every dtype and boundary (OpenCV medianBlur)",
   params: medianSpecs,
   example: "in.png out.png --size 5 --boundary replicate",
+  // Each output reads only its window: stripes with half a window of context
+  // rows give identical results (the footprint's centre is floor(h / 2)).
+  halo: (params) => (params.footprint ? params.footprint.height : params.size[1]) >> 1,
   apply: (image, params) =>
     huangInterleaved(image, params) ??
       mapNativePlanes(

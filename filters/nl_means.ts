@@ -986,6 +986,9 @@ export const nlMeansPlugin: FilterPlugin<NlMeansParams> = {
   summary: "non-local means denoising (OpenCV fastNlMeansDenoising[Colored], skimage)",
   params: nlMeansSpecs,
   example: "in.png out.png --h 10 --patchSize 7 --searchSize 21",
+  // An output reads the patches around every pixel of its search window:
+  // half a search window plus half a patch of rows (and one spare).
+  halo: (params) => (params.searchSize >> 1) + (params.patchSize >> 1) + 1,
   apply: (image, params, ctx) => applyNlMeans(image, params, ctx),
 };
 

@@ -11,15 +11,23 @@ const CASES: [string, Record<string, unknown>][] = [
   ["correlate", { kernel: "1,2,0;-1,3,1;0,0,2" }],
   ["convolve", { kernel: "1,2,3,4" }],
   ["sobel", { output: "magnitude", dtype: "f32" }],
+  ["median", { size: 5 }],
+  ["median", { size: [3, 7] }],
+  ["median", { footprint: "0,1,0;1,1,1;0,1,0;0,1,0" }],
+  ["bilateral", { diameter: 7, sigmaColor: 30, sigmaSpace: 3 }],
+  ["bilateral", { diameter: 5, sigmaColor: 40, sigmaSpace: 2, window: "square" }],
+  ["nl-means", { h: 12, patchSize: 3, searchSize: 7, color: "joint" }],
+  ["nl-means", { h: 0.2, patchSize: 5, searchSize: 9, compat: "skimage" }],
 ];
 
 Deno.test("applyParallel equals registry.run exactly, for every boundary, dtype and thread count", async () => {
   try {
     for (const [name, params] of CASES) {
       for (const dtype of ["u8", "u16", "f32"] as const) {
-        for (const boundary of BOUNDARY_MODES) {
+        const bounded = "boundary" in registry.get(name).params;
+        for (const boundary of bounded ? BOUNDARY_MODES : ["(none)"]) {
           const img = syntheticImage(37, 61, dtype === "u16" ? 1 : 3, dtype, 5);
-          const p = { ...params, boundary, cval: 3 };
+          const p = bounded ? { ...params, boundary, cval: 3 } : params;
           const want = await registry.run(name, img, p);
           for (const threads of [2, 3]) {
             const got = await applyParallel(name, img, p, { threads, minPixels: 0 });
@@ -49,7 +57,7 @@ Deno.test("applyParallel falls back to one thread where stripes would differ, wi
         ["correlate", { kernel: big }], // FFT engine
         ["gaussian", { sigma: 3, method: "fast" }], // recursive
         ["box", { size: 5 }], // float running sums
-        ["median", { size: 3 }],
+        ["bilateral", { diameter: 31, sigmaColor: 30, sigmaSpace: 8, method: "fast" }], // grid
       ] as [string, Record<string, unknown>][]
     ) {
       const want = await registry.run(name, img, params);
@@ -60,6 +68,27 @@ Deno.test("applyParallel falls back to one thread where stripes would differ, wi
       () => applyParallel("gaussian", img, { sigma: 1 }, { threads: 0 }),
       /threads must be an integer/,
     );
+  } finally {
+    closeParallel();
+  }
+});
+
+Deno.test("applyParallel: NL-means on colour u8 (Lab, OpenCV's default) and median 21 equal one thread", async () => {
+  try {
+    const img = syntheticImage(45, 70, 3, "u8", 9);
+    for (
+      const [name, params] of [
+        ["nl-means", { h: 10, patchSize: 5, searchSize: 11 }],
+        ["median", { size: 21 }], // the histogram path
+        ["median", { size: 31 }], // the constant-time path
+      ] as [string, Record<string, unknown>][]
+    ) {
+      const want = await registry.run(name, img, params);
+      for (const threads of [2, 4]) {
+        const got = await applyParallel(name, img, params, { threads, minPixels: 0 });
+        assert.deepEqual(got.image!.data, want.image!.data, `${name} ${threads}`);
+      }
+    }
   } finally {
     closeParallel();
   }
