@@ -39,6 +39,11 @@ interface BenchParams {
   cap_s: number;
 }
 
+/** The window size of an op named `<filter>_<size>`. */
+function windowSize(op: string): number {
+  return Number(op.slice(op.lastIndexOf("_") + 1));
+}
+
 /** The filter name and params for an op of ops.json. */
 function plan(
   op: string,
@@ -52,11 +57,13 @@ function plan(
     case "gaussian_s2":
     case "gaussian_s10":
       return ["gaussian", { sigma: p.sigma, size: 2 * p.radius! + 1 }];
+    // The harness overwrites the op's `size` with the image size: the window
+    // size is the op's name suffix.
     case "box_31":
-      return ["box", { size: p.size }];
+      return ["box", { size: windowSize(op) }];
     case "median_5":
     case "median_21":
-      return ["median", { size: p.size }];
+      return ["median", { size: windowSize(op) }];
     case "bilateral_9":
       return ["bilateral", { diameter: p.d, sigmaColor: p.sigmaColor, sigmaSpace: p.sigmaSpace }];
     case "nlmeans":

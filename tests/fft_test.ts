@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { correlateValidFFT, fft, fft2d, nextFastSize } from "../core/fft.ts";
 
+fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
+
 function naiveDft(
   re: Float64Array,
   im: Float64Array,

@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, mapIndex, median } from "../mod.ts";
 import { compareTolerance, loadCases, loadImage, loadRows, type RefCase } from "./_reference.ts";
 
+fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
+
 function boundaryOf(c: RefCase): BoundaryMode {
   if (c.op === "cv2.medianBlur") return "replicate";
   const m = String(c.params.mode);
