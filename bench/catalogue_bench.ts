@@ -7,7 +7,7 @@
 //
 //   deno task bench bench/catalogue_bench.ts --filter "2048"
 
-import { Image, registry } from "../mod.ts";
+import { type Image, registry } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
 
 function env(name: string): boolean {
