@@ -47,9 +47,14 @@ const PROBE = new Uint8Array([
 let supported: boolean | undefined;
 let enabled: boolean | undefined;
 
+/** `IMFILTER_SIMD=0` disables SIMD; read where the runtime has an environment. */
 function envAllows(): boolean {
+  const g = globalThis as {
+    Deno?: { env?: { get(name: string): string | undefined } };
+    process?: { env?: Record<string, string | undefined> };
+  };
   try {
-    return Deno.env.get("IMFILTER_SIMD") !== "0";
+    return (g.Deno?.env?.get("IMFILTER_SIMD") ?? g.process?.env?.IMFILTER_SIMD) !== "0";
   } catch {
     return true; // no --allow-env: the default
   }
