@@ -1,5 +1,5 @@
 // Benchmarks of the linear engines: correlate with 3×3, 15×15 and 31×31
-// kernels (direct, auto, separable, fft), Gaussian σ = 1, 2, 5, 10, 50
+// kernels (direct, auto, separable, fft, simd), Gaussian σ = 1, 2, 5, 10, 50
 // (exact: u8 fixed point / float64 FIR; fast: recursive), box 3…101 —
 // on 512² and 2048² gray u8, RGB u8 and gray f32 (4096² with
 // LINEAR_BENCH_4096=1). Slow cells (the direct engine with big kernels at
@@ -9,21 +9,10 @@
 //
 // Groups compare engines on the same image and kernel.
 
-import { boxBlur, correlate, type DType, gaussian, Image, type LinearMethod } from "../mod.ts";
+import { boxBlur, correlate, type DType, gaussian, type LinearMethod } from "../mod.ts";
+import { benchImage } from "./_images.ts";
 
 const SIZES = [512, 2048, ...(Deno.env.get("LINEAR_BENCH_4096") ? [4096] : [])];
-
-function image(size: number, channels: number, dtype: DType): Image {
-  const img = Image.zeros(size, size, channels, dtype);
-  let s = 12345;
-  for (let i = 0; i < img.data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    // Smooth-ish content plus noise, like a photograph.
-    const p = Math.floor(i / channels), x = p % size, y = Math.floor(p / size);
-    img.data[i] = Math.min(255, (((x ^ y) & 127) + (s >>> 25)) & 255);
-  }
-  return img;
-}
 
 /** A non-separable kernel with positive weights summing to 1 (like the peer bench's). */
 function randomKernel(k: number): number[][] {
@@ -51,13 +40,15 @@ const KINDS: [string, number, DType][] = [["gray u8", 1, "u8"], ["rgb u8", 3, "u
 
 for (const size of SIZES) {
   for (const [label, channels, dtype] of KINDS) {
-    const img = image(size, channels, dtype);
+    const img = benchImage(size, channels, dtype);
     const tag = `${size} ${label}`;
     const big = size >= 2048;
     const slow = { n: big ? 3 : 10, warmup: 1 };
     for (const k of [3, 15, 31]) {
       const kernel = randomKernel(k);
-      const methods: LinearMethod[] = k === 3 ? ["direct", "auto"] : ["auto", "fft"];
+      const methods: LinearMethod[] = k === 3
+        ? ["direct", "auto", "simd"]
+        : ["auto", "fft", "simd"];
       if (!big || k <= 15) methods.push("direct");
       for (const method of [...new Set(methods)]) {
         Deno.bench({

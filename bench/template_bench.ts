@@ -17,17 +17,7 @@
 //   deno bench --allow-read bench/template_bench.ts --filter "2048"
 
 import { convolve, deconvolve, estimateKernel, Image, matchTemplate } from "../mod.ts";
-
-function image(size: number, channels: number): Image {
-  const img = Image.zeros(size, size, channels, "u8");
-  let s = 12345;
-  for (let i = 0; i < img.data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    const p = Math.floor(i / channels), x = p % size, y = Math.floor(p / size);
-    img.data[i] = Math.min(255, (((x ^ y) & 127) + (s >>> 25)) & 255);
-  }
-  return img;
-}
+import { benchImage } from "./_images.ts";
 
 function cut(img: Image, x0: number, y0: number, w: number, h: number): Image {
   const ch = img.channels, out = Image.zeros(w, h, ch, img.dtype);
@@ -40,7 +30,7 @@ function cut(img: Image, x0: number, y0: number, w: number, h: number): Image {
 }
 
 for (const channels of [1, 3]) {
-  const img = image(2048, channels), tpl = cut(img, 960, 400, 64, 64);
+  const img = benchImage(2048, channels), tpl = cut(img, 960, 400, 64, 64);
   Deno.bench({
     name: `matchTemplate ccoeff_normed 2048 ${channels === 1 ? "gray" : "rgb"} 64x64`,
     group: "match 2048",
@@ -52,7 +42,7 @@ for (const channels of [1, 3]) {
 }
 
 {
-  const img = image(512, 1);
+  const img = benchImage(512, 1);
   for (const t of [16, 64]) {
     const tpl = cut(img, 100, 200, t, t);
     Deno.bench({
@@ -66,7 +56,7 @@ for (const channels of [1, 3]) {
 }
 
 {
-  const sharp = image(512, 1).toDtype("f32");
+  const sharp = benchImage(512, 1).toDtype("f32");
   let s = 7;
   const k = Array.from(
     { length: 15 },

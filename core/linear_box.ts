@@ -16,13 +16,13 @@
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import type { DType, PixelArray } from "./dtype.ts";
-import { hasAlpha, Image } from "./image.ts";
+import { Image } from "./image.ts";
 import { correlatePlaneDirect, type CorrelationGeometry } from "./linear.ts";
 import { Kernel } from "./kernel.ts";
 import {
-  copyChannel,
   forEachChannel,
   type OutputPlane,
+  restoreAlpha,
   storeRow,
   type StridedPlane,
 } from "./linear_planes.ts";
@@ -223,13 +223,7 @@ export function boxFilterImage(
   ) {
     const out = new Uint8Array(data.length);
     boxMeanInterleaved(data, w, h, ch, kw, kh, geometry, boundary, out, divisor);
-    if (alpha === "keep" && hasAlpha(ch)) {
-      copyChannel({ data, offset: ch - 1, stride: ch }, {
-        data: out,
-        offset: ch - 1,
-        stride: ch,
-      }, w * h);
-    }
+    restoreAlpha(data, out, ch, alpha);
     return new Image(w, h, ch, out);
   }
   return forEachChannel(

@@ -22,7 +22,11 @@
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import { roundHalfEven } from "./dtype.ts";
-import type { OutputPlane, StridedPlane } from "./linear_planes.ts";
+import { Image } from "./image.ts";
+import { type OutputPlane, restoreAlpha, type StridedPlane } from "./linear_planes.ts";
+import type { AlphaMode } from "./planes.ts";
+import { lazyKernel } from "./simd/mod.ts";
+import { WASM_BASE64 } from "./simd/gauss_u8_wasm.ts";
 
 const SMALL_TABLES: Record<number, number[]> = {
   1: [1],
@@ -276,4 +280,96 @@ function packedRowPass(
     const hi = Math.floor(acc / L16);
     tmp[o + x] = acc - hi * L16 + hi * L24;
   }
+}
+
+const gaussKernel = lazyKernel(() => WASM_BASE64);
+
+/** Drops the zero taps at both ends of a symmetric kernel (they add nothing). */
+function trimZeros(k: Int32Array): Int32Array {
+  let t = 0;
+  while (2 * t + 1 < k.length && k[t] === 0) t++;
+  return t ? k.slice(t, k.length - t) : k;
+}
+
+/**
+ * {@linkcode gaussianFixedU8} on every channel of an interleaved u8 image at
+ * once with the WebAssembly SIMD kernel (core/simd/gauss_u8.wat), the same
+ * bytes; `alpha: "keep"` copies an alpha channel through. Returns
+ * `undefined` when SIMD is disabled or unsupported (then use the
+ * TypeScript path). Only `ky.length` row-pass rows are kept (a ring), so the
+ * kernel's memory is O(kernel height × row), not a plane.
+ */
+export function gaussianFixedU8Simd(
+  image: Image,
+  kx: Int32Array,
+  ky: Int32Array,
+  boundary: BoundaryMode,
+  cval: number,
+  alpha: AlphaMode,
+): Image | undefined {
+  const kernel = gaussKernel.get();
+  if (!kernel) return undefined;
+  const w = image.width, h = image.height, ch = image.channels;
+  const data = image.data as Uint8Array;
+  kx = trimZeros(kx);
+  ky = trimZeros(ky);
+  const nx = kx.length, ny = ky.length, rx = nx >> 1, ry = ny >> 1;
+  const n = w * ch, blocks = Math.ceil(n / 16), nb = blocks * 16;
+  const pairs = (ny + 1) >> 1;
+  // Memory: x weights | pair weights | row table | padded row | ring | output row.
+  const kxAt = 0;
+  const kyAt = kxAt + (rx + 1) * 16;
+  const tblAt = kyAt + pairs * 16;
+  const padAt = tblAt + ((2 * ny * 4 + 15) & ~15);
+  const padLen = nb + 2 * rx * ch + 32;
+  const ringAt = padAt + ((padLen + 15) & ~15);
+  const rowBytes = nb * 2;
+  const dstAt = ringAt + ny * rowBytes;
+  if (ny * rowBytes > 2 ** 28) return undefined; // a huge kernel: the TypeScript path's plane
+  const buffer = kernel.reserve(dstAt + nb + 16);
+  const u8 = new Uint8Array(buffer), i16 = new Int16Array(buffer), i32 = new Int32Array(buffer);
+  for (let i = 0; i <= rx; i++) i16.fill(kx[i], (kxAt >> 1) + 8 * i, (kxAt >> 1) + 8 * i + 8);
+  for (let p = 0; p < pairs; p++) {
+    const wa = ky[2 * p], wb = 2 * p + 1 < ny ? ky[2 * p + 1] : 0;
+    i32.fill((wa & 0xffff) | (wb << 16), (kyAt >> 2) + 4 * p, (kyAt >> 2) + 4 * p + 4);
+  }
+  for (let j = 0; j < 2 * ny; j++) i32[(tblAt >> 2) + j] = ringAt + (j % ny) * rowBytes;
+  // The padded row's edge samples: source offsets within the row, -1 for cval.
+  const xs = paddedIndices(w, rx, rx, boundary);
+  const edges = new Int32Array(2 * rx * ch), edgeAt = new Int32Array(2 * rx * ch);
+  for (let e = 0, px = 0; px < w + 2 * rx; px++) {
+    if (px === rx) px += w;
+    if (px >= w + 2 * rx) break;
+    for (let c = 0; c < ch; c++, e++) {
+      edgeAt[e] = padAt + px * ch + c;
+      edges[e] = xs[px] < 0 ? -1 : xs[px] * ch + c;
+    }
+  }
+  const ys = paddedIndices(h, ry, ry, boundary);
+  const cvalRow = ((cval * 256) ^ 0x8000) << 16 >> 16;
+  const { row_pass, col_pass } = kernel.exports as unknown as {
+    row_pass(pad: number, out: number, blocks: number, tap: number, wts: number, r: number): void;
+    col_pass(rows: number, pairs: number, wts: number, dst: number, blocks: number): void;
+  };
+  const out = new Uint8Array(w * h * ch);
+  const interior = padAt + rx * ch;
+  for (let k = 0; k < h + ny - 1; k++) {
+    const slot = ringAt + (k % ny) * rowBytes, sy = ys[k];
+    if (sy < 0) i16.fill(cvalRow, slot >> 1, (slot >> 1) + nb);
+    else {
+      const base = sy * n;
+      u8.set(data.subarray(base, base + n), interior);
+      for (let e = 0; e < edges.length; e++) {
+        const s = edges[e];
+        u8[edgeAt[e]] = s < 0 ? cval : data[base + s];
+      }
+      row_pass(padAt, slot, blocks, ch, kxAt, rx);
+    }
+    if (k < ny - 1) continue;
+    const y = k - ny + 1;
+    col_pass(tblAt + 4 * (y % ny), pairs, kyAt, dstAt, blocks);
+    out.set(u8.subarray(dstAt, dstAt + n), y * n);
+  }
+  restoreAlpha(data, out, ch, alpha);
+  return new Image(w, h, ch, out);
 }

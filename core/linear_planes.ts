@@ -57,6 +57,27 @@ export function wholePlane(data: PixelArray | Float64Array): StridedPlane {
   return { data, offset: 0, stride: 1 };
 }
 
+/**
+ * Copies the alpha channel of the interleaved `src` into `out` (same size,
+ * `ch` channels, the rounding rule for the output dtype) when `alpha` is
+ * `"keep"` and the image has one; the fast engines filter every channel
+ * at once and then restore alpha with this.
+ */
+export function restoreAlpha(
+  src: PixelArray,
+  out: PixelArray,
+  ch: number,
+  alpha: AlphaMode | undefined,
+): void {
+  if (alpha !== "keep" || !hasAlpha(ch)) return;
+  const n = src.length / ch;
+  copyChannel(
+    { data: src, offset: ch - 1, stride: ch },
+    { data: out, offset: ch - 1, stride: ch },
+    n,
+  );
+}
+
 /** Copies `n` samples of one channel, converting with the rounding rule. */
 export function copyChannel(src: StridedPlane, dst: OutputPlane, n: number): void {
   const row = new Float64Array(n);

@@ -14,8 +14,8 @@ import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import type { Kernel } from "./kernel.ts";
 import type { CorrelationGeometry } from "./linear.ts";
 import { allocate, type DType } from "./dtype.ts";
-import { hasAlpha, Image } from "./image.ts";
-import { copyChannel, type OutputPlane, storeRow, type StridedPlane } from "./linear_planes.ts";
+import { Image } from "./image.ts";
+import { type OutputPlane, restoreAlpha, storeRow, type StridedPlane } from "./linear_planes.ts";
 import type { AlphaMode } from "./planes.ts";
 
 /** Correlates one channel with `kernel` in `geometry`, writing `dst` (of the output size). */
@@ -149,12 +149,6 @@ export function correlateSmallImage(
     }
     storeRow(out, y * outLen, 1, acc, 0, outLen, 1);
   }
-  if (alpha === "keep" && hasAlpha(ch) && ow === w && oh === h) {
-    copyChannel(
-      { data, offset: ch - 1, stride: ch },
-      { data: out, offset: ch - 1, stride: ch },
-      w * h,
-    );
-  }
+  if (ow === w && oh === h) restoreAlpha(data, out, ch, alpha);
   return new Image(ow, oh, ch, out);
 }

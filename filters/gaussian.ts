@@ -32,6 +32,7 @@ import {
   fixedPointKernel,
   gaussianFixedChannel,
   gaussianFixedU8,
+  gaussianFixedU8Simd,
   opencvGaussianKernel,
 } from "../core/linear_gauss_fixed.ts";
 import { forEachChannel, storeRow } from "../core/linear_planes.ts";
@@ -186,6 +187,8 @@ function applyGaussian(image: Image, params: GaussianParams): Image {
   ) {
     const bits = image.dtype === "u8" ? 8 : 16;
     const fx = fixedPointKernel(kx, bits), fy = fixedPointKernel(ky, bits);
+    const simd = bits === 8 ? gaussianFixedU8Simd(image, fx, fy, boundary, cval, alpha) : undefined;
+    if (simd) return simd;
     return forEachChannel(image, { dtype, alpha }, (src, dst) => {
       if (bits === 8) gaussianFixedU8(src, w, h, fx, fy, boundary, cval, dst);
       else gaussianFixedChannel(src, w, h, fx, fy, bits, boundary, cval, dst);

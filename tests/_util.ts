@@ -1,6 +1,6 @@
 // Helpers shared by tests: the bundled photograph and image quality.
 
-import { type Image, readImage } from "../mod.ts";
+import { type DType, Image, readImage } from "../mod.ts";
 
 /** The bundled 512×512 gray "cameraman" photograph (u8). */
 export function cameraPhoto(): Promise<Image> {
@@ -12,4 +12,21 @@ export function psnr(a: Image, b: Image, peak = 255): number {
   let e = 0;
   for (let i = 0; i < a.data.length; i++) e += (a.data[i] - b.data[i]) ** 2;
   return 10 * Math.log10((peak * peak) / (e / a.data.length));
+}
+
+/** A seeded random image (xorshift32): integers over the dtype's range, f32 in [-100, 100). */
+export function randomImage(w: number, h: number, ch: number, dtype: DType, seed: number): Image {
+  let s = seed >>> 0 || 1;
+  const next = () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 4294967296;
+  };
+  const img = Image.zeros(w, h, ch, dtype);
+  const max = dtype === "u8" ? 255 : dtype === "u16" ? 65535 : 0;
+  for (let i = 0; i < img.data.length; i++) {
+    img.data[i] = max ? Math.floor(next() * (max + 1)) : Math.fround(next() * 200 - 100);
+  }
+  return img;
 }

@@ -20,6 +20,7 @@ import {
   type OutputMode,
   registry,
 } from "../mod.ts";
+import { randomImage } from "./_util.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
@@ -35,22 +36,6 @@ function imageArb(maxSide = 12): fc.Arbitrary<Image> {
     dtype: fc.constantFrom<DType>("u8", "u16", "f32"),
     seed: fc.integer(),
   }).map(({ w, h, ch, dtype, seed }) => randomImage(w, h, ch, dtype, seed));
-}
-
-function randomImage(w: number, h: number, ch: number, dtype: DType, seed: number): Image {
-  let s = seed >>> 0 || 1;
-  const next = () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 4294967296;
-  };
-  const img = Image.zeros(w, h, ch, dtype);
-  const max = dtype === "u8" ? 255 : dtype === "u16" ? 65535 : 0;
-  for (let i = 0; i < img.data.length; i++) {
-    img.data[i] = max ? Math.floor(next() * (max + 1)) : Math.fround(next() * 200 - 100);
-  }
-  return img;
 }
 
 type KernelKind = "general" | "separable" | "constant" | "dyadic-separable";

@@ -1,6 +1,6 @@
 /**
  * Builds the WebAssembly SIMD kernels: every `core/simd/*.wat` is assembled
- * with wabt (128-bit SIMD enabled) and written next to it as
+ * with wabt (128-bit SIMD and relaxed SIMD enabled) and written next to it as
  * `<name>_wasm.ts`, a module exporting the binary as base64 — so users and
  * the JSR package need no toolchain, no file-system permission and no
  * network to load the kernels.
@@ -38,7 +38,7 @@ for (const entry of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompa
   if (!entry.isFile || !entry.name.endsWith(".wat")) continue;
   const name = entry.name.slice(0, -4);
   const source = Deno.readTextFileSync(new URL(entry.name, dir));
-  const parsed = wabt.parseWat(entry.name, source, { simd: true });
+  const parsed = wabt.parseWat(entry.name, source, { simd: true, relaxed_simd: true });
   parsed.validate();
   const { buffer } = parsed.toBinary({ log: false, write_debug_names: false });
   parsed.destroy();
