@@ -46,8 +46,24 @@ const imageArb = fc.record({
   return img;
 });
 
+/**
+ * An image-valued param that fits `input`: a crop of it (same dtype and
+ * channels, at most its size) — so template matching and kernel estimation
+ * get inputs they can run on, not only refusals.
+ */
+function fittingImageArb(input: Image): fc.Arbitrary<Image> {
+  return fc.record({
+    w: fc.integer({ min: 1, max: input.width }),
+    h: fc.integer({ min: 1, max: input.height }),
+    x: fc.nat(),
+    y: fc.nat(),
+  }).map(({ w, h, x, y }) =>
+    input.crop(x % (input.width - w + 1), y % (input.height - h + 1), w, h)
+  );
+}
+
 /** A value for a param: mostly plausible, sometimes out of range or of the wrong type. */
-function valueArb(spec: ParamSpec): fc.Arbitrary<unknown> {
+function valueArb(spec: ParamSpec, input: Image): fc.Arbitrary<unknown> {
   const wrong = fc.constantFrom<unknown>("junk", -1, 0, 1e9, NaN, Infinity, null, [], {});
   let good: fc.Arbitrary<unknown>;
   switch (spec.type) {
@@ -90,7 +106,7 @@ function valueArb(spec: ParamSpec): fc.Arbitrary<unknown> {
       );
       break;
     case "image":
-      good = imageArb;
+      good = fc.oneof(fittingImageArb(input), imageArb);
       break;
     case "point":
       good = fc.record({ x: fc.integer({ min: -1, max: 3 }), y: fc.integer({ min: -1, max: 3 }) });
@@ -101,28 +117,30 @@ function valueArb(spec: ParamSpec): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: wrong });
 }
 
-function paramsArb(plugin: AnyPlugin): fc.Arbitrary<Record<string, unknown>> {
+function paramsArb(plugin: AnyPlugin, input: Image): fc.Arbitrary<Record<string, unknown>> {
   const entries = Object.entries(plugin.params as Record<string, ParamSpec>);
   const model: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, spec] of entries) {
     model[name] = spec.required
-      ? valueArb(spec)
-      : fc.option(valueArb(spec), { nil: undefined, freq: 2 });
+      ? valueArb(spec, input)
+      : fc.option(valueArb(spec, input), { nil: undefined, freq: 2 });
   }
   return fc.record(model);
 }
 
+/** Runs one case; returns whether the filter produced a result (rather than a FilterError). */
 async function checkRun(
   plugin: AnyPlugin,
   image: Image,
   params: Record<string, unknown>,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const r = await reg.run(plugin.name, image, params);
     if (r.image) {
       const img = r.image;
       assert.equal(img.data.length, img.width * img.height * img.channels);
     }
+    return true;
   } catch (e) {
     if (!isFilterError(e)) {
       throw new Error(
@@ -132,18 +150,24 @@ async function checkRun(
       );
     }
     assert.ok(!e.message.includes("\n"), `multi-line message: ${e.message}`);
+    return false;
   }
 }
 
 for (const plugin of reg.list()) {
   Deno.test(`fuzz: ${plugin.name} gives a valid image or a clean FilterError for random images and params`, async () => {
+    let ran = 0, refused = 0;
     await fc.assert(
       fc.asyncProperty(
-        imageArb,
-        paramsArb(plugin),
-        async (image, params) => await checkRun(plugin, image, params),
+        imageArb.chain((image) => paramsArb(plugin, image).map((params) => ({ image, params }))),
+        async ({ image, params }) => {
+          if (await checkRun(plugin, image, params)) ran++;
+          else refused++;
+        },
       ),
       { numRuns: RUNS, seed: 1234, endOnFailure: true },
     );
+    // Both outcomes must occur, or the fuzz only exercised one side.
+    assert.ok(ran > 0 && refused > 0, `${plugin.name}: ${ran} ran, ${refused} refused`);
   });
 }
