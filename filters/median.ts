@@ -19,6 +19,15 @@
  *   the sliding two-level histogram runs on ranks, and ranks map back to the
  *   original values — never quantised.
  *
+ * u8 with WebAssembly SIMD (core/median_simd.ts, core/simd/median_u8.wat;
+ * `IMFILTER_SIMD=0` or `withSimd(false, …)` selects the TypeScript paths
+ * above, which stay the fallback and the reference): 3×3 and 5×5 run u8x16
+ * min/max selection networks (5×5: sorted columns, merged pairs of them, a
+ * pruned merge), 16 samples per instruction over the interleaved channels;
+ * every other window up to 65 535 samples runs Perreault–Hébert with the
+ * coarse and fine kernel histograms in i16x8 lanes — both byte-identical to
+ * the TypeScript results.
+ *
  * OpenCV's `medianBlur` always replicates the edge: pass
  * `boundary: "replicate"` to match it exactly. It also refuses float images
  * above 5×5; imfilter does not.
@@ -32,6 +41,7 @@ import { hasAlpha, Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
+import { medianU8Simd } from "../core/median_simd.ts";
 import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../core/nonlinear_planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 
@@ -845,13 +855,24 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
   // rows give identical results (the footprint's centre is floor(h / 2)).
   halo: (params) => (params.footprint ? params.footprint.height : params.size[1]) >> 1,
   apply: (image, params) =>
-    huangInterleaved(image, params) ??
+    medianSimd(image, params) ??
+      huangInterleaved(image, params) ??
       mapNativePlanes(
         image,
         (plane) => medianPlane(plane, image.width, image.height, params),
         params.alpha === "keep",
       ),
 };
+
+/**
+ * The WebAssembly SIMD kernels (core/median_simd.ts) for u8 windows they
+ * serve; `undefined` when SIMD is off or another path applies.
+ */
+function medianSimd(image: Image, params: MedianParams): Image | undefined {
+  if (params.footprint || !(image.data instanceof Uint8Array)) return undefined;
+  const [kw, kh] = params.size;
+  return medianU8Simd(image, kw, kh, params.boundary, params.cval, params.alpha);
+}
 
 /**
  * u8 windows of Huang's method on a multi-channel image: each channel is read

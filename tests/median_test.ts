@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, mapIndex, median } from "../mod.ts";
 import { compareTolerance, loadCases, loadImage, loadRows, type RefCase } from "./_reference.ts";
+import { withSimd } from "../core/simd/mod.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
 
@@ -213,5 +214,33 @@ Deno.test("median's interleaved u8 path keeps alpha and filters the colour chann
         assert.equal(got.data[i], expected, `${ch}ch ${mode} sample ${i}`);
       }
     }
+  }
+});
+
+Deno.test("median's TypeScript u8 paths (SIMD off) equal a brute-force sort", () => {
+  // With SIMD on, u8 windows run the WebAssembly kernels (tests/simd_median_test.ts
+  // compares them with these paths): check the TypeScript ones on their own.
+  fc.assert(
+    fc.property(arbCase, (t) => {
+      const img = randomImage(t.w, t.h, t.ch, "u8", t.seed, t.levels);
+      const options = { size: [t.kw, t.kh] as [number, number], boundary: t.mode, cval: t.cval };
+      const got = withSimd(false, () => median(img, { ...options, alpha: "filter" }));
+      const want = bruteMedian(img, t.kw, t.kh, t.mode, t.cval);
+      assert.deepEqual(Array.from(got.data), Array.from(want.data));
+    }),
+    { numRuns: 200 },
+  );
+  for (
+    const [kw, kh, mode] of [
+      [21, 21, "wrap"],
+      [27, 27, "reflect"],
+      [45, 27, "constant"],
+      [9, 41, "replicate"],
+    ] as [number, number, BoundaryMode][]
+  ) {
+    const img = randomImage(41, 37, 1, "u8", kw * 17 + kh, 256);
+    const got = withSimd(false, () => median(img, { size: [kw, kh], boundary: mode, cval: 77 }));
+    const want = bruteMedian(img, kw, kh, mode, 77);
+    assert.deepEqual(Array.from(got.data), Array.from(want.data), `${kw}x${kh} ${mode}`);
   }
 });
