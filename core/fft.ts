@@ -56,9 +56,14 @@ interface Plan {
 
 const plans = new Map<number, Plan>();
 
-function factorize(n: number): number[] {
+/**
+ * The radices of an `n`-point transform: 8s (unless `radix8` is false), 4s,
+ * a 2, 3s, 5s, then any larger primes — reversed, so odd radices come first
+ * and radix 8 last (measured a few per cent faster, e.g. for 1080).
+ */
+export function factorize(n: number, radix8 = true): number[] {
   const f: number[] = [];
-  while (n % 8 === 0) {
+  while (radix8 && n % 8 === 0) {
     f.push(8);
     n /= 8;
   }
@@ -70,13 +75,7 @@ function factorize(n: number): number[] {
     f.push(2);
     n /= 2;
   }
-  for (const p of [3, 5]) {
-    while (n % p === 0) {
-      f.push(p);
-      n /= p;
-    }
-  }
-  for (let p = 7; n > 1; p += 2) {
+  for (let p = 3; n > 1; p += 2) {
     while (n % p === 0) {
       f.push(p);
       n /= p;
@@ -86,7 +85,6 @@ function factorize(n: number): number[] {
       break;
     }
   }
-  // Odd radices first and radix 8 last measured a few per cent faster (e.g. 1080).
   return f.reverse();
 }
 

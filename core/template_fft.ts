@@ -35,6 +35,7 @@
  * @module
  */
 
+import { factorize } from "./fft.ts";
 import { WASM_BASE64 } from "./simd/fft_wasm.ts";
 import { simdEnabled } from "./simd/mod.ts";
 
@@ -249,33 +250,19 @@ interface Plan {
 const plans = new Map<number, Plan | null>();
 
 /**
- * The radices of `n`: as `core/fft.ts` (4s, a 2, 3s, 5s, reversed: odd
- * radices first) but with no radix 8 (slower than two radix-4 stages in
- * f64x2, see `fft.wat`), or `undefined` when `n` has a prime factor above 5.
+ * The radices of `n` for the wasm plans: `core/fft.ts`'s factorisation
+ * without radix 8 (slower than two radix-4 stages in f64x2, see `fft.wat`),
+ * or `undefined` when `n` has a prime factor above 5.
  */
-function factorize(n: number): number[] | undefined {
-  const f: number[] = [];
-  while (n % 4 === 0) {
-    f.push(4);
-    n /= 4;
-  }
-  if (n % 2 === 0) {
-    f.push(2);
-    n /= 2;
-  }
-  for (const p of [3, 5]) {
-    while (n % p === 0) {
-      f.push(p);
-      n /= p;
-    }
-  }
-  return n === 1 ? f.reverse() : undefined;
+function wasmRadices(n: number): number[] | undefined {
+  const f = factorize(n, false);
+  return f.every((r) => r <= 5) ? f : undefined;
 }
 
 function planFor(n: number): Plan | undefined {
   const cached = plans.get(n);
   if (cached !== undefined) return cached ?? undefined;
-  const radices = factorize(n);
+  const radices = wasmRadices(n);
   let plan: Plan | null = null;
   if (radices && radices.length > 0) {
     const ms: number[] = [], offsets: number[] = [];

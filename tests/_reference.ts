@@ -141,6 +141,13 @@ export const NDIMAGE_MODE: Record<string, BoundaryMode> = {
   wrap: "wrap",
 };
 
+/** The boundary of a median reference case: cv2.medianBlur always replicates; ndimage names its mode. */
+export function medianBoundary(c: RefCase): BoundaryMode {
+  if (c.op === "cv2.medianBlur") return "replicate";
+  const m = String(c.params.mode);
+  return NDIMAGE_MODE[m] ?? (m as BoundaryMode);
+}
+
 /** scipy.signal boundary names → imfilter boundary modes. */
 export const SIGNAL_BOUNDARY: Record<string, BoundaryMode> = {
   fill: "constant",

@@ -1,5 +1,6 @@
 // Helpers shared by tests: the bundled photograph and image quality.
 
+import assert from "node:assert/strict";
 import { type DType, Image, readImage } from "../mod.ts";
 
 /** The bundled 512×512 gray "cameraman" photograph (u8). */
@@ -29,4 +30,11 @@ export function randomImage(w: number, h: number, ch: number, dtype: DType, seed
     img.data[i] = max ? Math.floor(next() * (max + 1)) : Math.fround(next() * 200 - 100);
   }
   return img;
+}
+
+/** The first index where `a` and `b` differ, or -1 (asserting equal lengths). */
+export function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
 }

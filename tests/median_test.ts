@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, mapIndex, median } from "../mod.ts";
-import { compareTolerance, loadCases, loadImage, loadRows, type RefCase } from "./_reference.ts";
+import { compareTolerance, loadCases, loadImage, loadRows, medianBoundary } from "./_reference.ts";
 import { withSimd } from "../core/simd/mod.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-function boundaryOf(c: RefCase): BoundaryMode {
-  if (c.op === "cv2.medianBlur") return "replicate";
-  const m = String(c.params.mode);
-  return ({
-    constant: "constant",
-    nearest: "replicate",
-    mirror: "reflect",
-    reflect: "symmetric",
-  } as Record<string, BoundaryMode>)[m] ?? (m as BoundaryMode);
-}
 
 Deno.test("median matches every cv2.medianBlur and ndimage.median_filter reference case", () => {
   const cases = loadCases((c) =>
@@ -33,7 +22,7 @@ Deno.test("median matches every cv2.medianBlur and ndimage.median_filter referen
       assert.deepEqual(Array.from(got.data), Array.from(want.data), c.id);
       continue;
     }
-    const boundary = boundaryOf(c);
+    const boundary = medianBoundary(c);
     const cval = Number(c.params.cval ?? 0);
     const opts = c.params.footprint
       ? { footprint: loadRows(c, "footprint"), boundary, cval }

@@ -15,14 +15,10 @@ import { correlationGeometry } from "../core/linear.ts";
 import { SimdKernel, simdSupported, withSimd } from "../core/simd/mod.ts";
 import { WASM_BASE64 } from "../core/simd/box_u8_wasm.ts";
 
+import { firstDiff } from "./_util.ts";
+
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 function randomImage(w: number, h: number, ch: number, seed: number, extremes: boolean): Image {
   const img = Image.zeros(w, h, ch, "u8");

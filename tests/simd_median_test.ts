@@ -12,16 +12,12 @@ import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, median, type MedianOptions } from "../mod.ts";
 import { medianSimdKernel, medianU8Simd } from "../core/median_simd.ts";
 import { withSimd } from "../core/simd/mod.ts";
-import { compareTolerance, loadCases, loadImage, loadRows, type RefCase } from "./_reference.ts";
+import { compareTolerance, loadCases, loadImage, loadRows, medianBoundary } from "./_reference.ts";
+
+import { firstDiff } from "./_util.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 /** A seeded u8 image: uniform noise, salt and pepper, or a few close levels. */
 function randomImage(w: number, h: number, ch: number, seed: number, kind: number): Image {
@@ -170,17 +166,6 @@ Deno.test("SIMD u8 median: the kernels run when SIMD is on, not when it is off",
   assert.equal(withSimd(true, () => medianU8Simd(f32, 3, 3, "reflect", 0, "keep")), undefined);
 });
 
-function boundaryOf(c: RefCase): BoundaryMode {
-  if (c.op === "cv2.medianBlur") return "replicate";
-  const m = String(c.params.mode);
-  return ({
-    constant: "constant",
-    nearest: "replicate",
-    mirror: "reflect",
-    reflect: "symmetric",
-  } as Record<string, BoundaryMode>)[m] ?? (m as BoundaryMode);
-}
-
 Deno.test("SIMD u8 median: cv2.medianBlur / ndimage.median_filter u8 reference cases on both paths", () => {
   const cases = loadCases((c) =>
     (c.op === "cv2.medianBlur" || c.op === "scipy.ndimage.median_filter") &&
@@ -189,7 +174,7 @@ Deno.test("SIMD u8 median: cv2.medianBlur / ndimage.median_filter u8 reference c
   assert.ok(cases.length >= 3, `found ${cases.length} cases`);
   for (const c of cases) {
     const image = loadImage(c, "image");
-    const boundary = boundaryOf(c);
+    const boundary = medianBoundary(c);
     const cval = Number(c.params.cval ?? 0);
     const opts = c.params.footprint
       ? { footprint: loadRows(c, "footprint"), boundary, cval }
