@@ -1,0 +1,224 @@
+/**
+ * The WebAssembly SIMD u8 bilateral sum (core/simd/bilateral.wat): the glue
+ * that lays out the kernel's memory (tap offsets, weight tables, the image,
+ * a ring of padded rows), runs it row by row and copies the result out.
+ *
+ * For every pixel `p` and the `cn` first channels it computes
+ * `Σ_k T_k[D_k]·I(p + o_k) / Σ_k T_k[D_k]` with
+ * `D_k = Σ_c |I_c(p + o_k) − I_c(p)|` (the L1 distance over the channels),
+ * both sums in float64 in tap order, the quotient rounded half to even and
+ * saturated to 0..255. That is the arithmetic of the TypeScript exact
+ * bilateral (filters/bilateral.ts), which passes its own per-tap weight
+ * tables `T_k`, so the result is its bytes. Gray: 8 pixels per step;
+ * colour: 4, with the channels packed into one i32 per pixel for the
+ * distance. The table entries are gathered lane by lane.
+ *
+ * Only `2r + 1` padded rows are kept (a ring), as i32 and float64 samples:
+ * memory O(window height × row).
+ *
+ * @module
+ */
+
+import { type BoundaryMode, paddedIndices } from "./boundary.ts";
+import type { Image } from "./image.ts";
+import { lazyKernel } from "./simd/mod.ts";
+import { WASM_BASE64 } from "./simd/bilateral_wasm.ts";
+
+const bilateralKernel = lazyKernel(() => WASM_BASE64);
+
+/** The most kernel memory a call may use (beyond it: the TypeScript path). */
+const MAX_BYTES = 2 ** 30;
+
+/** The window and weights of {@linkcode bilateralU8Simd}. */
+export interface BilateralSimdTaps {
+  /** Column offset of each tap. */
+  dx: Int32Array;
+  /** Row offset of each tap. */
+  dy: Int32Array;
+  /** Each tap's weight table: an index into `tables`. */
+  table: Int32Array;
+  /**
+   * The weight tables, indexed by the L1 distance; each must cover every
+   * distance that occurs (`255 · cn`, for gray more with a `constant`
+   * border value outside 0..255).
+   */
+  tables: Float64Array[];
+}
+
+interface BilateralExports {
+  fill(
+    src: number,
+    xs: number,
+    n: number,
+    r: number,
+    wv: number,
+    cn: number,
+    ch: number,
+    dstI: number,
+    dstF: number,
+    cs: number,
+    cval: number,
+    mask: number,
+    packed: number,
+  ): void;
+  row1(
+    ring: number,
+    delta: number,
+    offs: number,
+    tbl: number,
+    nt: number,
+    ecen: number,
+    w: number,
+    dst: number,
+    ch: number,
+  ): void;
+  row3(
+    ring: number,
+    delta: number,
+    offs: number,
+    tbl: number,
+    nt: number,
+    ecen: number,
+    w: number,
+    dst: number,
+    ch: number,
+    cs: number,
+  ): void;
+  rowN(
+    ring: number,
+    delta: number,
+    offs: number,
+    tbl: number,
+    nt: number,
+    ecen: number,
+    w: number,
+    dst: number,
+    ch: number,
+    cs: number,
+    cn: number,
+    work: number,
+  ): void;
+}
+
+const align16 = (n: number) => (n + 15) & ~15;
+
+let runs = 0;
+
+/** How many images {@linkcode bilateralU8Simd} has filtered (tests check the kernel ran). */
+export function bilateralSimdRuns(): number {
+  return runs;
+}
+
+/**
+ * Whether {@linkcode bilateralU8Simd} serves `cn` of `channels` channels
+ * with this border (the packed colour samples hold a `constant` border
+ * value in 0..255 only); SIMD availability aside.
+ */
+export function bilateralSimdServes(
+  cn: number,
+  channels: number,
+  boundary: BoundaryMode,
+  cval: number,
+): boolean {
+  if (!(Number.isInteger(cn) && cn >= 1 && cn <= channels && channels <= 4)) return false;
+  if (boundary !== "constant") return true;
+  return Number.isInteger(cval) && (cn === 1 || (cval >= 0 && cval <= 255));
+}
+
+/**
+ * The bilateral weighted mean of the `cn` first channels of a u8 image over
+ * the window `taps` (radius `r`, borders by `boundary`, `cval` for
+ * `constant`), as a new interleaved u8 array; the other channels are
+ * copied. `undefined` when SIMD is off, {@linkcode bilateralSimdServes} says
+ * no, or the kernel's memory would be too large: then use the TypeScript
+ * path.
+ */
+export function bilateralU8Simd(
+  image: Image,
+  cn: number,
+  r: number,
+  taps: BilateralSimdTaps,
+  boundary: BoundaryMode,
+  cval: number,
+): Uint8Array | undefined {
+  if (!(image.data instanceof Uint8Array)) return undefined;
+  const { width: w, height: h, channels: ch } = image;
+  if (boundary !== "constant") cval = 0;
+  if (!bilateralSimdServes(cn, ch, boundary, cval)) return undefined;
+  const nt = taps.dx.length;
+  if (nt === 0 || w === 0 || h === 0) return undefined;
+  const kernel = bilateralKernel.get();
+  if (!kernel) return undefined;
+  const n = w * h * ch;
+  // Ring rows: the padded row plus spare columns up to whole 8-pixel steps.
+  const pwa = 8 * Math.ceil(w / 8) + 2 * r, R = 2 * r + 1;
+  const slot = cn * pwa; // elements per ring slot (the packed colour side uses pwa)
+  let tableLen = 0;
+  for (const t of taps.tables) tableLen += t.length;
+  // Memory: tap offsets | table addresses | work | swizzle mask | tables | xs
+  // | source (+16 spare bytes for the 16-byte loads) | output | ring.
+  const offsAt = 0;
+  const tblAt = align16(offsAt + 4 * nt);
+  const workAt = tblAt + 16 * nt;
+  const maskAt = workAt + 4 * 32;
+  const tablesAt = maskAt + 16;
+  const xsAt = align16(tablesAt + 8 * tableLen);
+  const srcAt = align16(xsAt + 4 * pwa);
+  const dstAt = align16(srcAt + n + 16);
+  const ringI = align16(dstAt + n);
+  const ringF = align16(ringI + 4 * R * slot);
+  const end = ringF + 8 * R * slot;
+  if (end > MAX_BYTES) return undefined;
+  const buffer = kernel.reserve(end);
+  const u8 = new Uint8Array(buffer), i32 = new Int32Array(buffer), f64 = new Float64Array(buffer);
+  const tableAddr: number[] = [];
+  for (let t = 0, at = tablesAt; t < taps.tables.length; t++) {
+    f64.set(taps.tables[t], at >> 3);
+    tableAddr.push(at);
+    at += 8 * taps.tables[t].length;
+  }
+  for (let k = 0; k < nt; k++) {
+    const a = tableAddr[taps.table[k]];
+    i32.fill(a, (tblAt >> 2) + 4 * k, (tblAt >> 2) + 4 * k + 4);
+  }
+  // The interior's swizzle: byte c of lane p is channel c of pixel p (c < cn).
+  for (let b = 0; b < 16; b++) {
+    const p = b >> 2, c = b & 3;
+    u8[maskAt + b] = c < cn ? p * ch + c : 0x80;
+  }
+  // Column j of a padded row: the byte offset of its source pixel in the
+  // row, -1 for cval; the spare columns repeat column 0.
+  const xs = paddedIndices(w, r, r, boundary);
+  for (let j = 0; j < pwa; j++) {
+    i32[(xsAt >> 2) + j] = j < xs.length ? (xs[j] < 0 ? -1 : xs[j] * ch) : 0;
+  }
+  const src = image.data;
+  u8.set(src, srcAt);
+  u8.fill(0, srcAt + n, srcAt + n + 16);
+  if (cn < ch) u8.set(src, dstAt); // the channels not filtered pass through
+  const ex = kernel.exports as unknown as BilateralExports;
+  const ys = paddedIndices(h, r, r, boundary);
+  const delta = ringF - 2 * ringI, cs = 4 * pwa, wv = 4 * Math.floor(w / 4);
+  const packed = cn > 1 ? 1 : 0;
+  const offs = i32.subarray(offsAt >> 2, (offsAt >> 2) + nt);
+  const dyr = new Int32Array(nt), dxr = new Int32Array(nt);
+  for (let k = 0; k < nt; k++) {
+    dyr[k] = taps.dy[k] + r;
+    dxr[k] = taps.dx[k] + r;
+  }
+  for (let py = 0; py < h + 2 * r; py++) {
+    const s = py % R, sy = ys[py];
+    const rowAt = sy < 0 ? -1 : srcAt + sy * w * ch;
+    const dI = ringI + 4 * s * slot, dF = ringF + 8 * s * slot;
+    ex.fill(rowAt, xsAt, pwa, r, wv, cn, ch, dI, dF, cs, cval, maskAt, packed);
+    if (py < 2 * r) continue;
+    const y = py - 2 * r;
+    for (let k = 0; k < nt; k++) offs[k] = ((y + dyr[k]) % R) * slot + dxr[k];
+    const ecen = ((y + r) % R) * slot + r, dst = dstAt + y * w * ch;
+    if (cn === 1) ex.row1(ringI, delta, offsAt, tblAt, nt, ecen, w, dst, ch);
+    else if (cn === 3) ex.row3(ringI, delta, offsAt, tblAt, nt, ecen, w, dst, ch, cs);
+    else ex.rowN(ringI, delta, offsAt, tblAt, nt, ecen, w, dst, ch, cs, cn, workAt);
+  }
+  runs++;
+  return u8.slice(dstAt, dstAt + n);
+}
