@@ -11,15 +11,10 @@ import { bilateral, type BilateralOptions, BOUNDARY_MODES, Image } from "../mod.
 import { bilateralSimdRuns, bilateralSimdServes, bilateralU8Simd } from "../core/bilateral_simd.ts";
 import { withSimd } from "../core/simd/mod.ts";
 import { loadCases, loadImage } from "./_reference.ts";
+import { firstDiff } from "./_util.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 /** A seeded u8 image: uniform noise, or few levels (ties, flat areas, extremes). */
 function randomImage(w: number, h: number, ch: number, seed: number, levels: number): Image {
