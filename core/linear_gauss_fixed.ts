@@ -291,13 +291,18 @@ function trimZeros(k: Int32Array): Int32Array {
   return t ? k.slice(t, k.length - t) : k;
 }
 
+/** Bytes of staged source rows (and of output rows) per stripe: about 64 KiB each, in L2. */
+const STRIPE_BYTES = 65536;
+
 /**
  * {@linkcode gaussianFixedU8} on every channel of an interleaved u8 image at
  * once with the WebAssembly SIMD kernel (core/simd/gauss_u8.wat), the same
  * bytes; `alpha: "keep"` copies an alpha channel through. Returns
  * `undefined` when SIMD is disabled or unsupported (then use the
- * TypeScript path). Only `ky.length` row-pass rows are kept (a ring), so the
- * kernel's memory is O(kernel height × row), not a plane.
+ * TypeScript path). The kernel pads and filters rows in a ring of
+ * `(ky.length + 1) / 2` two-row records and writes two output rows per
+ * step, so its memory is O(kernel height × row), not a plane; the source
+ * is copied in and the output out in stripes of about 64 KiB.
  */
 export function gaussianFixedU8Simd(
   image: Image,
@@ -315,60 +320,118 @@ export function gaussianFixedU8Simd(
   ky = trimZeros(ky);
   const nx = kx.length, ny = ky.length, rx = nx >> 1, ry = ny >> 1;
   const n = w * ch, blocks = Math.ceil(n / 16), nb = blocks * 16;
-  const pairs = (ny + 1) >> 1;
-  // Memory: x weights | pair weights | row table | padded row | ring | output row.
-  const kxAt = 0;
-  const kyAt = kxAt + (rx + 1) * 16;
-  const tblAt = kyAt + pairs * 16;
-  const padAt = tblAt + ((2 * ny * 4 + 15) & ~15);
-  const padLen = nb + 2 * rx * ch + 32;
-  const ringAt = padAt + ((padLen + 15) & ~15);
-  const rowBytes = nb * 2;
-  const dstAt = ringAt + ny * rowBytes;
-  if (ny * rowBytes > 2 ** 28) return undefined; // a huge kernel: the TypeScript path's plane
-  const buffer = kernel.reserve(dstAt + nb + 16);
-  const u8 = new Uint8Array(buffer), i16 = new Int16Array(buffer), i32 = new Int32Array(buffer);
-  for (let i = 0; i <= rx; i++) i16.fill(kx[i], (kxAt >> 1) + 8 * i, (kxAt >> 1) + 8 * i + 8);
-  for (let p = 0; p < pairs; p++) {
-    const wa = ky[2 * p], wb = 2 * p + 1 < ny ? ky[2 * p + 1] : 0;
-    i32.fill((wa & 0xffff) | (wb << 16), (kyAt >> 2) + 4 * p, (kyAt >> 2) + 4 * p + 4);
+  const slots = (ny + 1) >> 1; // records in the ring
+  const rec = blocks * 64;
+  if (slots * rec > 2 ** 28) return undefined; // a huge kernel: the TypeScript path's plane
+  // Stripe: even, about STRIPE_BYTES of source rows.
+  const stripe = Math.min((h + 1) & ~1, Math.max(2, 2 * Math.floor(STRIPE_BYTES / (2 * nb))));
+  const tblLen = stripe + 2 * slots + 2; // padded rows one call can filter
+  const nEdges = 2 * rx * ch;
+  const padStride = (nb + 2 * rx * ch + 16 + 15) & ~15;
+  // Memory: config | x weights | even/odd pair weights | record scratch | edges | source table |
+  // padded rows | ring | staged rows | output rows.
+  const kxAt = 128;
+  const kyeAt = kxAt + (rx + 1) * 16;
+  const kyoAt = kyeAt + slots * 16;
+  const rowtabAt = kyoAt + slots * 16;
+  const edgesAt = rowtabAt + ((slots * 4 + 15) & ~15);
+  const tblAt = edgesAt + nEdges * 8;
+  const padAt = (tblAt + tblLen * 4 + 63) & ~63;
+  const ringAt = padAt + 2 * padStride;
+  const stageAt = ringAt + slots * rec;
+  const dstAt = (stageAt + tblLen * n + 63) & ~63;
+  let buffer: ArrayBuffer;
+  try {
+    buffer = kernel.reserve(dstAt + stripe * nb);
+  } catch {
+    return undefined; // memory could not grow: the TypeScript path
   }
-  for (let j = 0; j < 2 * ny; j++) i32[(tblAt >> 2) + j] = ringAt + (j % ny) * rowBytes;
-  // The padded row's edge samples: source offsets within the row, -1 for cval.
+  const u8 = new Uint8Array(buffer), i16 = new Int16Array(buffer), i32 = new Int32Array(buffer);
+  i32.set([
+    ringAt,
+    slots,
+    rec,
+    tblAt,
+    n,
+    blocks,
+    ch,
+    rx,
+    kxAt,
+    kyeAt,
+    kyoAt,
+    padAt,
+    padStride,
+    edgesAt,
+    nEdges,
+    cval,
+    nb,
+    rowtabAt,
+  ]);
+  for (let i = 0; i <= rx; i++) i16.fill(kx[i], (kxAt >> 1) + 8 * i, (kxAt >> 1) + 8 * i + 8);
+  const tapAt = (j: number) => (j >= 0 && j < ny ? ky[j] : 0);
+  for (let p = 0; p < slots; p++) {
+    const even = (tapAt(2 * p) & 0xffff) | (tapAt(2 * p + 1) << 16);
+    const odd = (tapAt(2 * p - 1) & 0xffff) | (tapAt(2 * p) << 16);
+    i32.fill(even, (kyeAt >> 2) + 4 * p, (kyeAt >> 2) + 4 * p + 4);
+    i32.fill(odd, (kyoAt >> 2) + 4 * p, (kyoAt >> 2) + 4 * p + 4);
+  }
+  // The padded row's edge samples: (offset in the padded row, source offset or -1 for cval).
   const xs = paddedIndices(w, rx, rx, boundary);
-  const edges = new Int32Array(2 * rx * ch), edgeAt = new Int32Array(2 * rx * ch);
-  for (let e = 0, px = 0; px < w + 2 * rx; px++) {
+  for (let e = edgesAt >> 2, px = 0; px < w + 2 * rx; px++) {
     if (px === rx) px += w;
     if (px >= w + 2 * rx) break;
-    for (let c = 0; c < ch; c++, e++) {
-      edgeAt[e] = padAt + px * ch + c;
-      edges[e] = xs[px] < 0 ? -1 : xs[px] * ch + c;
+    for (let c = 0; c < ch; c++, e += 2) {
+      i32[e] = px * ch + c;
+      i32[e + 1] = xs[px] < 0 ? -1 : xs[px] * ch + c;
     }
   }
-  const ys = paddedIndices(h, ry, ry, boundary);
-  const cvalRow = ((cval * 256) ^ 0x8000) << 16 >> 16;
-  const { row_pass, col_pass } = kernel.exports as unknown as {
-    row_pass(pad: number, out: number, blocks: number, tap: number, wts: number, r: number): void;
-    col_pass(rows: number, pairs: number, wts: number, dst: number, blocks: number): void;
-  };
-  const out = new Uint8Array(w * h * ch);
-  const interior = padAt + rx * ch;
-  for (let k = 0; k < h + ny - 1; k++) {
-    const slot = ringAt + (k % ny) * rowBytes, sy = ys[k];
-    if (sy < 0) i16.fill(cvalRow, slot >> 1, (slot >> 1) + nb);
-    else {
-      const base = sy * n;
-      u8.set(data.subarray(base, base + n), interior);
-      for (let e = 0; e < edges.length; e++) {
-        const s = edges[e];
-        u8[edgeAt[e]] = s < 0 ? cval : data[base + s];
+  // Ring and padded rows: junk lanes past a row's end read finite (any) values; start at zero.
+  u8.fill(0, padAt, stageAt);
+  const ys = paddedIndices(h, ry, ry, boundary), ph = h + ny - 1;
+  const run = kernel.exports.gauss as (
+    y0: number,
+    from: number,
+    pairs: number,
+    dst: number,
+  ) => void;
+  const out = new Uint8Array(n * h);
+  const tbl = tblAt >> 2;
+  let from = 0; // records below are in the ring
+  for (let y0 = 0; y0 < h; y0 += stripe) {
+    const rows = Math.min(stripe, h - y0), pairs = (rows + 1) >> 1;
+    // Records max(from, y0 / 2) … y0 / 2 + pairs + slots − 2: padded rows 2·that … 2·end − 1,
+    // staged in runs of consecutive source rows (a row past the last, an odd height's, is cval).
+    const end = 2 * (y0 / 2 + pairs + slots - 1);
+    let slot = 0, runFrom = -1, runLen = 0;
+    const flush = () => {
+      if (runLen > 0) {
+        u8.set(data.subarray(runFrom * n, (runFrom + runLen) * n), stageAt + (slot - runLen) * n);
       }
-      row_pass(padAt, slot, blocks, ch, kxAt, rx);
+      runLen = 0;
+    };
+    for (let p = Math.max(2 * from, y0); p < end; p++) {
+      const sy = p < ph ? ys[p] : -1;
+      if (sy < 0) {
+        i32[tbl + p - y0] = -1;
+        continue;
+      }
+      if (runLen === 0 || sy !== runFrom + runLen) {
+        flush();
+        runFrom = sy;
+      }
+      i32[tbl + p - y0] = stageAt + slot * n;
+      slot++;
+      runLen++;
     }
-    if (k < ny - 1) continue;
-    const y = k - ny + 1;
-    col_pass(tblAt + 4 * (y % ny), pairs, kyAt, dstAt, blocks);
-    out.set(u8.subarray(dstAt, dstAt + n), y * n);
+    flush();
+    run(y0, from, pairs, dstAt);
+    from = end >> 1;
+    if (nb === n) out.set(u8.subarray(dstAt, dstAt + rows * n), y0 * n);
+    else {
+      for (let r = 0; r < rows; r++) {
+        out.set(u8.subarray(dstAt + r * nb, dstAt + r * nb + n), (y0 + r) * n);
+      }
+    }
   }
   restoreAlpha(data, out, ch, alpha);
   return new Image(w, h, ch, out);

@@ -1,17 +1,25 @@
 /**
  * The WebAssembly SIMD correlation engine (`core/simd/correlate.wat`): the
  * direct 2-D sum in float32, four adjacent output samples per f32x4 lane
- * group, 16 samples × 2 rows (eight accumulators) per step, so each loaded
- * input vector serves two output rows.
+ * group, two output rows per step, so each loaded input vector serves both
+ * rows. 3×3 kernels run an unrolled loop with the nine weights in
+ * registers (8 samples × 2 rows per step); other kernels a general loop
+ * over a weight table (16 samples × 2 rows, eight accumulators). Both sum
+ * in the same order, so they give the same bits.
  *
- * The image is padded here, in horizontal stripes of about 512 KiB of
- * float32 (boundary mode and `cval` through `paddedIndices`, the same tables
- * as every engine; u8/u16 rows are copied in and widened by SIMD), with the
- * channels kept interleaved: one tap is
- * `channels` samples further, every output row is one contiguous run, and
- * the kernel stores straight into the output dtype (round half to even and
- * saturation for u8/u16, as `storeRow`). An alpha channel is filtered with
- * the others and copied back when `alpha` is `"keep"`.
+ * The kernel pads rows itself, into a ring of `kh + 1` float32 rows, each
+ * just before the row pair that first needs it (so the padded rows stay in
+ * cache): a u8/u16/float32 source row is widened by SIMD, the boundary
+ * columns come from an edge table built here from `paddedIndices` (the
+ * same tables as every engine), and rows outside the image come from a
+ * row table (-1: a row of `cval`). This module only copies source rows in
+ * and output rows out, in stripes of about 64 KiB (runs of consecutive
+ * source rows in one copy), one kernel call per stripe. Channels stay
+ * interleaved: one tap is `channels` samples further, every output row is
+ * one contiguous run, and the kernel stores straight into the output dtype
+ * (round half to even and saturation for u8/u16, as `storeRow`). An alpha
+ * channel is filtered with the others and copied back when `alpha` is
+ * `"keep"`.
  *
  * Two builds: `correlate_fma.wat` fuses each multiply-add
  * (`f32x4.relaxed_madd`: one FMA instruction on x86 with FMA3 and on ARM64,
@@ -114,6 +122,32 @@ function roundUp(v: number, m: number): number {
   return Math.ceil(v / m) * m;
 }
 
+/** The loops of the kernel: the unrolled 3×3 one and the general one. */
+export type SimdCorrelateLoop = "3x3" | "general";
+
+/** Images run by each loop since the module loaded (tests check which loop ran). */
+export const simdCorrelateLoops: Record<SimdCorrelateLoop, number> = { "3x3": 0, general: 0 };
+
+let unroll = true;
+
+/**
+ * Runs `fn` with the unrolled 3×3 loop on (the default) or off — off, 3×3
+ * kernels take the general loop (tests compare the two) — and restores the
+ * setting after.
+ */
+export function withSimdCorrelateUnrolled<T>(on: boolean, fn: () => T): T {
+  const before = unroll;
+  unroll = on;
+  try {
+    return fn();
+  } finally {
+    unroll = before;
+  }
+}
+
+/** Bytes of source (staged) and output rows per stripe: about 2 × 64 KiB, in L2 with the ring. */
+const STRIPE_BYTES = 65536;
+
 /**
  * Correlates every channel of `image` with `kernel` in `geometry` by the
  * SIMD kernel, writing an image of dtype `dtype`; `undefined` when SIMD is
@@ -136,77 +170,90 @@ export function correlateSimdImage(
   const { width: ow, height: oh, offsetX, offsetY } = geometry;
   const kw = kernel.width, kh = kernel.height, k = kernel.data;
   const pw = ow + kw - 1, ph = oh + kh - 1;
-  const n = ow * ch, padLen = pw * ch;
+  const n = ow * ch, padLen = pw * ch, nIn = w * ch;
   const blocks = Math.ceil(n / 16);
   // Floats per padded row: every column a 16-sample block can read.
   const rowFloats = roundUp(blocks * 16 + (kw - 1) * ch, 16);
-  const elem = BYTES[dtype];
-  const ds = roundUp(blocks * 16 * elem, 64);
-  // Stripe height: even, about 2^17 floats of padded rows (512 KiB, in L2),
-  // and at least the kernel's height so re-used rows stay a small share.
+  const elem = BYTES[dtype], srcElem = data.BYTES_PER_ELEMENT;
+  const ds = blocks * 16 * elem; // = n · elem when n is a multiple of 16: one copy per stripe
+  // Stripe height: even, about STRIPE_BYTES of source rows and of output rows.
   const stripe = Math.min(
     roundUp(oh, 2),
-    Math.max(2 * Math.ceil(65536 / rowFloats), roundUp(kh, 2)),
+    Math.max(2, 2 * Math.floor(STRIPE_BYTES / (2 * Math.max(ds, nIn * srcElem)))),
   );
-  const padRows = stripe + kh;
-  const weightBytes = (kh + 1) * kw * 32;
-  const srcAt = roundUp(weightBytes, 64);
-  const dstAt = srcAt + padRows * rowFloats * 4;
-  // Integer source rows are staged (memcpy) and widened to float32 by SIMD.
-  const stageAt = roundUp(dstAt + stripe * ds, 64);
-  const total = stageAt + w * ch * (data instanceof Float32Array ? 0 : data.BYTES_PER_ELEMENT);
+  const slots = kh + 1;
+  const loop: SimdCorrelateLoop = unroll && kw === 3 && kh === 3 ? "3x3" : "general";
+  // The padded columns outside the source row [lo, lo + w): (offset in the row, source offset).
+  const xs = paddedIndices(w, offsetX, pw - w - offsetX, boundary);
+  const lo = offsetX, hi = offsetX + w;
+  const nEdges = (pw - w) * ch;
+  // Memory: config | weights | row scratch | edges | source table | ring | staged rows | output.
+  const weightsAt = 128;
+  const rowtabAt = weightsAt + (kh + 1) * kw * 32;
+  const edgesAt = roundUp(rowtabAt + slots * 4, 16);
+  const tblAt = edgesAt + nEdges * 8;
+  const tblLen = stripe + kh + 1; // padded rows one call can pad
+  const ringAt = roundUp(tblAt + tblLen * 4, 64);
+  const stageAt = ringAt + slots * rowFloats * 4;
+  const stageRow = nIn * srcElem;
+  const dstAt = roundUp(stageAt + tblLen * stageRow, 64);
+  const total = dstAt + stripe * ds;
   let buffer: ArrayBuffer;
   try {
     buffer = sim.reserve(total);
   } catch {
     return undefined; // memory could not grow: the TypeScript engine
   }
-  const mem = new Float32Array(buffer);
+  simdCorrelateLoops[loop]++;
+  const i32 = new Int32Array(buffer), f32 = new Float32Array(buffer);
+  const config = [
+    ringAt,
+    slots,
+    rowFloats * 4,
+    tblAt,
+    KIND[image.dtype],
+    KIND[dtype],
+    nIn,
+    lo * ch * 4,
+    padLen,
+    edgesAt,
+    nEdges,
+    0,
+    weightsAt,
+    kw,
+    kh,
+    ch * 4,
+    ds,
+    blocks,
+    rowtabAt,
+    loop === "3x3" ? 1 : 0,
+  ];
+  i32.set(config, 0);
+  f32[11] = cval;
   // Weight table: for r = 0 … kh and tap i, splats of K[r][i] and K[r − 1][i].
-  for (let r = 0, o = 0; r <= kh; r++) {
+  for (let r = 0, o = weightsAt >> 2; r <= kh; r++) {
     for (let i = 0; i < kw; i++, o += 8) {
       const a = r < kh ? k[r * kw + i] : 0, b = r > 0 ? k[(r - 1) * kw + i] : 0;
-      mem.fill(a, o, o + 4);
-      mem.fill(b, o + 4, o + 8);
+      f32.fill(a, o, o + 4);
+      f32.fill(b, o + 4, o + 8);
     }
   }
-  const xs = paddedIndices(w, offsetX, pw - w - offsetX, boundary);
-  const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
-  // Padded columns [lo, hi) are the image's columns 0 … hi − lo − 1, in order.
-  const lo = offsetX, hi = Math.min(offsetX + w, pw);
-  const src0 = srcAt >> 2;
-  const stage = data instanceof Uint8Array
-    ? new Uint8Array(buffer, stageAt, w * ch)
-    : data instanceof Uint16Array
-    ? new Uint16Array(buffer, stageAt, w * ch)
-    : undefined;
-  const widen = (data instanceof Uint8Array ? sim.exports.widen_u8 : sim.exports.widen_u16) as (
-    src: number,
-    dst: number,
-    n: number,
-  ) => void;
-  const fill = (p: number, slot: number) => {
-    const at = src0 + slot * rowFloats, sy = ys[p];
-    if (sy < 0) {
-      mem.fill(cval, at, at + padLen);
-    } else {
-      const base = sy * w * ch, run = (hi - lo) * ch;
-      if (run > 0 && stage !== undefined) {
-        stage.set(data.subarray(base, base + run));
-        widen(stageAt, (at + lo * ch) * 4, run);
-      } else if (run > 0) {
-        mem.set(data.subarray(base, base + run), at + lo * ch);
-      }
-      for (let px = 0; px < pw; px++) {
-        if (px === lo && hi > lo) px = hi;
-        if (px >= pw) break;
-        const sx = xs[px], o = at + px * ch;
-        if (sx < 0) mem.fill(cval, o, o + ch);
-        else for (let c = 0, s = base + sx * ch; c < ch; c++) mem[o + c] = data[s + c];
-      }
+  for (let e = edgesAt >> 2, px = 0; px < pw; px++) {
+    if (px === lo) px = hi;
+    if (px >= pw) break;
+    for (let c = 0; c < ch; c++, e += 2) {
+      i32[e] = (px * ch + c) * 4;
+      i32[e + 1] = xs[px] < 0 ? -1 : (xs[px] * ch + c) * srcElem;
     }
-    mem.fill(0, at + padLen, at + rowFloats);
-  };
+  }
+  // Columns past a padded row's end only feed junk outputs: zero them once (finite).
+  f32.fill(0, ringAt >> 2, stageAt >> 2);
+  const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
+  const stage = data instanceof Uint8Array
+    ? new Uint8Array(buffer, stageAt, tblLen * nIn)
+    : data instanceof Uint16Array
+    ? new Uint16Array(buffer, stageAt, tblLen * nIn)
+    : new Float32Array(buffer, stageAt, tblLen * nIn);
   const out = allocate(dtype, n * oh);
   const view = dtype === "f32"
     ? new Float32Array(buffer, dstAt, (stripe * ds) >> 2)
@@ -214,21 +261,43 @@ export function correlateSimdImage(
     ? new Uint8Array(buffer, dstAt, stripe * ds)
     : new Uint16Array(buffer, dstAt, (stripe * ds) >> 1);
   const dsElems = ds / elem;
-  const run = sim.exports.correlate as (...args: number[]) => void;
+  const run = sim.exports.correlate as (
+    y0: number,
+    from: number,
+    pairs: number,
+    dst: number,
+  ) => void;
+  const tbl = tblAt >> 2;
+  let from = 0; // padded rows below are in the ring
   for (let y0 = 0; y0 < oh; y0 += stripe) {
-    const rows = Math.min(stripe, oh - y0);
-    let from = 0;
-    if (y0 > 0) {
-      // The previous stripe's last kh − 1 padded rows are this stripe's first.
-      mem.copyWithin(src0, src0 + stripe * rowFloats, src0 + (stripe + kh - 1) * rowFloats);
-      from = kh - 1;
+    const rows = Math.min(stripe, oh - y0), pairs = (rows + 1) >> 1;
+    // Stage the source rows of padded rows from … y0 + 2·pairs + kh − 2, runs of
+    // consecutive rows in one copy; an odd last row's partner (row ph) is cval.
+    const end = y0 + 2 * pairs + kh - 1;
+    let slot = 0, runFrom = -1, runLen = 0;
+    const flush = () => {
+      if (runLen > 0) {
+        stage.set(data.subarray(runFrom * nIn, (runFrom + runLen) * nIn), (slot - runLen) * nIn);
+      }
+      runLen = 0;
+    };
+    for (let p = from; p < end; p++) {
+      const sy = p < ph ? ys[p] : -1;
+      if (sy < 0) {
+        i32[tbl + p - y0] = -1;
+        continue;
+      }
+      if (runLen === 0 || sy !== runFrom + runLen) {
+        flush();
+        runFrom = sy;
+      }
+      i32[tbl + p - y0] = stageAt + slot * stageRow;
+      slot++;
+      runLen++;
     }
-    for (let s = from; s < rows + kh - 1; s++) fill(y0 + s, s);
-    if (rows & 1) {
-      const at = src0 + (rows + kh - 1) * rowFloats;
-      mem.fill(0, at, at + rowFloats); // the odd row's unused partner reads zeros
-    }
-    run(srcAt, rowFloats * 4, dstAt, ds, blocks, (rows + 1) >> 1, 0, kw, kh, ch * 4, KIND[dtype]);
+    flush();
+    run(y0, from, pairs, dstAt);
+    from = end;
     if (dsElems === n) {
       out.set(view.subarray(0, rows * n), y0 * n);
     } else {

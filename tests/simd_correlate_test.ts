@@ -4,7 +4,8 @@
 // same/full/valid × 1–4 channels × widths 1..37 (the 16-sample block tails).
 // Integer outputs may differ by one step, and only where the float64 value
 // lies within the documented bound of a .5 tie; float outputs stay within
-// the bound.
+// the bound. 3×3 kernels run the kernel's unrolled loop (checked: it ran,
+// and it gives the general loop's bytes).
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -25,8 +26,10 @@ import { randomImage } from "./_util.ts";
 import { correlatePlaneDirect, correlationGeometry } from "../core/linear.ts";
 import {
   simdCorrelateAvailable,
+  simdCorrelateLoops,
   simdCorrelateVariant,
   simdCorrelationBound,
+  withSimdCorrelateUnrolled,
   withSimdCorrelateVariant,
 } from "../core/linear_simd.ts";
 import { withSimd } from "../core/simd/mod.ts";
@@ -39,10 +42,10 @@ function onSimd<T>(variant: "fma" | "plain", fn: () => T): T {
   return withSimd(true, () => withSimdCorrelateVariant(variant, fn));
 }
 
-/** Kernels 1..7 × 1..7 with real weights (some negative, some zero). */
+/** Kernels 1..7 × 1..7 (3×3 a third of the time) with real weights (some negative, some zero). */
 const kernelArb: fc.Arbitrary<Kernel> = fc.record({
-  kw: fc.integer({ min: 1, max: 7 }),
-  kh: fc.integer({ min: 1, max: 7 }),
+  kw: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.constant(3)),
+  kh: fc.oneof(fc.integer({ min: 1, max: 7 }), fc.constant(3)),
   values: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: 49, maxLength: 49 }),
   zeros: fc.boolean(),
 }).map(({ kw, kh, values, zeros }) => {
@@ -165,7 +168,7 @@ Deno.test("simd: correlate_fma.wat is correlate.wat with each multiply-add fused
   const plain = body(await Deno.readTextFile(new URL("correlate.wat", dir)));
   const fma = body(await Deno.readTextFile(new URL("correlate_fma.wat", dir)));
   const fused = plain.replace(
-    /\(f32x4\.add \(local\.get (\$a\d)\) \(f32x4\.mul \(local\.get (\$d\d)\) \(local\.get (\$w[ab])\)\)\)/g,
+    /\(f32x4\.add \(local\.get (\$a\d)\) \(f32x4\.mul \(local\.get (\$d\d)\) \(local\.get (\$w\w+)\)\)\)/g,
     "(f32x4.relaxed_madd (local.get $2) (local.get $3) (local.get $1))",
   );
   assert.ok(fused.includes("relaxed_madd"));
@@ -176,6 +179,7 @@ for (const variant of ["fma", "plain"] as const) {
   Deno.test(`simd (${variant}): integer outputs equal the float64 reference, one step off only next to a tie`, () =>
     onSimd(variant, () => {
       assert.equal(simdCorrelateVariant(), variant);
+      const unrolled = simdCorrelateLoops["3x3"], general = simdCorrelateLoops.general;
       fc.assert(
         fc.property(caseArb, (c) => {
           if (c.image.dtype === "f32") return;
@@ -186,6 +190,70 @@ for (const variant of ["fma", "plain"] as const) {
           assert.deepEqual(run(c, { method: "auto" }).data, out.data);
         }),
         { numRuns: 300 },
+      );
+      // Both loops of the kernel ran: the unrolled 3×3 one and the general one.
+      assert.ok(simdCorrelateLoops["3x3"] > unrolled + 20, "the unrolled 3x3 loop ran");
+      assert.ok(simdCorrelateLoops.general > general + 20, "the general loop ran");
+    }));
+
+  Deno.test(`simd (${variant}): the unrolled 3×3 loop gives the general loop's bits (every dtype, boundary, mode, channel count)`, () =>
+    onSimd(variant, () => {
+      fc.assert(
+        fc.property(caseArb, kernelArb, fc.boolean(), (c, k, f32) => {
+          const kernel = new Kernel(
+            3,
+            3,
+            Float32Array.from({ length: 9 }, (_, i) => k.data[i % k.data.length] + i / 16),
+          );
+          const small = c.image.width < 3 || c.image.height < 3;
+          const d: Case = {
+            ...c,
+            kernel,
+            mode: c.mode === "valid" && small ? "same" : c.mode,
+            anchor: c.anchor && [c.anchor[0] % 3, c.anchor[1] % 3],
+          };
+          const opts: LinearOptions = { method: "simd", ...(f32 ? { dtype: "f32" as const } : {}) };
+          const before = simdCorrelateLoops["3x3"];
+          const unrolled = run(d, opts);
+          assert.equal(simdCorrelateLoops["3x3"], before + 1);
+          const generalBefore = simdCorrelateLoops.general;
+          const general = withSimdCorrelateUnrolled(false, () => run(d, opts));
+          assert.equal(simdCorrelateLoops.general, generalBefore + 1);
+          const bytes = (a: Image) =>
+            new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+          assert.deepEqual(bytes(unrolled), bytes(general));
+        }),
+        { numRuns: 200 },
+      );
+    }));
+
+  Deno.test(`simd (${variant}): integer outputs saturate at 0 and the maximum for exact sums far outside the range`, () =>
+    onSimd(variant, () => {
+      // Weights k · 2^e: every partial sum is exact in float32, so SIMD must give the direct bytes.
+      const scales = [1, 2 ** 10, 2 ** 14, 2 ** 16, 2 ** 22, 2 ** 40];
+      fc.assert(
+        fc.property(
+          caseArb,
+          fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 49, maxLength: 49 }),
+          fc.constantFrom(...scales),
+          fc.constantFrom<DType | undefined>(undefined, "u8", "u16"),
+          (c, values, scale, dtype) => {
+            if (c.image.dtype === "f32") return;
+            const kw = c.kernel.width, kh = c.kernel.height;
+            const kernel = new Kernel(
+              kw,
+              kh,
+              Float32Array.from(values.slice(0, kw * kh), (v) => v * scale),
+            );
+            // Integer cval keeps the sums exact too.
+            const d = { ...c, kernel, cval: Math.round(c.cval) };
+            const opts = dtype ? { dtype } : {};
+            const simd = run(d, { method: "simd", ...opts });
+            const direct = run(d, { method: "direct", ...opts });
+            assert.deepEqual(simd.data, direct.data);
+          },
+        ),
+        { numRuns: 200 },
       );
     }));
 
@@ -243,11 +311,26 @@ for (const variant of ["fma", "plain"] as const) {
         15,
         Float32Array.from({ length: 225 }, (_, i) => ((i * 37) % 101) / 5000),
       );
-      for (const [w, h, ch] of [[1500, 97, 1], [1100, 71, 3], [700, 45, 4], [2, 301, 1]]) {
+      const k3 = Kernel.from([[0.05, 0.2, 0], [0.15, 0.3, 0.1], [-0.05, 0.1, 0.15]]);
+      // Stripes of about 64 KiB of rows: [3000, 23, 4] runs 2-row stripes, fewer rows than the
+      // 15×15 kernel's ring; [9000, 31, 1] 6-row stripes.
+      for (
+        const [w, h, ch, k] of [
+          [1500, 97, 1, kernel],
+          [1100, 71, 3, kernel],
+          [700, 45, 4, kernel],
+          [2, 301, 1, kernel],
+          [3000, 23, 4, kernel],
+          [9000, 31, 1, k3],
+          [2047, 77, 3, k3],
+        ] as const
+      ) {
         const image = randomImage(w, h, ch, "u8", w + h);
-        const c: Case = { image, kernel, boundary: "reflect", cval: 0, mode: "same", flip: false };
-        const out = run(c, { method: "simd" });
-        checkInteger(out.data, reference(c, w, h), 255, bound(c));
+        for (const boundary of ["reflect", "wrap", "constant"] as const) {
+          const c: Case = { image, kernel: k, boundary, cval: 7, mode: "same", flip: false };
+          const out = run(c, { method: "simd" });
+          checkInteger(out.data, reference(c, w, h), 255, bound(c));
+        }
       }
     }));
 }

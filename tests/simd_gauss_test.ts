@@ -3,7 +3,8 @@
 // same bytes on random u8 images × every boundary mode (with cval) × odd
 // sizes 1..99 × different sigma and sigmaY × widths/heights 1..40 (block
 // tails, images smaller than the kernel) × 1–4 channels × alpha keep/filter;
-// and the cv2.GaussianBlur u8 reference cases bit-exact on both paths.
+// wide images in many stripes; and the cv2.GaussianBlur u8 reference cases
+// bit-exact on both paths.
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -68,6 +69,28 @@ Deno.test("SIMD u8 Gaussian: byte-identical to the TypeScript fixed-point path",
     ),
     { numRuns: 300 },
   );
+});
+
+Deno.test("SIMD u8 Gaussian: wide images run in several stripes (fewer rows than the kernel), odd heights", () => {
+  // Stripes hold about 64 KiB of rows: 3000 × 3 samples gives 6-row stripes, 7000 × 4 two-row
+  // ones, both far fewer than the 61- and 99-row kernels' rings of records.
+  const cases: [number, number, number, GaussianOptions][] = [
+    [3000, 47, 3, { sigma: 10, size: 61, boundary: "reflect" }],
+    [7000, 9, 4, { sigma: 2, sigmaY: 30, size: [13, 99], boundary: "wrap", alpha: "filter" }],
+    [2500, 33, 1, { sigma: 2, size: 13, boundary: "constant", cval: 200 }],
+    [4099, 20, 2, { sigma: 1.5, sigmaY: 4, size: [9, 31], boundary: "nearest" }],
+  ];
+  for (const [w, h, ch, options] of cases) {
+    const img = Image.zeros(w, h, ch, "u8");
+    let s = w * h;
+    for (let i = 0; i < img.data.length; i++) {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      img.data[i] = ((i % (w * ch)) * 7 + (s >>> 28)) & 255;
+    }
+    const simd = withSimd(true, () => gaussian(img, options));
+    const ts = withSimd(false, () => gaussian(img, options));
+    assert.equal(firstDiff(simd.data, ts.data), -1, `${w}x${h}x${ch}`);
+  }
 });
 
 Deno.test("SIMD u8 Gaussian: the kernel runs when SIMD is on, not when it is off", () => {
