@@ -25,7 +25,7 @@ import { roundHalfEven } from "./dtype.ts";
 import { Image } from "./image.ts";
 import { type OutputPlane, restoreAlpha, type StridedPlane } from "./linear_planes.ts";
 import type { AlphaMode } from "./planes.ts";
-import { lazyKernel } from "./simd/mod.ts";
+import { lazyKernel, stageRows } from "./simd/mod.ts";
 import { WASM_BASE64 } from "./simd/gauss_u8_wasm.ts";
 
 const SMALL_TABLES: Record<number, number[]> = {
@@ -402,28 +402,20 @@ export function gaussianFixedU8Simd(
     // Records max(from, y0 / 2) … y0 / 2 + pairs + slots − 2: padded rows 2·that … 2·end − 1,
     // staged in runs of consecutive source rows (a row past the last, an odd height's, is cval).
     const end = 2 * (y0 / 2 + pairs + slots - 1);
-    let slot = 0, runFrom = -1, runLen = 0;
-    const flush = () => {
-      if (runLen > 0) {
-        u8.set(data.subarray(runFrom * n, (runFrom + runLen) * n), stageAt + (slot - runLen) * n);
-      }
-      runLen = 0;
-    };
-    for (let p = Math.max(2 * from, y0); p < end; p++) {
-      const sy = p < ph ? ys[p] : -1;
-      if (sy < 0) {
-        i32[tbl + p - y0] = -1;
-        continue;
-      }
-      if (runLen === 0 || sy !== runFrom + runLen) {
-        flush();
-        runFrom = sy;
-      }
-      i32[tbl + p - y0] = stageAt + slot * n;
-      slot++;
-      runLen++;
-    }
-    flush();
+    stageRows(
+      data,
+      n,
+      ys,
+      ph,
+      Math.max(2 * from, y0),
+      end,
+      y0,
+      i32.subarray(tbl),
+      u8,
+      stageAt,
+      stageAt,
+      n,
+    );
     run(y0, from, pairs, dstAt);
     from = end >> 1;
     if (nb === n) out.set(u8.subarray(dstAt, dstAt + rows * n), y0 * n);

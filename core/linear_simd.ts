@@ -52,7 +52,7 @@ import { restoreAlpha } from "./linear_planes.ts";
 import type { AlphaMode } from "./planes.ts";
 import { WASM_BASE64 as FMA_BASE64 } from "./simd/correlate_fma_wasm.ts";
 import { WASM_BASE64 } from "./simd/correlate_wasm.ts";
-import { lazyKernel, type SimdKernel } from "./simd/mod.ts";
+import { lazyKernel, type SimdKernel, stageRows } from "./simd/mod.ts";
 
 /** The two builds of the kernel: fused multiply-add (relaxed SIMD) and plain SIMD. */
 export type SimdCorrelateVariant = "fma" | "plain";
@@ -274,28 +274,7 @@ export function correlateSimdImage(
     // Stage the source rows of padded rows from … y0 + 2·pairs + kh − 2, runs of
     // consecutive rows in one copy; an odd last row's partner (row ph) is cval.
     const end = y0 + 2 * pairs + kh - 1;
-    let slot = 0, runFrom = -1, runLen = 0;
-    const flush = () => {
-      if (runLen > 0) {
-        stage.set(data.subarray(runFrom * nIn, (runFrom + runLen) * nIn), (slot - runLen) * nIn);
-      }
-      runLen = 0;
-    };
-    for (let p = from; p < end; p++) {
-      const sy = p < ph ? ys[p] : -1;
-      if (sy < 0) {
-        i32[tbl + p - y0] = -1;
-        continue;
-      }
-      if (runLen === 0 || sy !== runFrom + runLen) {
-        flush();
-        runFrom = sy;
-      }
-      i32[tbl + p - y0] = stageAt + slot * stageRow;
-      slot++;
-      runLen++;
-    }
-    flush();
+    stageRows(data, nIn, ys, ph, from, end, y0, i32.subarray(tbl), stage, 0, stageAt, stageRow);
     run(y0, from, pairs, dstAt);
     from = end;
     if (dsElems === n) {

@@ -142,3 +142,52 @@ export function lazyKernel(base64: () => string): { get(): SimdKernel | undefine
     },
   };
 }
+
+/**
+ * Stages the source rows of padded rows `first … end − 1` for a kernel's
+ * stripe: padded row `p` reads source row `ys[p]` (−1, or `p ≥ ph`, means a
+ * row of cval). The source rows are copied into consecutive slots of
+ * `stage` (each `rowLen` elements, from element `stageFrom`), runs of
+ * consecutive source rows in one copy, and `table[p − y0]` gets the slot's
+ * byte address (`slotAt + slot · slotBytes`) or −1.
+ */
+export function stageRows(
+  src: Uint8Array | Uint16Array | Float32Array,
+  rowLen: number,
+  ys: Int32Array,
+  ph: number,
+  first: number,
+  end: number,
+  y0: number,
+  table: Int32Array,
+  stage: Uint8Array | Uint16Array | Float32Array,
+  stageFrom: number,
+  slotAt: number,
+  slotBytes: number,
+): void {
+  let slot = 0, runFrom = -1, runLen = 0;
+  const flush = () => {
+    if (runLen > 0) {
+      stage.set(
+        src.subarray(runFrom * rowLen, (runFrom + runLen) * rowLen),
+        stageFrom + (slot - runLen) * rowLen,
+      );
+    }
+    runLen = 0;
+  };
+  for (let p = first; p < end; p++) {
+    const sy = p < ph ? ys[p] : -1;
+    if (sy < 0) {
+      table[p - y0] = -1;
+      continue;
+    }
+    if (runLen === 0 || sy !== runFrom + runLen) {
+      flush();
+      runFrom = sy;
+    }
+    table[p - y0] = slotAt + slot * slotBytes;
+    slot++;
+    runLen++;
+  }
+  flush();
+}
