@@ -24,6 +24,39 @@ export function dtypeOf(data: unknown): DType | undefined {
   return undefined;
 }
 
+function unsupported(dtype: unknown, what = "dtype"): never {
+  throw new FilterError(
+    "UNSUPPORTED_DTYPE",
+    `${what} ${show(dtype)} is not supported; use "u8", "u16" or "f32"`,
+  );
+}
+
+/** Bytes per sample of a dtype. */
+export function bytesPerSample(dtype: DType): number {
+  return dtype === "u8" ? 1 : dtype === "u16" ? 2 : 4;
+}
+
+/**
+ * A pixel array of a dtype viewing `length` samples of `buffer` from
+ * `byteOffset` (an `ArrayBuffer` or a `SharedArrayBuffer` shared with workers).
+ */
+export function pixelView(
+  dtype: DType,
+  buffer: ArrayBufferLike,
+  byteOffset: number,
+  length: number,
+): PixelArray {
+  switch (dtype) {
+    case "u8":
+      return new Uint8Array(buffer, byteOffset, length);
+    case "u16":
+      return new Uint16Array(buffer, byteOffset, length);
+    case "f32":
+      return new Float32Array(buffer, byteOffset, length);
+  }
+  return unsupported(dtype);
+}
+
 /** Allocates a zeroed pixel array of a dtype. */
 export function allocate(dtype: DType, length: number): PixelArray {
   switch (dtype) {
@@ -34,19 +67,13 @@ export function allocate(dtype: DType, length: number): PixelArray {
     case "f32":
       return new Float32Array(length);
   }
-  throw new FilterError(
-    "UNSUPPORTED_DTYPE",
-    `dtype ${show(dtype)} is not supported; use "u8", "u16" or "f32"`,
-  );
+  return unsupported(dtype);
 }
 
 /** Checks a dtype name, with a clear error naming what is allowed. */
 export function checkDtype(dtype: unknown, what = "dtype"): DType {
   if (dtype === "u8" || dtype === "u16" || dtype === "f32") return dtype;
-  throw new FilterError(
-    "UNSUPPORTED_DTYPE",
-    `${what} ${show(dtype)} is not supported; use "u8", "u16" or "f32"`,
-  );
+  return unsupported(dtype, what);
 }
 
 /** The largest value of an integer dtype (Infinity for f32). */

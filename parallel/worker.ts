@@ -1,30 +1,33 @@
 /// <reference lib="deno.worker" />
 /**
  * A worker of {@linkcode applyParallel}: filters one stripe (with its halo
- * rows) by name and sends back only the rows it owns.
+ * rows), read from shared memory, by name, and writes only the rows it
+ * owns straight into the shared result.
  *
  * @module
  */
 
 import { Image, isFilterError, registry } from "../mod.ts";
+import { pixelView } from "../core/dtype.ts";
 
 self.onmessage = async (ev: MessageEvent) => {
   const job = ev.data;
   try {
-    const input = new Image(job.width, job.height, job.channels, job.data);
+    const stride = job.width * job.channels;
+    const data = pixelView(job.dtype, job.input, job.inputAt, job.height * stride);
+    const input = new Image(job.width, job.height, job.channels, data);
     const { image } = await registry.run(job.filter, input, job.params);
     if (!image || image.width !== job.width || image.height !== job.height) {
       throw new Error(`filter ${job.filter} changed the stripe's shape`);
     }
-    const stride = image.width * image.channels;
-    const rows = image.data.slice(job.keepFrom * stride, (job.keepFrom + job.keepRows) * stride);
-    self.postMessage({
-      id: job.id,
-      ok: true,
-      width: image.width,
-      channels: image.channels,
-      data: rows,
-    }, [rows.buffer as ArrayBuffer]);
+    if (image.dtype !== job.outDtype || image.channels !== job.channels) {
+      self.postMessage({ id: job.id, ok: true, mismatch: true });
+      return;
+    }
+    pixelView(job.outDtype, job.output, job.outputAt, job.keepRows * stride).set(
+      image.data.subarray(job.keepFrom * stride, (job.keepFrom + job.keepRows) * stride),
+    );
+    self.postMessage({ id: job.id, ok: true });
   } catch (e) {
     const error = isFilterError(e)
       ? { code: e.code, message: e.message }

@@ -93,3 +93,23 @@ Deno.test("applyParallel: NL-means on colour u8 (Lab, OpenCV's default) and medi
     closeParallel();
   }
 });
+
+Deno.test("applyParallel: concurrent calls share the workers and still equal one thread each", async () => {
+  try {
+    const images = [1, 2, 3, 4].map((seed) =>
+      syntheticImage(33 + seed, 40, seed % 2 ? 1 : 3, "u8", seed)
+    );
+    const params = { sigma: 1.5 };
+    const got = await Promise.all(
+      images.map((img) => applyParallel("gaussian", img, params, { threads: 2, minPixels: 0 })),
+    );
+    for (let i = 0; i < images.length; i++) {
+      const want = await registry.run("gaussian", images[i], params);
+      assert.deepEqual(got[i].image!.data, want.image!.data, `image ${i}`);
+      // Workers wrote their rows straight into the shared result.
+      assert.ok(got[i].image!.data.buffer instanceof SharedArrayBuffer);
+    }
+  } finally {
+    closeParallel();
+  }
+});
