@@ -15,6 +15,13 @@
  * A `constant` border value outside 0..255, a larger window, or SIMD
  * switched off: `undefined`, and the caller runs the TypeScript path.
  *
+ * float32 and u16 ({@linkcode medianWideSimd}, core/simd/median_f32.wat):
+ * the same 3×3 / 5×5 networks on i32x4 order-preserving keys (u16x8 for
+ * u16); other windows a tiled sliding histogram on per-tile dense ranks
+ * (TypeScript, used with the SIMD paths and tested against the
+ * rank-transform path), whose cost does not grow with the image's number of
+ * distinct values.
+ *
  * @module
  */
 
@@ -23,6 +30,7 @@ import { hasAlpha, Image } from "./image.ts";
 import type { AlphaMode } from "./planes.ts";
 import { lazyKernel, type SimdKernel } from "./simd/mod.ts";
 import { WASM_BASE64 } from "./simd/median_u8_wasm.ts";
+import { WASM_BASE64 as WIDE_BASE64 } from "./simd/median_f32_wasm.ts";
 
 const medianKernel = lazyKernel(() => WASM_BASE64);
 
@@ -227,4 +235,407 @@ function padPlane(
       u8[o + pw - 1 - px] = b < 0 ? cval : src[base + b * ch];
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// float32 and u16 (core/simd/median_f32.wat)
+
+const wideKernel = lazyKernel(() => WIDE_BASE64);
+
+interface WideExports {
+  keys_f32(at: number, n: number): void;
+  unkeys_f32(at: number, n: number): void;
+  median3_i32(rows: number, dst: number, n: number, tap: number, work: number): void;
+  median5_i32(rows: number, dst: number, n: number, tap: number, work: number): void;
+  median3_u16(rows: number, dst: number, n: number, tap: number, work: number): void;
+  median5_u16(rows: number, dst: number, n: number, tap: number, work: number): void;
+}
+
+/** Padded tile samples at most (the tiles' local ranks and sample indices share a float64). */
+const TILE_MAX = 1 << 17;
+
+/**
+ * Which fast path serves a float32 / u16 `kw × kh` window (odd sizes): the
+ * i32x4 / u16x8 selection networks (3×3, 5×5) or the tiled local-rank
+ * sliding histogram (any other window but 1×1 whose padded tile fits).
+ */
+export function medianWideKernel(kw: number, kh: number): "network" | "tiles" | undefined {
+  if (!Number.isInteger(kw) || !Number.isInteger(kh) || kw < 1 || kh < 1) return undefined;
+  if ((kw & 1) === 0 || (kh & 1) === 0) return undefined;
+  if ((kw === 3 && kh === 3) || (kw === 5 && kh === 5)) return "network";
+  if (kw * kh === 1 || (kw + 7) * (kh + 7) > TILE_MAX) return undefined;
+  return "tiles";
+}
+
+/**
+ * The exact median of a float32 or u16 image over a `kw × kh` window (odd
+ * sizes): 3×3 and 5×5 by SIMD min/max networks, other windows by the tiled
+ * rank histogram (TypeScript, whatever the SIMD setting). `undefined` when
+ * the network is needed and SIMD is off, no fast path serves the window,
+ * or (u16) the `constant` border value is not a u16 level — the caller then
+ * runs the TypeScript path, whose results these are exactly: the same order
+ * (float32: NaN above +Infinity, −0 equal to +0), and the same zero sign (3×3
+ * +0; other windows the first zero of the channel in raster order, else the
+ * border value's).
+ */
+export function medianWideSimd(
+  image: Image,
+  kw: number,
+  kh: number,
+  boundary: BoundaryMode,
+  cval: number,
+  alpha: AlphaMode,
+): Image | undefined {
+  const src = image.data;
+  const f32 = src instanceof Float32Array;
+  if (!f32 && !(src instanceof Uint16Array)) return undefined;
+  const which = medianWideKernel(kw, kh);
+  if (!which) return undefined;
+  if (boundary === "constant") {
+    if (!f32 && !(Number.isInteger(cval) && cval >= 0 && cval <= 65535)) return undefined;
+  } else cval = 0;
+  const { width: w, height: h, channels: ch } = image;
+  const keep = alpha === "keep" && hasAlpha(ch);
+  // The networks need WebAssembly SIMD; the tiled histogram is plain
+  // TypeScript and serves whatever the SIMD setting.
+  let out: Float32Array | Uint16Array | undefined;
+  if (which === "network") {
+    const kernel = wideKernel.get();
+    if (!kernel) return undefined;
+    out = wideNetwork(kernel, src, w, h, ch, kw >> 1, boundary, cval);
+  } else out = wideTiles(src, w, h, ch, kw, kh, boundary, cval, keep);
+  if (!out) return undefined;
+  if (f32 && !(kw === 3 && kh === 3)) fixZeroSign(src, out, ch, boundary, cval, keep);
+  if (keep) { for (let i = ch - 1; i < src.length; i += ch) out[i] = src[i]; }
+  return new Image(w, h, ch, out);
+}
+
+/** The bits of float32 `v`. */
+function bitsOf(v: number): number {
+  const f = new Float32Array([v]);
+  return new Int32Array(f.buffer)[0];
+}
+
+/** The order-preserving int32 key of float32 bits (−0 and +0: 0); its own inverse but for 0. */
+function keyOf(bits: number): number {
+  return (bits & 0x7fffffff) === 0 ? 0 : bits < 0 ? bits ^ 0x7fffffff : bits;
+}
+
+/**
+ * Zero outputs get the sign the rank-transform path gives them: that of the
+ * channel's first zero in raster order, else of the border value.
+ */
+function fixZeroSign(
+  src: Float32Array,
+  out: Float32Array | Uint16Array,
+  ch: number,
+  boundary: BoundaryMode,
+  cval: number,
+  keep: boolean,
+): void {
+  const sb = new Int32Array(src.buffer, src.byteOffset, src.length);
+  const ob = new Int32Array(out.buffer, out.byteOffset, out.length);
+  for (let c = 0; c < (keep ? ch - 1 : ch); c++) {
+    let zero = 0; // +0 when the channel has no zero (then no output is zero)
+    let i = c;
+    for (; i < sb.length; i += ch) if ((sb[i] & 0x7fffffff) === 0) break;
+    if (i < sb.length) zero = sb[i];
+    else if (boundary === "constant" && Math.fround(cval) === 0) zero = bitsOf(cval);
+    if (zero === 0) continue;
+    for (let j = c; j < ob.length; j += ch) if (ob[j] === 0) ob[j] = zero;
+  }
+}
+
+/** 3×3 (`r` 1) or 5×5 (`r` 2) networks on int32 keys (float32) or u16, over the interleaved rows. */
+function wideNetwork(
+  kernel: SimdKernel,
+  src: Float32Array | Uint16Array,
+  w: number,
+  h: number,
+  ch: number,
+  r: number,
+  boundary: BoundaryMode,
+  cval: number,
+): Float32Array | Uint16Array | undefined {
+  const f32 = src instanceof Float32Array;
+  const es = f32 ? 4 : 2;
+  const n = w * ch, taps = 2 * r + 1;
+  const rowLen = n + 2 * r * ch;
+  const tblAt = 16;
+  const stride = (rowLen * es + 64 + 15) & ~15;
+  const ringAt = 64;
+  const workAt = ringAt + taps * stride;
+  const dstAt = workAt + (r === 1 ? 3 : 15) * RS;
+  const buffer = reserve(kernel, dstAt + n * es + 32);
+  if (!buffer) return undefined;
+  const i32 = new Int32Array(buffer);
+  const mem: Int32Array | Uint16Array = f32 ? i32 : new Uint16Array(buffer);
+  const s: Int32Array | Uint16Array = f32
+    ? new Int32Array(src.buffer, src.byteOffset, src.length)
+    : src;
+  const fillValue = f32 ? bitsOf(cval) : cval;
+  const xs = paddedIndices(w, r, r, boundary), ys = paddedIndices(h, r, r, boundary);
+  const edgeAt = new Int32Array(2 * r * ch), edgeFrom = new Int32Array(2 * r * ch);
+  for (let e = 0, px = 0; px < w + 2 * r; px++) {
+    if (px === r) px += w;
+    if (px >= w + 2 * r) break;
+    for (let c = 0; c < ch; c++, e++) {
+      edgeAt[e] = px * ch + c;
+      edgeFrom[e] = xs[px] < 0 ? -1 : xs[px] * ch + c;
+    }
+  }
+  const ex = kernel.exports as unknown as WideExports;
+  const fill = (py: number) => {
+    const slotByte = ringAt + (py % taps) * stride, slot = slotByte / es, sy = ys[py];
+    if (sy < 0) mem.fill(fillValue, slot, slot + rowLen);
+    else {
+      const base = sy * n;
+      mem.set(s.subarray(base, base + n), slot + r * ch);
+      for (let e = 0; e < edgeAt.length; e++) {
+        const from = edgeFrom[e];
+        mem[slot + edgeAt[e]] = from < 0 ? fillValue : s[base + from];
+      }
+    }
+    if (f32) ex.keys_f32(slotByte, rowLen);
+  };
+  const row = f32
+    ? (r === 1 ? ex.median3_i32 : ex.median5_i32)
+    : (r === 1 ? ex.median3_u16 : ex.median5_u16);
+  const out = f32 ? new Float32Array(n * h) : new Uint16Array(n * h);
+  const view = f32 ? new Float32Array(buffer) : mem;
+  const d = dstAt / es;
+  for (let py = 0; py < taps - 1; py++) fill(py);
+  for (let y = 0; y < h; y++) {
+    fill(y + taps - 1);
+    for (let j = 0; j < taps; j++) i32[(tblAt >> 2) + j] = ringAt + ((y + j) % taps) * stride;
+    row(tblAt, dstAt, n * es, ch * es, workAt);
+    if (f32) ex.unkeys_f32(dstAt, n);
+    out.set(view.subarray(d, d + n), y * n);
+  }
+  return out;
+}
+
+/**
+ * Other windows, one channel at a time: the image is cut into tiles of
+ * output; each padded tile's keys are sorted once (a radix sort) and replaced by their dense ranks within the tile — at most
+ * the tile's sample count of levels however many distinct values the image
+ * has — and Huang's sliding histogram (zigzag, coarse bins of 2^shift
+ * levels) runs on those ranks with histograms that stay in cache.
+ */
+function wideTiles(
+  src: Float32Array | Uint16Array,
+  w: number,
+  h: number,
+  ch: number,
+  kw: number,
+  kh: number,
+  boundary: BoundaryMode,
+  cval: number,
+  keep: boolean,
+): Float32Array | Uint16Array | undefined {
+  const f32 = src instanceof Float32Array;
+  const rx = kw >> 1, ry = kh >> 1;
+  const pw = w + kw - 1, ph = h + kh - 1;
+  // tile sides: the largest power of two up to 256 whose padded tile fits
+  let tw = 256, th = 256;
+  while ((tw + kw - 1) * (th + kh - 1) > TILE_MAX) {
+    if (tw >= th && tw > 8) tw >>= 1;
+    else if (th > 8) th >>= 1;
+    else return undefined;
+  }
+  tw = Math.min(tw, w);
+  th = Math.min(th, h);
+  const maxN = (tw + kw - 1) * (th + kh - 1);
+  const s: Int32Array | Uint16Array = f32
+    ? new Int32Array(src.buffer, src.byteOffset, src.length)
+    : src;
+  const cvalKey = f32 ? keyOf(bitsOf(cval)) : cval;
+  const xs = paddedIndices(w, rx, rx, boundary), ys = paddedIndices(h, ry, ry, boundary);
+  const P = new Int32Array(pw * ph);
+  const ukey = new Uint32Array(maxN);
+  const idxA = new Int32Array(maxN), idxB = new Int32Array(maxN);
+  const count = new Int32Array(2048);
+  const ranks = new Int32Array(maxN);
+  const vals = new Int32Array(maxN);
+  const fine = new Int32Array(maxN + 1);
+  const coarse = new Int32Array((maxN >> 2) + 2);
+  const outRank = new Int32Array(tw * th);
+  const out = f32 ? new Float32Array(src.length) : new Uint16Array(src.length);
+  const ob: Int32Array | Uint16Array = f32 ? new Int32Array(out.buffer) : out as Uint16Array;
+  for (let c = 0; c < (keep ? ch - 1 : ch); c++) {
+    // the padded plane of keys
+    for (let py = 0; py < ph; py++) {
+      const sy = ys[py], o = py * pw;
+      if (sy < 0) {
+        P.fill(cvalKey, o, o + pw);
+        continue;
+      }
+      const base = sy * w * ch + c;
+      for (let px = 0; px < pw; px++) {
+        const sx = xs[px];
+        P[o + px] = sx < 0 ? cvalKey : f32 ? keyOf(s[base + sx * ch]) : s[base + sx * ch];
+      }
+    }
+    for (let y0 = 0; y0 < h; y0 += th) {
+      const bh = Math.min(th, h - y0), ph2 = bh + kh - 1;
+      for (let x0 = 0; x0 < w; x0 += tw) {
+        const bw = Math.min(tw, w - x0), pw2 = bw + kw - 1;
+        const n = pw2 * ph2;
+        for (let j = 0, i = 0; j < ph2; j++) {
+          const o = (y0 + j) * pw + x0;
+          for (let q = 0; q < pw2; q++, i++) ukey[i] = P[o + q] ^ 0x80000000;
+        }
+        const order = radixOrder(ukey, n, idxA, idxB, count);
+        let levels = 0, prev = -1;
+        for (let i = 0; i < n; i++) {
+          const id = order[i], key = ukey[id];
+          if (key !== prev) {
+            vals[levels++] = key ^ 0x80000000;
+            prev = key;
+          }
+          ranks[id] = levels - 1;
+        }
+        // coarse bins of 32 ranks (measured best on many-level tiles, 2^4..2^7
+        // tried); fewer levels: about their square root
+        const shift = levels >= 1024
+          ? 5
+          : Math.max(2, Math.ceil(Math.log2(Math.max(4, levels)) / 2));
+        tileHuang(ranks, pw2, bw, bh, kw, kh, levels, shift, fine, coarse, outRank);
+        for (let y = 0; y < bh; y++) {
+          for (let x = 0, o = ((y0 + y) * w + x0) * ch + c, i = y * bw; x < bw; x++, o += ch, i++) {
+            const key = vals[outRank[i]];
+            ob[o] = f32 ? (key < 0 ? key ^ 0x7fffffff : key) : key;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The indices `0..n-1` ordered by `keys` (stable LSD radix sort, 11-bit
+ * digits; digits on which all keys agree are skipped — u16 and smooth tiles
+ * need one or two passes). Returns `a` or `b`.
+ */
+function radixOrder(
+  keys: Uint32Array,
+  n: number,
+  a: Int32Array,
+  b: Int32Array,
+  count: Int32Array,
+): Int32Array {
+  const first = keys[0];
+  let diff = 0;
+  for (let i = 0; i < n; i++) {
+    diff |= keys[i] ^ first;
+    a[i] = i;
+  }
+  for (let sh = 0; sh < 32; sh += 11) {
+    if (((diff >>> sh) & 2047) === 0) continue;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(keys[i] >>> sh) & 2047]++;
+    for (let d = 0, acc = 0; d < 2048; d++) {
+      const c = count[d];
+      count[d] = acc;
+      acc += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const id = a[i];
+      b[count[(keys[id] >>> sh) & 2047]++] = id;
+    }
+    const t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/**
+ * Huang's sliding histogram with a zigzag traversal over a padded tile of
+ * dense ranks `0..levels-1` (`pw` wide), coarse bins of `2^shift` ranks: the
+ * median rank of every `kw × kh` window into `out` (`bw × bh`). Leaves
+ * `fine` and `coarse` zeroed.
+ */
+function tileHuang(
+  P: Int32Array,
+  pw: number,
+  bw: number,
+  bh: number,
+  kw: number,
+  kh: number,
+  levels: number,
+  shift: number,
+  fine: Int32Array,
+  coarse: Int32Array,
+  out: Int32Array,
+): void {
+  const bsize = 1 << shift, bmask = bsize - 1;
+  const k = (kw * kh) >> 1;
+  for (let j = 0; j < kh; j++) {
+    for (let i = 0, o = j * pw; i < kw; i++) {
+      const v = P[o + i];
+      fine[v]++;
+      coarse[v >> shift]++;
+    }
+  }
+  let m = 0, lt = 0;
+  let x = 0, y = 0, dir = 1;
+  for (;;) {
+    if (lt > k) {
+      do {
+        if ((m & bmask) === 0 && m >= bsize && lt - coarse[(m >> shift) - 1] > k) {
+          m -= bsize;
+          lt -= coarse[m >> shift];
+        } else {
+          m--;
+          lt -= fine[m];
+        }
+      } while (lt > k);
+    } else {
+      while (lt + fine[m] <= k) {
+        if ((m & bmask) === 0 && lt + coarse[m >> shift] <= k) {
+          lt += coarse[m >> shift];
+          m += bsize;
+        } else {
+          lt += fine[m];
+          m++;
+        }
+      }
+    }
+    out[y * bw + x] = m;
+    const nx = x + dir;
+    if (nx >= 0 && nx < bw) {
+      const rem = dir > 0 ? x : x + kw - 1;
+      const add = dir > 0 ? x + kw : x - 1;
+      for (let j = 0, o = y * pw; j < kh; j++, o += pw) {
+        const a = P[o + rem];
+        fine[a]--;
+        coarse[a >> shift]--;
+        lt -= (a - m) >>> 31;
+        const b = P[o + add];
+        fine[b]++;
+        coarse[b >> shift]++;
+        lt += (b - m) >>> 31;
+      }
+      x = nx;
+    } else {
+      if (y + 1 >= bh) break;
+      const o1 = y * pw + x, o2 = (y + kh) * pw + x;
+      for (let i = 0; i < kw; i++) {
+        const a = P[o1 + i];
+        fine[a]--;
+        coarse[a >> shift]--;
+        lt -= (a - m) >>> 31;
+        const b = P[o2 + i];
+        fine[b]++;
+        coarse[b >> shift]++;
+        lt += (b - m) >>> 31;
+      }
+      y++;
+      dir = -dir;
+    }
+  }
+  fine.fill(0, 0, levels + 1);
+  coarse.fill(0, 0, (levels >> shift) + 2);
 }

@@ -26,7 +26,13 @@
  * pruned merge), 16 samples per instruction over the interleaved channels;
  * every other window up to 65 535 samples runs Perreault–Hébert with the
  * coarse and fine kernel histograms in i16x8 lanes — both byte-identical to
- * the TypeScript results.
+ * the TypeScript results. f32 and u16 with SIMD (core/simd/median_f32.wat):
+ * 3×3 and 5×5 run the same networks in i32x4 lanes on the order-preserving
+ * int32 keys of the floats (u16: u16x8 lanes); other windows cut the image
+ * into tiles, rank the padded tile's keys (radix sort) and run the sliding
+ * histogram on those local ranks, so its cost does not grow with the
+ * image's number of distinct values — results identical to the paths above,
+ * zero signs and NaN included.
  *
  * OpenCV's `medianBlur` always replicates the edge: pass
  * `boundary: "replicate"` to match it exactly. It also refuses float images
@@ -41,7 +47,7 @@ import { hasAlpha, Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
-import { medianU8Simd } from "../core/median_simd.ts";
+import { medianU8Simd, medianWideSimd } from "../core/median_simd.ts";
 import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../core/nonlinear_planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 
@@ -869,8 +875,11 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
  * serve; `undefined` when SIMD is off or another path applies.
  */
 function medianSimd(image: Image, params: MedianParams): Image | undefined {
-  if (params.footprint || !(image.data instanceof Uint8Array)) return undefined;
+  if (params.footprint) return undefined;
   const [kw, kh] = params.size;
+  if (!(image.data instanceof Uint8Array)) {
+    return medianWideSimd(image, kw, kh, params.boundary, params.cval, params.alpha);
+  }
   return medianU8Simd(image, kw, kh, params.boundary, params.cval, params.alpha);
 }
 
