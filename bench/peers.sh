@@ -9,5 +9,7 @@ if [ -z "$deno_bin" ]; then
   npm install --silent --prefix /tmp/imfilter-deno deno@2.9.6 >/dev/null
   deno_bin=/tmp/imfilter-deno/node_modules/.bin/deno
 fi
-export OURS_CMD="$deno_bin run --allow-read --allow-env --config $repo/deno.json $repo/bench/peers_ours.ts"
+# --no-liftoff: the SIMD kernels compiled by V8's optimizing tier up front, as the CLI task does
+# (otherwise a fresh process runs its first calls on the baseline compiler's code).
+export OURS_CMD="$deno_bin run --allow-read --allow-env --v8-flags=--no-liftoff --config $repo/deno.json $repo/bench/peers_ours.ts"
 bash "$shared/run.sh" "$@"
