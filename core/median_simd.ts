@@ -500,7 +500,7 @@ function wideTiles(
         const shift = levels >= 1024
           ? 5
           : Math.max(2, Math.ceil(Math.log2(Math.max(4, levels)) / 2));
-        tileHuang(ranks, pw2, bw, bh, kw, kh, levels, shift, fine, coarse, outRank);
+        slidingMedian(ranks, pw2, bw, bh, kw, kh, levels, shift, fine, coarse, outRank);
         for (let y = 0; y < bh; y++) {
           for (let x = 0, o = ((y0 + y) * w + x0) * ch + c, i = y * bw; x < bw; x++, o += ch, i++) {
             const key = vals[outRank[i]];
@@ -552,12 +552,14 @@ function radixOrder(
 }
 
 /**
- * Huang's sliding histogram with a zigzag traversal over a padded tile of
- * dense ranks `0..levels-1` (`pw` wide), coarse bins of `2^shift` ranks: the
- * median rank of every `kw × kh` window into `out` (`bw × bh`). Leaves
- * `fine` and `coarse` zeroed.
+ * Huang's sliding histogram with a zigzag traversal over a padded plane of
+ * levels `0..levels-1` (`pw` wide), coarse bins of `2^shift` levels: the
+ * median level of every `kw × kh` window into `out` (`bw × bh`). `fine`
+ * (at least `levels + 1` entries) and `coarse` (`(levels >> shift) + 2`)
+ * must be zero and are left zeroed. Serves the tiles here and the
+ * TypeScript median's u16 and rank planes.
  */
-function tileHuang(
+export function slidingMedian(
   P: Int32Array,
   pw: number,
   bw: number,

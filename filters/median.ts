@@ -47,7 +47,7 @@ import { hasAlpha, Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
-import { medianU8Simd, medianWideSimd } from "../core/median_simd.ts";
+import { medianU8Simd, medianWideSimd, slidingMedian } from "../core/median_simd.ts";
 import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../core/nonlinear_planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 
@@ -217,7 +217,8 @@ function median3x3(
 /**
  * Huang's sliding-histogram median with a zigzag traversal over a padded
  * plane of integer levels `0..levels-1`, with coarse bins of `2^shift`
- * levels so the median pointer skips empty runs. `values` maps levels back.
+ * levels so the median pointer skips empty runs (the sliding loop is
+ * core/median_simd.ts's {@linkcode slidingMedian}). `values` maps levels back.
  */
 function huang(
   src: Uint8Array | Uint16Array | Uint32Array,
@@ -233,92 +234,29 @@ function huang(
 ): NumericPlane {
   const rx = kw >> 1, ry = kh >> 1;
   const pw = w + 2 * rx, ph = h + 2 * ry;
-  const P = levels <= 256
-    ? new Uint8Array(pw * ph)
-    : levels <= 65536
-    ? new Uint16Array(pw * ph)
-    : new Uint32Array(pw * ph);
+  const P = new Int32Array(pw * ph);
   padPlaneInto(src, w, h, rx, rx, ry, ry, mode, cval, P);
-  const fine = new Int32Array(levels);
-  const coarse = new Int32Array((levels >> shift) + 2);
-  const bsize = 1 << shift;
-  const k = (kw * kh) >> 1;
+  const ranks = new Int32Array(w * h);
+  slidingMedian(
+    P,
+    pw,
+    w,
+    h,
+    kw,
+    kh,
+    levels,
+    shift,
+    new Int32Array(levels + 1),
+    new Int32Array((levels >> shift) + 2),
+    ranks,
+  );
   const out = values
     ? new Float32Array(w * h)
     : levels <= 256
     ? new Uint8Array(w * h)
     : new Uint16Array(w * h);
-  let m = 0, lt = 0; // median level, count of samples below it
-
-  // initial window at (0, 0)
-  for (let j = 0; j < kh; j++) {
-    const o = j * pw;
-    for (let i = 0; i < kw; i++) {
-      const v = P[o + i];
-      fine[v]++;
-      coarse[v >> shift]++;
-    }
-  }
-  let x = 0, y = 0, dir = 1;
-  for (;;) {
-    // adjust the pointer: smallest m with lt <= k < lt + fine[m]
-    if (lt > k) {
-      do {
-        if ((m & (bsize - 1)) === 0 && m >= bsize && lt - coarse[(m >> shift) - 1] > k) {
-          m -= bsize;
-          lt -= coarse[m >> shift];
-        } else {
-          m--;
-          lt -= fine[m];
-        }
-      } while (lt > k);
-    } else {
-      while (lt + fine[m] <= k) {
-        if ((m & (bsize - 1)) === 0 && lt + coarse[m >> shift] <= k) {
-          lt += coarse[m >> shift];
-          m += bsize;
-        } else {
-          lt += fine[m];
-          m++;
-        }
-      }
-    }
-    out[y * w + x] = values ? values[m] : m;
-    // move
-    const nx = x + dir;
-    if (nx >= 0 && nx < w) {
-      // remove column (leaving) and add column (entering), padded coords
-      const rem = dir > 0 ? x : x + kw - 1;
-      const add = dir > 0 ? x + kw : x - 1;
-      for (let j = 0, o = y * pw; j < kh; j++, o += pw) {
-        const a = P[o + rem];
-        fine[a]--;
-        coarse[a >> shift]--;
-        lt -= (a - m) >>> 31;
-        const b = P[o + add];
-        fine[b]++;
-        coarse[b >> shift]++;
-        lt += (b - m) >>> 31;
-      }
-      x = nx;
-    } else {
-      if (y + 1 >= h) break;
-      // move down: remove padded row y, add padded row y + kh over columns x..x+kw-1
-      const o1 = y * pw + x, o2 = (y + kh) * pw + x;
-      for (let i = 0; i < kw; i++) {
-        const a = P[o1 + i];
-        fine[a]--;
-        coarse[a >> shift]--;
-        lt -= (a - m) >>> 31;
-        const b = P[o2 + i];
-        fine[b]++;
-        coarse[b >> shift]++;
-        lt += (b - m) >>> 31;
-      }
-      y++;
-      dir = -dir;
-    }
-  }
+  if (values) { for (let i = 0; i < ranks.length; i++) out[i] = values[ranks[i]]; }
+  else out.set(ranks);
   return out;
 }
 
