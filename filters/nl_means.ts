@@ -37,6 +37,7 @@ import { allocate, storeInto } from "../core/dtype.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
 import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
+import { nlmeansIntSimd } from "../core/nlmeans_simd.ts";
 import {
   type FilterContext,
   type FilterPlugin,
@@ -172,7 +173,9 @@ function nlmOpenCV(
  * accumulators stay in cache; each row is one call of {@linkcode nlmIntRow}
  * (the engine optimises it whole), and for 1 and 2 channels each offset's
  * column-sum update and weight computation are one streaming pass, its
- * anchor and partner accumulation another.
+ * anchor and partner accumulation another. With SIMD on, 1 and 2 channels
+ * take core/nlmeans_simd.ts instead: the same traversal and int32 sums in
+ * WebAssembly (i32x4 lanes), so the same bytes.
  */
 function nlmInt(
   planes: ArrayLike<number>[],
@@ -259,9 +262,18 @@ function nlmInt(
     shift,
     cut,
   };
-  for (let ar = -sh; ar < h; ar++) {
-    if (((ar + sh) & 15) === 0) progress((ar + sh) / (h + sh));
-    nlmIntRow(st, ar);
+  // 1 and 2 channels: the same sums from the WebAssembly SIMD kernel
+  const simd = cn <= 2
+    ? nlmeansIntSimd({ E, w, h, th, sh, table, shift, cut, half }, progress)
+    : undefined;
+  if (simd) {
+    for (let k = 0; k < cn; k++) est[k].set(simd.est[k]);
+    wsum.set(simd.wsum);
+  } else {
+    for (let ar = -sh; ar < h; ar++) {
+      if (((ar + sh) & 15) === 0) progress((ar + sh) / (h + sh));
+      nlmIntRow(st, ar);
+    }
   }
   // the zero offset: weight table[0] on every pixel itself
   const w0 = table[0];

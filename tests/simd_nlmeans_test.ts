@@ -1,0 +1,105 @@
+// The WebAssembly SIMD u8 NL-means sums (core/simd/nlmeans.wat) against the
+// TypeScript u8 path of filters/nl_means.ts: the same bytes on random u8
+// images × h × sigma × patch/search sizes (odd, 1..21) × widths/heights
+// 1..40 (images smaller than the search window) × 1–4 channels × colour
+// handling (lab: L alone and a, b jointly; joint 2-channel; per-channel) ×
+// alpha keep/filter; and checks that the kernel really runs.
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { Image, nlMeans, type NlMeansOptions } from "../mod.ts";
+import { nlmeansIntSimd, nlmeansSimdRuns } from "../core/nlmeans_simd.ts";
+import { simdSupported, withSimd } from "../core/simd/mod.ts";
+
+// A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
+fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
+
+/** A seeded u8 image: uniform noise, or few levels (ties, flat areas, extremes). */
+function randomImage(w: number, h: number, ch: number, seed: number, levels: number): Image {
+  const img = Image.zeros(w, h, ch, "u8");
+  let s = seed;
+  for (let i = 0; i < img.data.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const v = s >>> 24;
+    img.data[i] = levels ? Math.round((v % levels) * 255 / Math.max(1, levels - 1)) : v;
+  }
+  return img;
+}
+
+function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? -1 : Math.min(a.length, b.length);
+}
+
+const odd = (max: number) => fc.integer({ min: 0, max: (max - 1) >> 1 }).map((k) => 2 * k + 1);
+
+Deno.test("SIMD u8 nl-means: byte-identical to the TypeScript path", () => {
+  const before = nlmeansSimdRuns();
+  fc.assert(
+    fc.property(
+      fc.record({
+        w: fc.integer({ min: 1, max: 40 }),
+        h: fc.integer({ min: 1, max: 40 }),
+        channels: fc.integer({ min: 1, max: 4 }),
+        hs: fc.oneof(
+          fc.double({ min: 0.5, max: 60, noNaN: true }),
+          fc.constantFrom(1, 3, 10, 30, 255),
+        ),
+        hColor: fc.option(fc.double({ min: 0.5, max: 60, noNaN: true }), { nil: undefined }),
+        sigma: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 20, noNaN: true })),
+        patchSize: odd(21),
+        searchSize: odd(21),
+        color: fc.constantFrom("lab" as const, "joint" as const, "per-channel" as const),
+        alpha: fc.constantFrom("keep" as const, "filter" as const),
+        seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        levels: fc.constantFrom(0, 0, 2, 3, 17),
+      }),
+      (p) => {
+        const img = randomImage(p.w, p.h, p.channels, p.seed, p.levels);
+        const options: NlMeansOptions = {
+          h: p.hs,
+          hColor: p.hColor,
+          sigma: p.sigma,
+          patchSize: p.patchSize,
+          searchSize: p.searchSize,
+          color: p.color,
+          alpha: p.alpha,
+        };
+        const ts = withSimd(false, () => nlMeans(img, options));
+        const simd = withSimd(true, () => nlMeans(img, options));
+        const i = firstDiff(simd.data, ts.data);
+        assert.equal(i, -1, `first difference at ${i}: ${JSON.stringify(p)}`);
+      },
+    ),
+    { numRuns: 250 },
+  );
+  if (simdSupported()) assert.ok(nlmeansSimdRuns() > before, "the SIMD kernel never ran");
+});
+
+Deno.test("SIMD u8 nl-means: default parameters (7 × 7 patch, 21 × 21 search), gray and colour", () => {
+  const before = nlmeansSimdRuns();
+  for (const ch of [1, 3]) {
+    const img = randomImage(96, 80, ch, 7 + ch, 0);
+    const ts = withSimd(false, () => nlMeans(img, { h: 10 }));
+    const simd = withSimd(true, () => nlMeans(img, { h: 10 }));
+    assert.equal(firstDiff(simd.data, ts.data), -1);
+  }
+  if (simdSupported()) assert.ok(nlmeansSimdRuns() >= before + 3, "the SIMD kernel never ran");
+});
+
+Deno.test("SIMD u8 nl-means: off or unsupported plane counts fall back", () => {
+  const E = [new Int32Array(9)];
+  const setup = {
+    E,
+    w: 1,
+    h: 1,
+    th: 0,
+    sh: 1,
+    table: new Int32Array([1, 0]),
+    shift: 0,
+    cut: 1,
+    half: [0, 1, 1, -1, 1, 0, 1, 1],
+  };
+  assert.equal(withSimd(false, () => nlmeansIntSimd(setup, () => {})), undefined);
+  assert.equal(nlmeansIntSimd({ ...setup, E: [E[0], E[0], E[0]] }, () => {}), undefined);
+});
