@@ -134,16 +134,7 @@ function networkMedian(
   if (!buffer) return undefined;
   const u8 = new Uint8Array(buffer), i32 = new Int32Array(buffer);
   const xs = paddedIndices(w, r, r, boundary), ys = paddedIndices(h, r, r, boundary);
-  // the padded row's edge samples: source offsets within the row, -1 for cval
-  const edgeAt = new Int32Array(2 * r * ch), edgeFrom = new Int32Array(2 * r * ch);
-  for (let e = 0, px = 0; px < w + 2 * r; px++) {
-    if (px === r) px += w;
-    if (px >= w + 2 * r) break;
-    for (let c = 0; c < ch; c++, e++) {
-      edgeAt[e] = px * ch + c;
-      edgeFrom[e] = xs[px] < 0 ? -1 : xs[px] * ch + c;
-    }
-  }
+  const { edgeAt, edgeFrom } = rowEdges(xs, w, r, ch);
   const fill = (py: number) => {
     const slot = ringAt + (py % taps) * stride, sy = ys[py];
     if (sy < 0) {
@@ -375,15 +366,7 @@ function wideNetwork(
     : src;
   const fillValue = f32 ? bitsOf(cval) : cval;
   const xs = paddedIndices(w, r, r, boundary), ys = paddedIndices(h, r, r, boundary);
-  const edgeAt = new Int32Array(2 * r * ch), edgeFrom = new Int32Array(2 * r * ch);
-  for (let e = 0, px = 0; px < w + 2 * r; px++) {
-    if (px === r) px += w;
-    if (px >= w + 2 * r) break;
-    for (let c = 0; c < ch; c++, e++) {
-      edgeAt[e] = px * ch + c;
-      edgeFrom[e] = xs[px] < 0 ? -1 : xs[px] * ch + c;
-    }
-  }
+  const { edgeAt, edgeFrom } = rowEdges(xs, w, r, ch);
   const ex = kernel.exports as unknown as WideExports;
   const fill = (py: number) => {
     const slotByte = ringAt + (py % taps) * stride, slot = slotByte / es, sy = ys[py];
@@ -640,4 +623,28 @@ export function slidingMedian(
   }
   fine.fill(0, 0, levels + 1);
   coarse.fill(0, 0, (levels >> shift) + 2);
+}
+
+/**
+ * The border samples of a row padded by `r` pixels on each side (`xs`
+ * from `paddedIndices(w, r, r, boundary)`), `ch` interleaved channels:
+ * `edgeAt[e]` is the sample's index in the padded row and `edgeFrom[e]`
+ * its source index in the row, or −1 for the constant border value.
+ */
+function rowEdges(
+  xs: Int32Array,
+  w: number,
+  r: number,
+  ch: number,
+): { edgeAt: Int32Array; edgeFrom: Int32Array } {
+  const edgeAt = new Int32Array(2 * r * ch), edgeFrom = new Int32Array(2 * r * ch);
+  for (let e = 0, px = 0; px < w + 2 * r; px++) {
+    if (px === r) px += w;
+    if (px >= w + 2 * r) break;
+    for (let c = 0; c < ch; c++, e++) {
+      edgeAt[e] = px * ch + c;
+      edgeFrom[e] = xs[px] < 0 ? -1 : xs[px] * ch + c;
+    }
+  }
+  return { edgeAt, edgeFrom };
 }

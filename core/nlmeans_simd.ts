@@ -132,17 +132,7 @@ export function nlmeansIntSimd(
   for (let o = 0; o < no; o++) {
     const dy = half[2 * o], dx = half[2 * o + 1];
     const doff = dy * ew + dx, cb = (colsAt >> 2) + o * cws;
-    for (let r = -sh - th; r <= -sh + th; r++) {
-      const ro = (r + B) * ew;
-      for (let c = 0; c < cw; c++) {
-        let d2 = 0;
-        for (let k = 0; k < cn; k++) {
-          const d = E[k][ro + c] - E[k][ro + c + doff];
-          d2 += d * d;
-        }
-        i32[cb + c] += d2;
-      }
-    }
+    addSquaredDiffRows(E, cn, ew, B, -sh - th, -sh + th, cw, doff, i32, cb);
   }
   const ex = kernel.exports as unknown as NlmeansExports;
   for (let ar = -sh; ar < h; ar++) {
@@ -182,4 +172,36 @@ export function nlmeansIntSimd(
   const wsum = i32.slice(wsumAt >> 2, (wsumAt >> 2) + n);
   runs++;
   return { est, wsum };
+}
+
+/**
+ * Adds, for the padded rows `rFrom … rTo` of the integer planes `E` (`ew`
+ * wide, `B` border rows above row 0), each column's squared difference to
+ * the sample `doff` away, summed over the `cn` planes, into
+ * `dst[base + c]` for columns `0 … cw − 1`: the first anchor row's column
+ * sums, shared by the SIMD glue and the TypeScript NL-means path.
+ */
+export function addSquaredDiffRows(
+  E: Int32Array[],
+  cn: number,
+  ew: number,
+  B: number,
+  rFrom: number,
+  rTo: number,
+  cw: number,
+  doff: number,
+  dst: Int32Array,
+  base: number,
+): void {
+  for (let r = rFrom; r <= rTo; r++) {
+    const ro = (r + B) * ew;
+    for (let c = 0; c < cw; c++) {
+      let d2 = 0;
+      for (let k = 0; k < cn; k++) {
+        const d = E[k][ro + c] - E[k][ro + c + doff];
+        d2 += d * d;
+      }
+      dst[base + c] += d2;
+    }
+  }
 }

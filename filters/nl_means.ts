@@ -37,7 +37,7 @@ import { allocate, storeInto } from "../core/dtype.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
 import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
-import { nlmeansIntSimd } from "../core/nlmeans_simd.ts";
+import { addSquaredDiffRows, nlmeansIntSimd } from "../core/nlmeans_simd.ts";
 import {
   type FilterContext,
   type FilterPlugin,
@@ -344,17 +344,7 @@ function nlmIntRow(st: NlmIntState, ar: number): void {
     const qIn = qr >= 0 && qr < h;
     const need = rowIn || qIn;
     if (ar === -sh) {
-      for (let r = ar - th; r <= ar + th; r++) {
-        const ro = (r + B) * ew;
-        for (let c = 0; c < cw; c++) {
-          let d2 = 0;
-          for (let k = 0; k < cn; k++) {
-            const d = E[k][ro + c] - E[k][ro + c + doff];
-            d2 += d * d;
-          }
-          cols[cb + c] += d2;
-        }
-      }
+      addSquaredDiffRows(E, cn, ew, B, ar - th, ar + th, cw, doff, cols, cb);
       let run = 0;
       for (let c = 0; c < t - 1; c++) run += cols[cb + c];
       for (let x = 0; x < aw; x++) {
