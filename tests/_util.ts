@@ -38,3 +38,21 @@ export function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
   return -1;
 }
+
+/** A seeded u8 image: uniform noise (`levels` 0), or `levels` levels spread over 0..255 (ties, flat areas, extremes). */
+export function seededLevels(
+  w: number,
+  h: number,
+  ch: number,
+  seed: number,
+  levels: number,
+): Image {
+  const img = Image.zeros(w, h, ch, "u8");
+  let s = seed;
+  for (let i = 0; i < img.data.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    const v = s >>> 24;
+    img.data[i] = levels ? Math.round((v % levels) * 255 / Math.max(1, levels - 1)) : v;
+  }
+  return img;
+}

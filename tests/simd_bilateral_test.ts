@@ -7,26 +7,14 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { bilateral, type BilateralOptions, BOUNDARY_MODES, Image } from "../mod.ts";
+import { bilateral, type BilateralOptions, BOUNDARY_MODES } from "../mod.ts";
 import { bilateralSimdRuns, bilateralSimdServes, bilateralU8Simd } from "../core/bilateral_simd.ts";
 import { withSimd } from "../core/simd/mod.ts";
 import { loadCases, loadImage } from "./_reference.ts";
-import { firstDiff } from "./_util.ts";
+import { firstDiff, seededLevels } from "./_util.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-/** A seeded u8 image: uniform noise, or few levels (ties, flat areas, extremes). */
-function randomImage(w: number, h: number, ch: number, seed: number, levels: number): Image {
-  const img = Image.zeros(w, h, ch, "u8");
-  let s = seed;
-  for (let i = 0; i < img.data.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const v = s >>> 24;
-    img.data[i] = levels ? Math.round((v % levels) * 255 / Math.max(1, levels - 1)) : v;
-  }
-  return img;
-}
 
 const sigma = fc.oneof(
   fc.double({ min: 0.3, max: 200, noNaN: true }),
@@ -56,7 +44,7 @@ Deno.test("SIMD u8 bilateral: byte-identical to the TypeScript exact path", () =
         const sigmaSpace = p.diameter <= 0 && Math.round(1.5 * p.sigmaSpace) > 7
           ? 4.5
           : p.sigmaSpace;
-        const img = randomImage(p.w, p.h, p.channels, p.seed, p.levels);
+        const img = seededLevels(p.w, p.h, p.channels, p.seed, p.levels);
         const options: BilateralOptions = {
           diameter: p.diameter,
           sigmaColor: p.sigmaColor,
@@ -90,7 +78,7 @@ Deno.test("SIMD u8 bilateral: byte-identical to the TypeScript exact path", () =
 });
 
 Deno.test("SIMD u8 bilateral: the kernel runs when SIMD is on, not when it is off", () => {
-  const img = randomImage(9, 7, 3, 3, 0);
+  const img = seededLevels(9, 7, 3, 3, 0);
   const taps = {
     dx: Int32Array.of(-1, 0, 1),
     dy: Int32Array.of(0, 0, 0),
@@ -124,7 +112,7 @@ Deno.test("SIMD u8 bilateral: the kernel runs when SIMD is on, not when it is of
 
 Deno.test("SIMD u8 bilateral: constant borders outside 0..255, every channel count", () => {
   for (let channels = 1; channels <= 4; channels++) {
-    const img = randomImage(13, 9, channels, 17 + channels, 0);
+    const img = seededLevels(13, 9, channels, 17 + channels, 0);
     for (const cval of [-40, -1, 0, 255, 256, 300, 1000]) {
       for (const alpha of ["keep", "filter"] as const) {
         const options: BilateralOptions = {
@@ -145,7 +133,7 @@ Deno.test("SIMD u8 bilateral: constant borders outside 0..255, every channel cou
 
 Deno.test("SIMD u8 bilateral: wider images (many steps per row, every boundary)", () => {
   for (let channels = 1; channels <= 4; channels++) {
-    const img = randomImage(259, 21, channels, 5 * channels, 0);
+    const img = seededLevels(259, 21, channels, 5 * channels, 0);
     for (const boundary of BOUNDARY_MODES) {
       const options: BilateralOptions = { diameter: 9, sigmaColor: 40, sigmaSpace: 3, boundary };
       const before = bilateralSimdRuns();

@@ -13,14 +13,10 @@ import { gaussianFixedU8Simd } from "../core/linear_gauss_fixed.ts";
 import { withSimd } from "../core/simd/mod.ts";
 import { CV_BORDER, loadCases, loadImage, loadValues } from "./_reference.ts";
 
+import { firstDiff } from "./_util.ts";
+
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  assert.equal(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 const odd = fc.integer({ min: 0, max: 49 }).map((k) => 2 * k + 1);
 const sigma = fc.oneof(

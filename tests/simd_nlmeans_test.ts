@@ -7,29 +7,13 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { Image, nlMeans, type NlMeansOptions } from "../mod.ts";
+import { nlMeans, type NlMeansOptions } from "../mod.ts";
 import { nlmeansIntSimd, nlmeansSimdRuns } from "../core/nlmeans_simd.ts";
 import { simdSupported, withSimd } from "../core/simd/mod.ts";
+import { firstDiff, seededLevels } from "./_util.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
-
-/** A seeded u8 image: uniform noise, or few levels (ties, flat areas, extremes). */
-function randomImage(w: number, h: number, ch: number, seed: number, levels: number): Image {
-  const img = Image.zeros(w, h, ch, "u8");
-  let s = seed;
-  for (let i = 0; i < img.data.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    const v = s >>> 24;
-    img.data[i] = levels ? Math.round((v % levels) * 255 / Math.max(1, levels - 1)) : v;
-  }
-  return img;
-}
-
-function firstDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? -1 : Math.min(a.length, b.length);
-}
 
 const odd = (max: number) => fc.integer({ min: 0, max: (max - 1) >> 1 }).map((k) => 2 * k + 1);
 
@@ -55,7 +39,7 @@ Deno.test("SIMD u8 nl-means: byte-identical to the TypeScript path", () => {
         levels: fc.constantFrom(0, 0, 2, 3, 17),
       }),
       (p) => {
-        const img = randomImage(p.w, p.h, p.channels, p.seed, p.levels);
+        const img = seededLevels(p.w, p.h, p.channels, p.seed, p.levels);
         const options: NlMeansOptions = {
           h: p.hs,
           hColor: p.hColor,
@@ -79,7 +63,7 @@ Deno.test("SIMD u8 nl-means: byte-identical to the TypeScript path", () => {
 Deno.test("SIMD u8 nl-means: default parameters (7 × 7 patch, 21 × 21 search), gray and colour", () => {
   const before = nlmeansSimdRuns();
   for (const ch of [1, 3]) {
-    const img = randomImage(96, 80, ch, 7 + ch, 0);
+    const img = seededLevels(96, 80, ch, 7 + ch, 0);
     const ts = withSimd(false, () => nlMeans(img, { h: 10 }));
     const simd = withSimd(true, () => nlMeans(img, { h: 10 }));
     assert.equal(firstDiff(simd.data, ts.data), -1);
