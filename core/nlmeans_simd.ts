@@ -175,14 +175,14 @@ export function nlmeansIntSimd(
 }
 
 /**
- * Adds, for the padded rows `rFrom … rTo` of the integer planes `E` (`ew`
- * wide, `B` border rows above row 0), each column's squared difference to
- * the sample `doff` away, summed over the `cn` planes, into
- * `dst[base + c]` for columns `0 … cw − 1`: the first anchor row's column
- * sums, shared by the SIMD glue and the TypeScript NL-means path.
+ * Adds, for the padded rows `rFrom … rTo` of the planes `E` (`ew` wide,
+ * `B` border rows above row 0), each column's squared difference to the
+ * sample `doff` away, summed over the `cn` planes, into `dst[base + c]`
+ * for columns `0 … cw − 1`: the first anchor row's column sums, shared by
+ * the SIMD glue and the TypeScript NL-means paths (integer and float).
  */
 export function addSquaredDiffRows(
-  E: Int32Array[],
+  E: readonly (Int32Array | Float64Array)[],
   cn: number,
   ew: number,
   B: number,
@@ -190,7 +190,7 @@ export function addSquaredDiffRows(
   rTo: number,
   cw: number,
   doff: number,
-  dst: Int32Array,
+  dst: Int32Array | Float64Array,
   base: number,
 ): void {
   for (let r = rFrom; r <= rTo; r++) {

@@ -615,17 +615,7 @@ function nlmFloat(
       const dy = half[2 * o], dx = half[2 * o + 1];
       const doff = dy * ew + dx, cb = o * cw;
       if (ar === -sh) {
-        for (let r = ar - th; r <= ar + th; r++) {
-          const ro = (r + B) * ew;
-          for (let c = 0; c < cw; c++) {
-            let d2 = 0;
-            for (let k = 0; k < cn; k++) {
-              const d = E[k][ro + c] - E[k][ro + c + doff];
-              d2 += d * d;
-            }
-            cols[cb + c] += d2;
-          }
-        }
+        addSquaredDiffRows(E, cn, ew, B, ar - th, ar + th, cw, doff, cols, cb);
       } else {
         const oa = (ar + th + B) * ew, or = (ar - th - 1 + B) * ew;
         if (cn === 1) {
