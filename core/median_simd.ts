@@ -593,36 +593,47 @@ export function slidingMedian(
     if (nx >= 0 && nx < bw) {
       const rem = dir > 0 ? x : x + kw - 1;
       const add = dir > 0 ? x + kw : x - 1;
-      for (let j = 0, o = y * pw; j < kh; j++, o += pw) {
-        const a = P[o + rem];
-        fine[a]--;
-        coarse[a >> shift]--;
-        lt -= (a - m) >>> 31;
-        const b = P[o + add];
-        fine[b]++;
-        coarse[b >> shift]++;
-        lt += (b - m) >>> 31;
-      }
+      lt = swapSamples(P, y * pw + rem, y * pw + add, pw, kh, fine, coarse, shift, m, lt);
       x = nx;
     } else {
       if (y + 1 >= bh) break;
-      const o1 = y * pw + x, o2 = (y + kh) * pw + x;
-      for (let i = 0; i < kw; i++) {
-        const a = P[o1 + i];
-        fine[a]--;
-        coarse[a >> shift]--;
-        lt -= (a - m) >>> 31;
-        const b = P[o2 + i];
-        fine[b]++;
-        coarse[b >> shift]++;
-        lt += (b - m) >>> 31;
-      }
+      lt = swapSamples(P, y * pw + x, (y + kh) * pw + x, 1, kw, fine, coarse, shift, m, lt);
       y++;
       dir = -dir;
     }
   }
   fine.fill(0, 0, levels + 1);
   coarse.fill(0, 0, (levels >> shift) + 2);
+}
+
+/**
+ * Moves the sliding window by one step: the `n` samples at `rem`,
+ * `rem + step`, … leave the histograms and those at `add`, `add + step`, …
+ * enter; returns the updated count of samples below the median level `m`.
+ */
+function swapSamples(
+  P: Int32Array,
+  rem: number,
+  add: number,
+  step: number,
+  n: number,
+  fine: Int32Array,
+  coarse: Int32Array,
+  shift: number,
+  m: number,
+  lt: number,
+): number {
+  for (let i = 0; i < n; i++, rem += step, add += step) {
+    const a = P[rem];
+    fine[a]--;
+    coarse[a >> shift]--;
+    lt -= (a - m) >>> 31;
+    const b = P[add];
+    fine[b]++;
+    coarse[b >> shift]++;
+    lt += (b - m) >>> 31;
+  }
+  return lt;
 }
 
 /**
