@@ -22,6 +22,11 @@ const ops: [string, string, Record<string, unknown>][] = [
   ["nlmeans", "nl-means", { h: 10, patchSize: 7, searchSize: 21 }],
 ];
 
+// IMFILTER_BENCH_KEEP=1 keeps every result alive, so each call writes fresh memory as a
+// CLI run (or an application that holds its results) does; by default results are dropped
+// and the allocator may hand the next call memory it has already touched.
+const keep = Deno.env.get("IMFILTER_BENCH_KEEP") === "1";
+const kept: unknown[] = [];
 const img = benchImage(size, 1);
 console.log(`${size}² gray u8, median (min) of ${reps} interleaved calls, ms`);
 console.log(`| op | 1 thread | ${threads} threads | speed-up |`);
@@ -29,8 +34,10 @@ console.log("|---|---|---|---|");
 for (const [label, name, params] of ops) {
   const time = async (n: number) => {
     const t = performance.now();
-    await applyParallel(name, img, params, { threads: n });
-    return performance.now() - t;
+    const { image } = await applyParallel(name, img, params, { threads: n });
+    const ms = performance.now() - t;
+    if (keep) kept.push(image);
+    return ms;
   };
   await time(threads); // starts the workers and warms both paths
   await time(1);

@@ -70,6 +70,15 @@ export function allocate(dtype: DType, length: number): PixelArray {
   return unsupported(dtype);
 }
 
+/**
+ * Memory for `length` samples of a dtype: `into` when it is exactly that
+ * (the caller memory a runner asked output rows to go to, see
+ * `OutputRows`), else a fresh zeroed array.
+ */
+export function allocateInto(dtype: DType, length: number, into?: PixelArray): PixelArray {
+  return into && into.length === length && dtypeOf(into) === dtype ? into : allocate(dtype, length);
+}
+
 /** Checks a dtype name, with a clear error naming what is allowed. */
 export function checkDtype(dtype: unknown, what = "dtype"): DType {
   if (dtype === "u8" || dtype === "u16" || dtype === "f32") return dtype;

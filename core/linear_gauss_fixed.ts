@@ -21,10 +21,11 @@
  */
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { roundHalfEven } from "./dtype.ts";
+import { allocateInto, roundHalfEven } from "./dtype.ts";
 import { Image } from "./image.ts";
 import { type OutputPlane, restoreAlpha, type StridedPlane } from "./linear_planes.ts";
 import type { AlphaMode } from "./planes.ts";
+import type { OutputRows } from "./registry.ts";
 import { lazyKernel, stageRows } from "./simd/mod.ts";
 import { WASM_BASE64 } from "./simd/gauss_u8_wasm.ts";
 
@@ -302,7 +303,9 @@ const STRIPE_BYTES = 65536;
  * TypeScript path). The kernel pads and filters rows in a ring of
  * `(ky.length + 1) / 2` two-row records and writes two output rows per
  * step, so its memory is O(kernel height × row), not a plane; the source
- * is copied in and the output out in stripes of about 64 KiB.
+ * is copied in and the output out in stripes of about 64 KiB. With `rows`,
+ * only those output rows are computed (into `rows.into` when it fits) and
+ * the image returned holds just them.
  */
 export function gaussianFixedU8Simd(
   image: Image,
@@ -311,6 +314,7 @@ export function gaussianFixedU8Simd(
   boundary: BoundaryMode,
   cval: number,
   alpha: AlphaMode,
+  rows?: OutputRows,
 ): Image | undefined {
   const kernel = gaussKernel.get();
   if (!kernel) return undefined;
@@ -394,11 +398,13 @@ export function gaussianFixedU8Simd(
     pairs: number,
     dst: number,
   ) => void;
-  const out = new Uint8Array(n * h);
+  const r0 = rows?.from ?? 0, r1 = rows?.to ?? h;
+  const out = allocateInto("u8", (r1 - r0) * n, rows?.into) as Uint8Array;
   const tbl = tblAt >> 2;
   let from = 0; // records below are in the ring
-  for (let y0 = 0; y0 < h; y0 += stripe) {
-    const rows = Math.min(stripe, h - y0), pairs = (rows + 1) >> 1;
+  // Pairs of rows from an even one: an odd first wanted row is computed and dropped.
+  for (let y0 = r0 & ~1; y0 < r1; y0 += stripe) {
+    const pairs = (Math.min(stripe, r1 - y0) + 1) >> 1;
     // Records max(from, y0 / 2) … y0 / 2 + pairs + slots − 2: padded rows 2·that … 2·end − 1,
     // staged in runs of consecutive source rows (a row past the last, an odd height's, is cval).
     const end = 2 * (y0 / 2 + pairs + slots - 1);
@@ -418,13 +424,15 @@ export function gaussianFixedU8Simd(
     );
     run(y0, from, pairs, dstAt);
     from = end >> 1;
-    if (nb === n) out.set(u8.subarray(dstAt, dstAt + rows * n), y0 * n);
+    const a = Math.max(y0, r0), b = Math.min(y0 + 2 * pairs, r1);
+    if (nb === n) out.set(u8.subarray(dstAt + (a - y0) * n, dstAt + (b - y0) * n), (a - r0) * n);
     else {
-      for (let r = 0; r < rows; r++) {
-        out.set(u8.subarray(dstAt + r * nb, dstAt + r * nb + n), (y0 + r) * n);
+      for (let y = a; y < b; y++) {
+        const at = dstAt + (y - y0) * nb;
+        out.set(u8.subarray(at, at + n), (y - r0) * n);
       }
     }
   }
-  restoreAlpha(data, out, ch, alpha);
-  return new Image(w, h, ch, out);
+  restoreAlpha(data.subarray(r0 * n, r1 * n), out, ch, alpha);
+  return new Image(w, r1 - r0, ch, out);
 }

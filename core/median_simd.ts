@@ -27,6 +27,8 @@
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import { hasAlpha, Image } from "./image.ts";
+import { allocateInto } from "./dtype.ts";
+import type { OutputRows } from "./registry.ts";
 import type { AlphaMode } from "./planes.ts";
 import { lazyKernel, type SimdKernel } from "./simd/mod.ts";
 import { WASM_BASE64 } from "./simd/median_u8_wasm.ts";
@@ -80,6 +82,7 @@ export function medianU8Simd(
   boundary: BoundaryMode,
   cval: number,
   alpha: AlphaMode,
+  rows?: OutputRows,
 ): Image | undefined {
   if (!(image.data instanceof Uint8Array)) return undefined;
   const which = medianSimdKernel(kw, kh);
@@ -92,12 +95,16 @@ export function medianU8Simd(
   const { width: w, height: h, channels: ch } = image;
   const src = image.data;
   const keep = alpha === "keep" && hasAlpha(ch);
-  const out = which === "network"
-    ? networkMedian(kernel, src, w, h, ch, kw >> 1, boundary, cval)
-    : phMedian(kernel, src, w, h, ch, kw, kh, boundary, cval, keep);
-  if (!out) return undefined;
-  if (keep) { for (let i = ch - 1; i < src.length; i += ch) out[i] = src[i]; }
-  return new Image(w, h, ch, out);
+  const r0 = rows?.from ?? 0, r1 = rows?.to ?? h, n = w * ch;
+  const out = allocateInto("u8", (r1 - r0) * n, rows?.into) as Uint8Array;
+  const done = which === "network"
+    ? networkMedian(kernel, src, w, h, ch, kw >> 1, boundary, cval, r0, r1, out)
+    : phMedian(kernel, src, w, h, ch, kw, kh, boundary, cval, keep, r0, r1, out);
+  if (!done) return undefined;
+  if (keep) {
+    for (let i = ch - 1, s = r0 * n + i; i < out.length; i += ch, s += ch) out[i] = src[s];
+  }
+  return new Image(w, r1 - r0, ch, out);
 }
 
 /** The kernel's memory grown to `bytes`, or `undefined` past `MAX_BYTES` or when growing fails. */
@@ -120,7 +127,10 @@ function networkMedian(
   r: number,
   boundary: BoundaryMode,
   cval: number,
-): Uint8Array | undefined {
+  r0: number,
+  r1: number,
+  out: Uint8Array,
+): boolean {
   const n = w * ch, taps = 2 * r + 1;
   const rowLen = n + 2 * r * ch;
   // Memory: row table | ring of padded rows (64 spare bytes: the kernels read
@@ -131,7 +141,7 @@ function networkMedian(
   const workAt = ringAt + taps * stride;
   const dstAt = workAt + (r === 1 ? 3 : 15) * RS;
   const buffer = reserve(kernel, dstAt + n + 32);
-  if (!buffer) return undefined;
+  if (!buffer) return false;
   const u8 = new Uint8Array(buffer), i32 = new Int32Array(buffer);
   const xs = paddedIndices(w, r, r, boundary), ys = paddedIndices(h, r, r, boundary);
   const { edgeAt, edgeFrom } = rowEdges(xs, w, r, ch);
@@ -150,15 +160,14 @@ function networkMedian(
   };
   const exports = kernel.exports as unknown as MedianExports;
   const row = r === 1 ? exports.median3_row : exports.median5_row;
-  const out = new Uint8Array(n * h);
-  for (let py = 0; py < taps - 1; py++) fill(py);
-  for (let y = 0; y < h; y++) {
+  for (let py = r0; py < r0 + taps - 1; py++) fill(py);
+  for (let y = r0; y < r1; y++) {
     fill(y + taps - 1);
     for (let j = 0; j < taps; j++) i32[(tblAt >> 2) + j] = ringAt + ((y + j) % taps) * stride;
     row(tblAt, dstAt, n, ch, workAt);
-    out.set(u8.subarray(dstAt, dstAt + n), y * n);
+    out.set(u8.subarray(dstAt, dstAt + n), (y - r0) * n);
   }
-  return out;
+  return true;
 }
 
 /** The constant-time kernel, one padded channel plane at a time. */
@@ -173,25 +182,30 @@ function phMedian(
   boundary: BoundaryMode,
   cval: number,
   keepAlpha: boolean,
-): Uint8Array | undefined {
+  r0: number,
+  r1: number,
+  out: Uint8Array,
+): boolean {
   const rx = kw >> 1, ry = kh >> 1;
-  const pw = w + kw - 1, ph = h + kh - 1, n = w * h;
+  const rows = r1 - r0, pw = w + kw - 1, ph = rows + kh - 1, n = w * rows;
   const stripe = Math.min(PH_STRIPE, w);
   // Memory: work | padded plane | output (interleaved, written a channel at a time).
   const workAt = 64;
   const planeAt = (workAt + 640 + (stripe + kw - 1) * 544 + 15) & ~15;
   const outAt = (planeAt + pw * ph + 15) & ~15;
   const buffer = reserve(kernel, outAt + n * ch + 16);
-  if (!buffer) return undefined;
+  if (!buffer) return false;
   const u8 = new Uint8Array(buffer);
   const { median_ph } = kernel.exports as unknown as MedianExports;
-  const xs = paddedIndices(w, rx, rx, boundary), ys = paddedIndices(h, ry, ry, boundary);
+  const xs = paddedIndices(w, rx, rx, boundary);
+  const ys = paddedIndices(h, ry, ry, boundary).subarray(r0, r1 + kh - 1);
   for (let c = 0; c < ch; c++) {
     if (keepAlpha && c === ch - 1) break; // copied by the caller
     padPlane(src, w, ch, c, xs, ys, rx, cval, u8, planeAt);
-    median_ph(planeAt, pw, w, h, kw, kh, outAt + c, ch, workAt, stripe);
+    median_ph(planeAt, pw, w, rows, kw, kh, outAt + c, ch, workAt, stripe);
   }
-  return u8.slice(outAt, outAt + n * ch);
+  out.set(u8.subarray(outAt, outAt + n * ch));
+  return true;
 }
 
 /** Channel `c` of an interleaved image as a padded plane at `at` (`xs`/`ys`: padded indices). */

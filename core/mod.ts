@@ -25,6 +25,7 @@ export {
   type FilterPlugin,
   type FilterResult,
   isBranded,
+  type OutputRows,
   PLUGIN_BRAND,
   registerFilter,
   type RegisterOptions,

@@ -25,7 +25,7 @@ export interface PipelineStep {
 }
 
 /** Options of {@linkcode runPipeline}. */
-export interface PipelineOptions extends RunOptions {
+export interface PipelineOptions extends Omit<RunOptions, "rows"> {
   /** The registry to resolve names in (default: the default registry). */
   registry?: Registry;
   /** The final dtype (default: the input's, unless the last step sets `dtype`). */
@@ -77,7 +77,10 @@ export async function runPipeline(
     if (!last && "dtype" in specs && params.dtype === undefined) params.dtype = "f32";
     let result: FilterResult;
     try {
-      result = await reg.run(steps[i].filter, current, params, options);
+      result = await reg.run(steps[i].filter, current, params, {
+        progress: options.progress,
+        signal: options.signal,
+      });
     } catch (e) {
       if (e instanceof FilterError) {
         throw new FilterError(e.code, `pipeline step ${i + 1} (${steps[i].filter}): ${e.message}`, {

@@ -11,6 +11,7 @@
 import { FilterError, show } from "./errors.ts";
 import { asImage, Image, isImageLike } from "./image.ts";
 import { Kernel } from "./kernel.ts";
+import type { PixelArray } from "./dtype.ts";
 import { checkParamSpecs, type ParamSpecs, resolveParams } from "./params.ts";
 
 /** The brand every plugin object carries: `[Symbol.for("imfilter.plugin")]: true`. */
@@ -30,6 +31,30 @@ export interface FilterResult {
 /** What `apply` may return: an image, or a {@linkcode FilterResult}. */
 export type FilterOutput = Image | FilterResult;
 
+/**
+ * The part of a filter's output a caller wants: rows `[from, to)` only,
+ * optionally written straight into caller memory. Parallel runners
+ * (`applyParallel`) ask for it so each thread computes only the rows it
+ * keeps of its stripe and stores them into the shared result, with no
+ * copy and no fresh buffer of its own.
+ *
+ * Honouring it is optional: a plugin that does returns an image of
+ * `to − from` rows (those rows of the full output, bit for bit), on `into`
+ * when that fits; one that ignores it returns the whole output as usual.
+ */
+export interface OutputRows {
+  /** First output row wanted. */
+  readonly from: number;
+  /** One past the last output row wanted. */
+  readonly to: number;
+  /**
+   * Where to put them, if the output's dtype matches: `(to − from) · width ·
+   * channels` samples, row-major. A plugin that writes elsewhere is copied
+   * from.
+   */
+  readonly into?: PixelArray;
+}
+
 /** What a plugin's `apply` gets besides the image and params. */
 export interface FilterContext {
   /** The name of the filter being applied. */
@@ -46,6 +71,8 @@ export interface FilterContext {
   progress(fraction: number): void;
   /** Aborted when the user cancels; long filters should check it between rows. */
   readonly signal?: AbortSignal;
+  /** Only these output rows are wanted (see {@linkcode OutputRows}; honouring it is optional). */
+  readonly rows?: OutputRows;
 }
 
 /**
@@ -119,6 +146,11 @@ export interface RunOptions {
   progress?: (fraction: number) => void;
   /** Cancels long runs. */
   signal?: AbortSignal;
+  /**
+   * Only these rows of the output are wanted: the result is either the
+   * whole output or just those rows (its height says which).
+   */
+  rows?: OutputRows;
 }
 
 /**
@@ -267,13 +299,26 @@ export class Registry {
     const plugin = this.get(name);
     const input = asImage(image);
     const resolved = resolveParams(plugin.name, plugin.params, params);
+    const rows = options.rows;
+    if (
+      rows &&
+      !(Number.isInteger(rows.from) && Number.isInteger(rows.to) && rows.from >= 0 &&
+        rows.from < rows.to && rows.to <= input.height)
+    ) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `output rows ${show(rows.from)}..${
+          show(rows.to)
+        } are not a row range of a ${input.height}-row image; give integers 0 ≤ from < to ≤ height`,
+      );
+    }
     let out: FilterOutput;
     try {
       out = await plugin.apply(input, resolved, this.#context(plugin, options));
     } catch (e) {
       throw wrapPluginError(plugin, e);
     }
-    return checkOutput(plugin, input, out);
+    return checkOutput(plugin, input, out, rows);
   }
 
   /** Runs a filter by name and returns its image (an error if it makes none). */
@@ -295,6 +340,7 @@ export class Registry {
       run: (name, image, params) => this.apply(name, image, params),
       progress: (f) => options.progress?.(Math.min(1, Math.max(0, f))),
       signal: options.signal,
+      rows: options.rows,
     };
   }
 
@@ -314,7 +360,12 @@ function wrapPluginError(plugin: AnyPlugin, e: unknown): Error {
   );
 }
 
-function checkOutput(plugin: AnyPlugin, input: Image, out: unknown): FilterResult {
+function checkOutput(
+  plugin: AnyPlugin,
+  input: Image,
+  out: unknown,
+  rows?: OutputRows,
+): FilterResult {
   let result: FilterResult;
   if (isImageLike(out)) result = { image: asImage(out) };
   else if (typeof out === "object" && out !== null && !Array.isArray(out)) {
@@ -345,9 +396,8 @@ function checkOutput(plugin: AnyPlugin, input: Image, out: unknown): FilterResul
   }
   const img = result.image;
   if (img && (plugin.shape ?? "same") === "same") {
-    if (
-      img.width !== input.width || img.height !== input.height || img.channels !== input.channels
-    ) {
+    const height = img.height === input.height || !rows ? input.height : rows.to - rows.from;
+    if (img.width !== input.width || img.height !== height || img.channels !== input.channels) {
       throw new FilterError(
         "SIZE_MISMATCH",
         `filter ${

@@ -39,7 +39,13 @@ import { forEachChannel, storeRow } from "../core/linear_planes.ts";
 import { correlateSeparableChannel } from "../core/linear_separable.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import {
+  type FilterPlugin,
+  type OutputRows,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
 
 /** The engines of {@linkcode gaussian}. */
@@ -164,7 +170,8 @@ function effectiveSigma(sigma: number, size: number): number {
   return sigma > 0 ? sigma : 0.3 * ((size - 1) * 0.5 - 1) + 0.8;
 }
 
-function applyGaussian(image: Image, params: GaussianParams): Image {
+/** The blur; `rows` (optional to honour): only those output rows are wanted. */
+function applyGaussian(image: Image, params: GaussianParams, rows?: OutputRows): Image {
   const { sizeX, sizeY, sigmaX, sigmaY } = gaussianGeometry(params);
   const { boundary, cval, alpha } = params;
   const w = image.width, h = image.height;
@@ -187,7 +194,9 @@ function applyGaussian(image: Image, params: GaussianParams): Image {
   ) {
     const bits = image.dtype === "u8" ? 8 : 16;
     const fx = fixedPointKernel(kx, bits), fy = fixedPointKernel(ky, bits);
-    const simd = bits === 8 ? gaussianFixedU8Simd(image, fx, fy, boundary, cval, alpha) : undefined;
+    const simd = bits === 8
+      ? gaussianFixedU8Simd(image, fx, fy, boundary, cval, alpha, rows)
+      : undefined;
     if (simd) return simd;
     return forEachChannel(image, { dtype, alpha }, (src, dst) => {
       if (bits === 8) gaussianFixedU8(src, w, h, fx, fy, boundary, cval, dst);
@@ -213,7 +222,7 @@ export const gaussianPlugin: FilterPlugin<GaussianParams> = {
   // kernel's radius of context give identical rows. The recursive method
   // depends on every row, so it is not striped.
   halo: (params) => params.method === "fast" ? undefined : gaussianGeometry(params).sizeY >> 1,
-  apply: (image, params) => applyGaussian(image, params),
+  apply: (image, params, ctx) => applyGaussian(image, params, ctx.rows),
 };
 
 /**

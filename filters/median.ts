@@ -49,7 +49,13 @@ import type { ParamSpecs, Size } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
 import { medianU8Simd, medianWideSimd, slidingMedian } from "../core/median_simd.ts";
 import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../core/nonlinear_planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import {
+  type FilterPlugin,
+  type OutputRows,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../core/registry.ts";
 
 /** Options of {@linkcode median}. */
 export interface MedianOptions {
@@ -798,8 +804,8 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
   // Each output reads only its window: stripes with half a window of context
   // rows give identical results (the footprint's centre is floor(h / 2)).
   halo: (params) => (params.footprint ? params.footprint.height : params.size[1]) >> 1,
-  apply: (image, params) =>
-    medianSimd(image, params) ??
+  apply: (image, params, ctx) =>
+    medianSimd(image, params, ctx.rows) ??
       huangInterleaved(image, params) ??
       mapNativePlanes(
         image,
@@ -810,15 +816,16 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
 
 /**
  * The WebAssembly SIMD kernels (core/median_simd.ts) for u8 windows they
- * serve; `undefined` when SIMD is off or another path applies.
+ * serve; `undefined` when SIMD is off or another path applies. The u8
+ * kernels honour `rows` (only those output rows, into `rows.into`).
  */
-function medianSimd(image: Image, params: MedianParams): Image | undefined {
+function medianSimd(image: Image, params: MedianParams, rows?: OutputRows): Image | undefined {
   if (params.footprint) return undefined;
   const [kw, kh] = params.size;
   if (!(image.data instanceof Uint8Array)) {
     return medianWideSimd(image, kw, kh, params.boundary, params.cval, params.alpha);
   }
-  return medianU8Simd(image, kw, kh, params.boundary, params.cval, params.alpha);
+  return medianU8Simd(image, kw, kh, params.boundary, params.cval, params.alpha, rows);
 }
 
 /**

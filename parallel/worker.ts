@@ -9,6 +9,7 @@
 
 import { Image, isFilterError, registry } from "../mod.ts";
 import { pixelView } from "../core/dtype.ts";
+import { storeKeptRows } from "./rows.ts";
 
 self.onmessage = async (ev: MessageEvent) => {
   const job = ev.data;
@@ -16,17 +17,19 @@ self.onmessage = async (ev: MessageEvent) => {
     const stride = job.width * job.channels;
     const data = pixelView(job.dtype, job.input, job.inputAt, job.height * stride);
     const input = new Image(job.width, job.height, job.channels, data);
-    const { image } = await registry.run(job.filter, input, job.params);
-    if (!image || image.width !== job.width || image.height !== job.height) {
+    const rows = {
+      from: job.keepFrom,
+      to: job.keepFrom + job.keepRows,
+      into: pixelView(job.outDtype, job.output, job.outputAt, job.keepRows * stride),
+    };
+    const { image } = await registry.run(job.filter, input, job.params, { rows });
+    if (!image || image.width !== job.width) {
       throw new Error(`filter ${job.filter} changed the stripe's shape`);
     }
-    if (image.dtype !== job.outDtype || image.channels !== job.channels) {
+    if (!storeKeptRows(image, rows, job.outDtype, job.channels)) {
       self.postMessage({ id: job.id, ok: true, mismatch: true });
       return;
     }
-    pixelView(job.outDtype, job.output, job.outputAt, job.keepRows * stride).set(
-      image.data.subarray(job.keepFrom * stride, (job.keepFrom + job.keepRows) * stride),
-    );
     self.postMessage({ id: job.id, ok: true });
   } catch (e) {
     const error = isFilterError(e)

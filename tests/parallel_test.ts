@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { applyParallel, BOUNDARY_MODES, closeParallel, registry } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
+import { simdEnabled } from "../core/simd/mod.ts";
 
 const CASES: [string, Record<string, unknown>][] = [
   ["gaussian", { sigma: 2 }],
@@ -111,5 +112,51 @@ Deno.test("applyParallel: concurrent calls share the workers and still equal one
     }
   } finally {
     closeParallel();
+  }
+});
+
+Deno.test("registry.run with rows: those rows of the full output, written into `into` by the u8 kernels", async () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ...CASES,
+    ["median", { size: 3 }],
+    ["median", { size: 31 }], // constant-time
+    ["gaussian", { sigma: 3, boundary: "constant", cval: 7 }],
+  ];
+  let honoured = 0;
+  for (const [name, params] of cases) {
+    for (const channels of [1, 4]) {
+      const img = syntheticImage(29, 41, channels, "u8", 3);
+      const want = (await registry.run(name, img, params)).image!;
+      const n = img.width * channels;
+      for (const [from, to] of [[0, 41], [0, 1], [7, 20], [13, 41], [40, 41]]) {
+        const into = new Uint8Array((to - from) * n);
+        const got = (await registry.run(name, img, params, { rows: { from, to, into } })).image!;
+        const expect = want.data.subarray(from * n, to * n);
+        if (got.height === want.height) assert.deepEqual(got.data, want.data, name);
+        else {
+          assert.equal(got.height, to - from, `${name} ${from}..${to}`);
+          assert.deepEqual(got.data, expect, `${name} ${channels} ${from}..${to}`);
+        }
+        if (got.data === into) honoured++;
+      }
+    }
+  }
+  // The u8 SIMD Gaussian (2 cases) and median kernels (3×3, 5×5, 3×7, 31×31) write into `into`.
+  assert.equal(
+    honoured,
+    simdEnabled() ? 6 * 2 * 5 : 0,
+    `only ${honoured} runs wrote into the caller's rows`,
+  );
+  const img = syntheticImage(8, 8, 1, "u8", 1);
+  for (
+    const rows of [{ from: 3, to: 3 }, { from: -1, to: 2 }, { from: 0, to: 9 }, {
+      from: 0.5,
+      to: 2,
+    }]
+  ) {
+    await assert.rejects(
+      () => registry.run("gaussian", img, { sigma: 1 }, { rows }),
+      /output rows .* give integers 0 ≤ from < to ≤ height/,
+    );
   }
 });
