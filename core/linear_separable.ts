@@ -78,32 +78,35 @@ function separableRows(
   const pw = ow + kw - 1, ph = oh + kh - 1;
   const xs = paddedIndices(w, offsetX, pw - w - offsetX, boundary);
   const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
-  // Row pass, once per source row that the column pass reads.
-  const used = new Uint8Array(h);
-  for (let py = 0; py < ph; py++) if (ys[py] >= 0) used[ys[py]] = 1;
-  const tmp = new Float64Array(h * ow);
+  // Row pass into a ring of kh rows, one per padded row the column pass is
+  // about to read (a source row reflected twice near an edge is passed twice:
+  // the same values), so the extra memory is kh rows, not a plane.
+  const tmp = new Float64Array(kh * ow);
   const plane = src.data, off = src.offset, st = src.stride;
   const pad = new Float64Array(pw);
   const rk = Float64Array.from(row);
   const rowSym = isSymmetric(rk);
-  for (let sy = 0; sy < h; sy++) {
-    if (!used[sy]) continue;
-    const base = off + sy * w * st;
-    for (let px = 0; px < pw; px++) {
-      const sx = xs[px];
-      pad[px] = sx < 0 ? cval : plane[base + sx * st];
-    }
-    rowPass(pad, tmp, sy * ow, ow, rk, rowSym);
-  }
+  let next = 0; // padded rows below are in the ring
+  const slot = (py: number) => (py % kh) * ow;
   let rowSum = 0;
   for (let i = 0; i < kw; i++) rowSum += rk[i];
   const cvalRow = cval * rowSum;
-  // Column pass: output row y sums column[j] · tmp[ys[y + j]].
+  // Column pass: output row y sums column[j] · (row pass of padded row y + j).
   const out = new Float64Array(ow);
   const ck = Float64Array.from(column);
   const colSym = isSymmetric(ck);
   const half = colSym ? kh >> 1 : kh;
   for (let y = 0; y < oh; y++) {
+    for (; next < y + kh; next++) {
+      const sy = ys[next];
+      if (sy < 0) continue;
+      const base = off + sy * w * st;
+      for (let px = 0; px < pw; px++) {
+        const sx = xs[px];
+        pad[px] = sx < 0 ? cval : plane[base + sx * st];
+      }
+      rowPass(pad, tmp, slot(next), ow, rk, rowSym);
+    }
     out.fill(0);
     let constant = 0;
     for (let j = 0; j < half; j++) {
@@ -115,16 +118,16 @@ function separableRows(
         if (a < 0 && b < 0) constant += 2 * c * cvalRow;
         else if (a < 0 || b < 0) {
           constant += c * cvalRow;
-          addScaled(out, 0, tmp, (a < 0 ? b : a) * ow, ow, c);
-        } else addPair(out, 0, tmp, a * ow, b * ow, ow, c);
+          addScaled(out, 0, tmp, slot(a < 0 ? y + kh - 1 - j : y + j), ow, c);
+        } else addPair(out, 0, tmp, slot(y + j), slot(y + kh - 1 - j), ow, c);
       } else if (a < 0) constant += c * cvalRow;
-      else addScaled(out, 0, tmp, a * ow, ow, c);
+      else addScaled(out, 0, tmp, slot(y + j), ow, c);
     }
     if (colSym && (kh & 1) === 1) {
       const c = ck[half], a = ys[y + half];
       if (c !== 0) {
         if (a < 0) constant += c * cvalRow;
-        else addScaled(out, 0, tmp, a * ow, ow, c);
+        else addScaled(out, 0, tmp, slot(y + half), ow, c);
       }
     }
     if (constant !== 0) { for (let x = 0; x < ow; x++) out[x] += constant; }
