@@ -27,7 +27,7 @@ import type { DType } from "../core/dtype.ts";
 import { FilterError, show } from "../core/errors.ts";
 import { checkFinite, type Image } from "../core/image.ts";
 import { correlationGeometry } from "../core/linear.ts";
-import { gaussianFastPlane } from "../core/linear_gauss_fast.ts";
+import { fastGaussianBlur } from "../core/linear_gauss_fast.ts";
 import {
   fixedPointKernel,
   gaussianFixedChannel,
@@ -35,7 +35,7 @@ import {
   gaussianFixedU8Simd,
   opencvGaussianKernel,
 } from "../core/linear_gauss_fixed.ts";
-import { forEachChannel, storeRow } from "../core/linear_planes.ts";
+import { forEachChannel } from "../core/linear_planes.ts";
 import { correlateSeparableChannel } from "../core/linear_separable.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
@@ -180,10 +180,8 @@ function applyGaussian(image: Image, params: GaussianParams, rows?: OutputRows):
     checkFinite(image, "gaussian", 'use method "exact" (keeps them local) or replace them first');
     const sx = sizeX === 1 ? 0 : effectiveSigma(sigmaX, sizeX);
     const sy = sizeY === 1 ? 0 : effectiveSigma(sigmaY, sizeY);
-    return forEachChannel(image, { dtype, alpha }, (src, dst) => {
-      const out = gaussianFastPlane(src, w, h, sx, sy, boundary, cval);
-      storeRow(dst.data, dst.offset, dst.stride, out, 0, out.length, 1);
-    });
+    // Straight into the output channels; scratch reused across channels.
+    return forEachChannel(image, { dtype, alpha }, fastGaussianBlur(w, h, sx, sy, boundary, cval));
   }
   const kx = opencvGaussianKernel(sizeX, sigmaX);
   const ky = opencvGaussianKernel(sizeY, sigmaY);
