@@ -6,6 +6,11 @@
  * costs one multiply. Float64 throughout, border values from the boundary
  * mode through index tables (no test in the inner loops).
  *
+ * Streaming: rows go through the row pass into a ring of `kh` rows and the
+ * column pass emits one output row at a time, so the extra memory is a few
+ * rows, not a plane; {@linkcode correlateSeparableRows} runs several kernels
+ * of one size over the same source rows (e.g. both derivatives of a gradient).
+ *
  * @module
  */
 
@@ -18,6 +23,14 @@ export function isSymmetric(v: ArrayLike<number>): boolean {
   const n = v.length;
   for (let i = 0; i < n >> 1; i++) if (v[i] !== v[n - 1 - i]) return false;
   return true;
+}
+
+/** A rank-1 kernel as its factors: the 2-D kernel is `K[j][i] = column[j] · row[i]`. */
+export interface SeparableKernel {
+  /** The vertical factor (`kh` taps). */
+  column: ArrayLike<number>;
+  /** The horizontal factor (`kw` taps). */
+  row: ArrayLike<number>;
 }
 
 /**
@@ -37,7 +50,9 @@ export function correlateSeparablePlane(
 ): Float64Array {
   const ow = geometry.width;
   const out = new Float64Array(ow * geometry.height);
-  separableRows(src, w, h, column, row, geometry, boundary, cval, (y, r) => out.set(r, y * ow));
+  correlateSeparableRows(src, w, h, [{ column, row }], geometry, boundary, cval, (y, rows) => {
+    out.set(rows[0], y * ow);
+  });
   return out;
 }
 
@@ -56,83 +71,189 @@ export function correlateSeparableChannel(
   cval: number,
   dst: OutputPlane,
 ): void {
-  const step = geometry.width * dst.stride;
-  separableRows(src, w, h, column, row, geometry, boundary, cval, (y, r) => {
-    storeRow(dst.data, dst.offset + y * step, dst.stride, r, 0, r.length, 1);
+  const ow = geometry.width, step = ow * dst.stride;
+  correlateSeparableRows(src, w, h, [{ column, row }], geometry, boundary, cval, (y, rows) => {
+    storeRow(dst.data, dst.offset + y * step, dst.stride, rows[0], 0, ow, 1);
   });
 }
 
-function separableRows(
+/**
+ * The streaming engine behind {@linkcode correlateSeparableChannel}: correlates
+ * one `w × h` channel (read in place) with each of `kernels` — all of one size
+ * `kw × kh` — and hands the results over one output row at a time:
+ * `emit(y, rows)` gets `rows[k]`, row `y` of the correlation with `kernels[k]`
+ * (the same values as {@linkcode correlateSeparablePlane} with that kernel),
+ * for `y = 0, 1, …` in order. The rows are scratch buffers rebuilt for every
+ * `y`: `emit` may overwrite them, and must copy what it keeps.
+ *
+ * Each padded source row is gathered once and row-passed with every kernel
+ * into that kernel's ring of `kh` rows, so several kernels over the same
+ * image (the x and y derivatives of a gradient) read it once. Extra memory is
+ * `kh + 1` rows per kernel and one padded row, never a plane.
+ */
+export function correlateSeparableRows(
   src: StridedPlane,
   w: number,
   h: number,
-  column: ArrayLike<number>,
-  row: ArrayLike<number>,
+  kernels: readonly SeparableKernel[],
   geometry: CorrelationGeometry,
   boundary: BoundaryMode,
   cval: number,
-  emit: (y: number, values: Float64Array) => void,
+  emit: (y: number, rows: readonly Float64Array[]) => void,
 ): void {
-  const { width: ow, height: oh, offsetX, offsetY } = geometry;
-  const kw = row.length, kh = column.length;
-  const pw = ow + kw - 1, ph = oh + kh - 1;
-  const xs = paddedIndices(w, offsetX, pw - w - offsetX, boundary);
-  const ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
-  // Row pass into a ring of kh rows, one per padded row the column pass is
-  // about to read (a source row reflected twice near an edge is passed twice:
-  // the same values), so the extra memory is kh rows, not a plane.
-  const tmp = new Float64Array(kh * ow);
-  const plane = src.data, off = src.offset, st = src.stride;
-  const pad = new Float64Array(pw);
-  const rk = Float64Array.from(row);
-  const rowSym = isSymmetric(rk);
-  let next = 0; // padded rows below are in the ring
-  const slot = (py: number) => (py % kh) * ow;
-  let rowSum = 0;
-  for (let i = 0; i < kw; i++) rowSum += rk[i];
-  const cvalRow = cval * rowSum;
-  // Column pass: output row y sums column[j] · (row pass of padded row y + j).
-  const out = new Float64Array(ow);
-  const ck = Float64Array.from(column);
-  const colSym = isSymmetric(ck);
-  const half = colSym ? kh >> 1 : kh;
-  for (let y = 0; y < oh; y++) {
-    for (; next < y + kh; next++) {
-      const sy = ys[next];
-      if (sy < 0) continue;
-      const base = off + sy * w * st;
-      for (let px = 0; px < pw; px++) {
-        const sx = xs[px];
-        pad[px] = sx < 0 ? cval : plane[base + sx * st];
-      }
-      rowPass(pad, tmp, slot(next), ow, rk, rowSym);
+  const stream = new SeparableRows(src, w, h, kernels, geometry, boundary, cval);
+  for (let y = 0; y < geometry.height; y++) emit(y, stream.next());
+}
+
+/** One kernel's part of {@linkcode SeparableRows}. */
+interface KernelPass {
+  /** The row factor. */
+  rk: Float64Array;
+  /** Whether `rk` is symmetric. */
+  rowSym: boolean;
+  /** The column factor. */
+  ck: Float64Array;
+  /** Whether `ck` is symmetric. */
+  colSym: boolean;
+  /** The row pass of a row that is all `cval` (a constant border row, never stored). */
+  cvalRow: number;
+  /**
+   * The row pass of the `kh` padded rows the column pass is about to read,
+   * padded row `py` at `(py % kh) · ow` (a source row reflected twice near an
+   * edge is passed twice: the same values).
+   */
+  ring: Float64Array;
+  /** The current output row. */
+  out: Float64Array;
+}
+
+/**
+ * The state of {@linkcode correlateSeparableRows}: each {@linkcode next}
+ * call row-passes the padded rows the next output row needs into every
+ * kernel's ring and column-passes the rings into the kernels' output rows.
+ * (The per-row work is a method called once per output row, not the body of
+ * one long loop, so V8 optimises it as an ordinary hot function instead of
+ * relying on on-stack replacement — measurably faster for short kernels.)
+ */
+class SeparableRows {
+  private readonly passes: KernelPass[];
+  private readonly rows: Float64Array[];
+  private readonly plane: StridedPlane["data"];
+  private readonly base: number;
+  private readonly stride: number;
+  private readonly rowStep: number;
+  private readonly cval: number;
+  private readonly ow: number;
+  private readonly kh: number;
+  private readonly xs: Int32Array;
+  private readonly ys: Int32Array;
+  private readonly pad: Float64Array;
+  /** The next output row. */
+  private y = 0;
+  /** Padded rows below this one are in the rings. */
+  private py = 0;
+
+  constructor(
+    src: StridedPlane,
+    w: number,
+    h: number,
+    kernels: readonly SeparableKernel[],
+    geometry: CorrelationGeometry,
+    boundary: BoundaryMode,
+    cval: number,
+  ) {
+    const { width: ow, height: oh, offsetX, offsetY } = geometry;
+    const kw = kernels[0].row.length, kh = kernels[0].column.length;
+    if (kernels.some((k) => k.row.length !== kw || k.column.length !== kh)) {
+      throw new RangeError(`separable kernels of different sizes (the first is ${kw}x${kh})`);
     }
-    out.fill(0);
-    let constant = 0;
-    for (let j = 0; j < half; j++) {
-      const c = ck[j];
-      if (c === 0) continue;
-      const a = ys[y + j];
-      if (colSym) {
-        const b = ys[y + kh - 1 - j];
-        if (a < 0 && b < 0) constant += 2 * c * cvalRow;
-        else if (a < 0 || b < 0) {
-          constant += c * cvalRow;
-          addScaled(out, 0, tmp, slot(a < 0 ? y + kh - 1 - j : y + j), ow, c);
-        } else addPair(out, 0, tmp, slot(y + j), slot(y + kh - 1 - j), ow, c);
-      } else if (a < 0) constant += c * cvalRow;
-      else addScaled(out, 0, tmp, slot(y + j), ow, c);
-    }
-    if (colSym && (kh & 1) === 1) {
-      const c = ck[half], a = ys[y + half];
-      if (c !== 0) {
-        if (a < 0) constant += c * cvalRow;
-        else addScaled(out, 0, tmp, slot(y + half), ow, c);
-      }
-    }
-    if (constant !== 0) { for (let x = 0; x < ow; x++) out[x] += constant; }
-    emit(y, out);
+    const pw = ow + kw - 1, ph = oh + kh - 1;
+    this.xs = paddedIndices(w, offsetX, pw - w - offsetX, boundary);
+    this.ys = paddedIndices(h, offsetY, ph - h - offsetY, boundary);
+    this.plane = src.data;
+    this.base = src.offset;
+    this.stride = src.stride;
+    this.rowStep = w * src.stride;
+    this.cval = cval;
+    this.ow = ow;
+    this.kh = kh;
+    this.pad = new Float64Array(pw);
+    this.passes = kernels.map(({ column, row }) => {
+      const rk = Float64Array.from(row), ck = Float64Array.from(column);
+      let rowSum = 0;
+      for (let i = 0; i < kw; i++) rowSum += rk[i];
+      return {
+        rk,
+        rowSym: isSymmetric(rk),
+        ck,
+        colSym: isSymmetric(ck),
+        cvalRow: cval * rowSum,
+        ring: new Float64Array(kh * ow),
+        out: new Float64Array(ow),
+      };
+    });
+    this.rows = this.passes.map((p) => p.out);
   }
+
+  /** The next output row of every kernel (the same buffers on every call). */
+  next(): readonly Float64Array[] {
+    const { passes, plane, stride, cval, ow, kh, xs, ys, pad } = this;
+    const y = this.y++;
+    let py = this.py;
+    for (; py < y + kh; py++) {
+      const sy = ys[py];
+      if (sy < 0) continue;
+      const base = this.base + sy * this.rowStep;
+      for (let px = 0; px < pad.length; px++) {
+        const sx = xs[px];
+        pad[px] = sx < 0 ? cval : plane[base + sx * stride];
+      }
+      const o = (py % kh) * ow;
+      for (let k = 0; k < passes.length; k++) {
+        const p = passes[k];
+        rowPass(pad, p.ring, o, ow, p.rk, p.rowSym);
+      }
+    }
+    this.py = py;
+    for (let k = 0; k < passes.length; k++) columnPass(passes[k], ys, y, ow);
+    return this.rows;
+  }
+}
+
+/**
+ * Output row `y` of one kernel's column pass into `p.out`:
+ * `Σ_j column[j] · (row pass of padded row y + j)` (at `((y + j) % kh) · ow`
+ * in the ring), with `ys` the padded rows' source rows (`< 0` for a constant
+ * border row, whose row pass is `p.cvalRow`).
+ */
+function columnPass(p: KernelPass, ys: Int32Array, y: number, ow: number): void {
+  const { out, ring, ck, colSym, cvalRow } = p;
+  const kh = ck.length;
+  const half = colSym ? kh >> 1 : kh;
+  out.fill(0);
+  let constant = 0;
+  for (let j = 0; j < half; j++) {
+    const c = ck[j];
+    if (c === 0) continue;
+    const a = ys[y + j];
+    if (colSym) {
+      const b = ys[y + kh - 1 - j];
+      if (a < 0 && b < 0) constant += 2 * c * cvalRow;
+      else if (a < 0 || b < 0) {
+        constant += c * cvalRow;
+        addScaled(out, 0, ring, ((a < 0 ? y + kh - 1 - j : y + j) % kh) * ow, ow, c);
+      } else addPair(out, 0, ring, ((y + j) % kh) * ow, ((y + kh - 1 - j) % kh) * ow, ow, c);
+    } else if (a < 0) constant += c * cvalRow;
+    else addScaled(out, 0, ring, ((y + j) % kh) * ow, ow, c);
+  }
+  if (colSym && (kh & 1) === 1) {
+    const c = ck[half], a = ys[y + half];
+    if (c !== 0) {
+      if (a < 0) constant += c * cvalRow;
+      else addScaled(out, 0, ring, ((y + half) % kh) * ow, ow, c);
+    }
+  }
+  if (constant !== 0) { for (let x = 0; x < ow; x++) out[x] += constant; }
 }
 
 /** `dst[o + x] = Σ_i k[i] · pad[x + i]` for `x < n`, folding a symmetric kernel. */

@@ -14,6 +14,13 @@
  * Scharr response; angle is `atan2(y, x)` in degrees in `[0, 360)` (as
  * `cv2.phase(…, angleInDegrees=True)`; use u16 or f32 output).
  *
+ * Algorithm and memory of `sobel`/`scharr`: both derivatives are separable
+ * (`[1 2 1]` or `[3 10 3]` smoothing times the `[-1 0 1]` difference), run
+ * by the streaming separable engine channel by channel, reading the input in
+ * place and writing each output row straight into the output image (for
+ * `magnitude`/`angle` the two derivatives share each source row and are
+ * combined row by row). Beyond input and output, a few rows of float64.
+ *
  * `laplacian`, `sharpen`, `emboss` and `derivative` are convolutions with
  * their catalogue kernel (the textbook `I ∗ M`, as the lecture notes write
  * them), so each one's impulse response is its kernel.
@@ -27,10 +34,10 @@ import type { Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import { parseKernel } from "../core/kernels.ts";
 import { correlationGeometry } from "../core/linear.ts";
-import { wholePlane } from "../core/linear_planes.ts";
-import { correlateSeparablePlane } from "../core/linear_separable.ts";
+import { forEachChannel, storeRow } from "../core/linear_planes.ts";
+import { correlateSeparableChannel, correlateSeparableRows } from "../core/linear_separable.ts";
 import type { ParamSpecs } from "../core/params.ts";
-import { type AlphaMode, mapPlanes } from "../core/planes.ts";
+import type { AlphaMode } from "../core/planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 import { commonLinearSpecs, linearFilter } from "./convolve.ts";
 
@@ -96,30 +103,46 @@ const gradientSpecs: ParamSpecs<GradientParams> = {
   ...commonLinearSpecs,
 };
 
+/**
+ * `sobel`/`scharr`: the x derivative is the correlation with `smooth × diff`
+ * (`column × row`), the y derivative with `diff × smooth`. Streams channel by
+ * channel and row by row straight into the output image: `x`/`y` run one
+ * separable kernel, `magnitude`/`angle` run both over the same source rows
+ * and combine each pair of output rows before storing it, so the extra
+ * memory is a few rows of float64 whatever the output.
+ */
 function gradient(image: Image, params: GradientParams, smooth: number[], diff: number[]): Image {
   const w = image.width, h = image.height;
   const g = correlationGeometry(w, h, 3, 3, "same", { x: 1, y: 1 });
   const { boundary, cval, output } = params;
-  return mapPlanes(image, (data) => {
-    const plane = wholePlane(data);
-    const gx = output === "y"
-      ? undefined
-      : correlateSeparablePlane(plane, w, h, smooth, diff, g, boundary, cval);
-    const gy = output === "x"
-      ? undefined
-      : correlateSeparablePlane(plane, w, h, diff, smooth, g, boundary, cval);
-    if (gx === undefined) return gy!;
-    if (gy === undefined) return gx;
-    if (output === "magnitude") {
-      for (let i = 0; i < gx.length; i++) gx[i] = Math.hypot(gx[i], gy[i]);
-    } else {
-      for (let i = 0; i < gx.length; i++) {
-        const a = (Math.atan2(gy[i], gx[i]) * 180) / Math.PI;
-        gx[i] = a < 0 ? a + 360 : a;
-      }
+  const gx = { column: smooth, row: diff }, gy = { column: diff, row: smooth };
+  const dtype = params.dtype ?? image.dtype;
+  return forEachChannel(image, { dtype, alpha: params.alpha }, (src, dst) => {
+    if (output === "x" || output === "y") {
+      const { column, row } = output === "x" ? gx : gy;
+      correlateSeparableChannel(src, w, h, column, row, g, boundary, cval, dst);
+      return;
     }
-    return gx;
-  }, { dtype: params.dtype, alpha: params.alpha });
+    const combine = output === "magnitude" ? magnitudeRow : angleRow;
+    const step = w * dst.stride;
+    correlateSeparableRows(src, w, h, [gx, gy], g, boundary, cval, (y, [rx, ry]) => {
+      combine(rx, ry);
+      storeRow(dst.data, dst.offset + y * step, dst.stride, rx, 0, w, 1);
+    });
+  });
+}
+
+/** `x[i] = hypot(x[i], y[i])`, the modulus of `x + iy`. */
+function magnitudeRow(x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < x.length; i++) x[i] = Math.hypot(x[i], y[i]);
+}
+
+/** `x[i] = atan2(y[i], x[i])` in degrees, in `[0, 360)`. */
+function angleRow(x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const a = (Math.atan2(y[i], x[i]) * 180) / Math.PI;
+    x[i] = a < 0 ? a + 360 : a;
+  }
 }
 
 function convolveWith(image: Image, params: EdgeParams, kernel: Kernel): Image {
