@@ -80,9 +80,15 @@ export function restoreAlpha(
 
 /** Copies `n` samples of one channel, converting with the rounding rule. */
 export function copyChannel(src: StridedPlane, dst: OutputPlane, n: number): void {
-  const row = new Float64Array(n);
-  for (let i = 0, j = src.offset; i < n; i++, j += src.stride) row[i] = src.data[j];
-  storeRow(dst.data, dst.offset, dst.stride, row, 0, n, 1);
+  // In chunks, so the float64 staging stays small whatever the image size.
+  const chunk = Math.min(n, 4096), row = new Float64Array(chunk);
+  for (let at = 0; at < n; at += chunk) {
+    const m = Math.min(chunk, n - at);
+    for (let i = 0, j = src.offset + at * src.stride; i < m; i++, j += src.stride) {
+      row[i] = src.data[j];
+    }
+    storeRow(dst.data, dst.offset + at * dst.stride, dst.stride, row, 0, m, 1);
+  }
 }
 
 /**
