@@ -1,7 +1,8 @@
 /**
  * The WebAssembly SIMD u8 bilateral sum (core/simd/bilateral.wat): the glue
- * that lays out the kernel's memory (tap offsets, weight tables, the image,
- * a ring of padded rows), runs it row by row and copies the result out.
+ * that lays out the kernel's memory (tap offsets, weight tables, a ring of
+ * padded rows, stripes of source and output rows), runs it row by row and
+ * copies the output out a stripe at a time.
  *
  * For every pixel `p` and the `cn` first channels it computes
  * `Σ_k T_k[D_k]·I(p + o_k) / Σ_k T_k[D_k]` with
@@ -13,8 +14,10 @@
  * colour: 4, with the channels packed into one i32 per pixel for the
  * distance. The table entries are gathered lane by lane.
  *
- * Only `2r + 1` padded rows are kept (a ring), as i32 and float64 samples:
- * memory O(window height × row).
+ * Only `2r + 1` padded rows are kept (a ring), as i32 and float64 samples,
+ * with stripes of at most 32 staged source rows and 32 output rows: the
+ * kernel's memory is O((window height + 64) × row), not the image's; the
+ * result goes into a new array, a stripe at a time.
  *
  * @module
  */
@@ -28,6 +31,9 @@ const bilateralKernel = lazyKernel(() => WASM_BASE64);
 
 /** The most kernel memory a call may use (beyond it: the TypeScript path). */
 const MAX_BYTES = 2 ** 30;
+
+/** Source rows staged, and output rows collected, at a time. */
+const STRIPE = 32;
 
 /** The window and weights of {@linkcode bilateralU8Simd}. */
 export interface BilateralSimdTaps {
@@ -149,14 +155,17 @@ export function bilateralU8Simd(
   if (nt === 0 || w === 0 || h === 0) return undefined;
   const kernel = bilateralKernel.get();
   if (!kernel) return undefined;
-  const n = w * h * ch;
+  const n = w * h * ch, rowLen = w * ch;
   // Ring rows: the padded row plus spare columns up to whole 8-pixel steps.
   const pwa = 8 * Math.ceil(w / 8) + 2 * r, R = 2 * r + 1;
   const slot = cn * pwa; // elements per ring slot (the packed colour side uses pwa)
   let tableLen = 0;
   for (const t of taps.tables) tableLen += t.length;
   // Memory: tap offsets | table addresses | work | swizzle mask | tables | xs
-  // | source (+16 spare bytes for the 16-byte loads) | output | ring.
+  // | K source rows (+16 spare bytes for the 16-byte loads) | K output rows
+  // | ring. The image itself stays outside: source rows are staged K at a
+  // time as the padded rows reach them, output rows copied out K at a time.
+  const K = Math.min(h, STRIPE);
   const offsAt = 0;
   const tblAt = align16(offsAt + 4 * nt);
   const workAt = tblAt + 16 * nt;
@@ -164,8 +173,8 @@ export function bilateralU8Simd(
   const tablesAt = maskAt + 16;
   const xsAt = align16(tablesAt + 8 * tableLen);
   const srcAt = align16(xsAt + 4 * pwa);
-  const dstAt = align16(srcAt + n + 16);
-  const ringI = align16(dstAt + n);
+  const dstAt = align16(srcAt + K * rowLen + 16);
+  const ringI = align16(dstAt + K * rowLen);
   const ringF = align16(ringI + 4 * R * slot);
   const end = ringF + 8 * R * slot;
   if (end > MAX_BYTES) return undefined;
@@ -193,9 +202,8 @@ export function bilateralU8Simd(
     i32[(xsAt >> 2) + j] = j < xs.length ? (xs[j] < 0 ? -1 : xs[j] * ch) : 0;
   }
   const src = image.data;
-  u8.set(src, srcAt);
-  u8.fill(0, srcAt + n, srcAt + n + 16);
-  if (cn < ch) u8.set(src, dstAt); // the channels not filtered pass through
+  const out = new Uint8Array(n);
+  u8.fill(0, srcAt + K * rowLen, srcAt + K * rowLen + 16);
   const ex = kernel.exports as unknown as BilateralExports;
   const ys = paddedIndices(h, r, r, boundary);
   const delta = ringF - 2 * ringI, cs = 4 * pwa, wv = 4 * Math.floor(w / 4);
@@ -206,19 +214,34 @@ export function bilateralU8Simd(
     dyr[k] = taps.dy[k] + r;
     dxr[k] = taps.dx[k] + r;
   }
+  let b0 = -1; // the first staged source row (K from it), -1 before any
   for (let py = 0; py < h + 2 * r; py++) {
     const s = py % R, sy = ys[py];
-    const rowAt = sy < 0 ? -1 : srcAt + sy * w * ch;
+    let rowAt = -1;
+    if (sy >= 0) {
+      if (b0 < 0 || sy < b0 || sy >= b0 + K) {
+        b0 = Math.min(sy, h - K);
+        u8.set(src.subarray(b0 * rowLen, (b0 + K) * rowLen), srcAt);
+      }
+      rowAt = srcAt + (sy - b0) * rowLen;
+    }
     const dI = ringI + 4 * s * slot, dF = ringF + 8 * s * slot;
     ex.fill(rowAt, xsAt, pwa, r, wv, cn, ch, dI, dF, cs, cval, maskAt, packed);
     if (py < 2 * r) continue;
-    const y = py - 2 * r;
+    const y = py - 2 * r, t = y % K, dst = dstAt + t * rowLen;
     for (let k = 0; k < nt; k++) offs[k] = ((y + dyr[k]) % R) * slot + dxr[k];
-    const ecen = ((y + r) % R) * slot + r, dst = dstAt + y * w * ch;
+    const ecen = ((y + r) % R) * slot + r;
+    // the channels not filtered pass through (the kernel stores the cn first only)
+    if (t === 0 && cn < ch) {
+      u8.set(src.subarray(y * rowLen, Math.min(y + K, h) * rowLen), dstAt);
+    }
     if (cn === 1) ex.row1(ringI, delta, offsAt, tblAt, nt, ecen, w, dst, ch);
     else if (cn === 3) ex.row3(ringI, delta, offsAt, tblAt, nt, ecen, w, dst, ch, cs);
     else ex.rowN(ringI, delta, offsAt, tblAt, nt, ecen, w, dst, ch, cs, cn, workAt);
+    if (t === K - 1 || y === h - 1) {
+      out.set(u8.subarray(dstAt, dst + rowLen), (y - t) * rowLen);
+    }
   }
   runs++;
-  return u8.slice(dstAt, dstAt + n);
+  return out;
 }

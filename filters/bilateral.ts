@@ -57,15 +57,21 @@
  * sigmaColor 20–75): mean absolute error 0.6–2.2 grey levels, worst pixel
  * 4–31 (at sharp edges); the tests bound it at mean < 3 and worst < 40.
  *
+ * Memory beyond the input and the output: the exact method and the
+ * separable approximation keep a ring of the `2r + 1` padded rows (or row
+ * pass results) the current output row reads and write each output row
+ * straight into the output, O(window height × width) (4096² RGB f32, d 9:
+ * ~10 MiB); the grid holds its cells only, `(C + 1)` float64 per cell (4096²
+ * RGB f32, sigmaSpace 8, sigmaColor 0.3: ~190 MiB), blurred in place.
+ *
  * @module
  */
 
 import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import { hasAlpha, Image } from "../core/image.ts";
-import { allocate, type PixelArray, storeInto } from "../core/dtype.ts";
+import { allocate, type PixelArray } from "../core/dtype.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
-import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 import {
   bilateralSimdServes,
@@ -258,15 +264,125 @@ function simdTaps(taps: Taps, table: Float64Array, f32: boolean): BilateralSimdT
 }
 
 /**
- * Exact bilateral filter of the `cn` first channels of an image: float64
- * planes, or the finished interleaved samples (SIMD and colour integer
- * kernels).
+ * Rounds (integer dtypes: half to even, saturated, NaN to 0, as
+ * `storeInto`) or stores (f32) `n` float64 results into `out` at `o`,
+ * `o + stride`, …: one output row of one channel.
  */
-function exactBilateral(image: Image, cn: number, p: BilateralParams): Float64Array[] | PixelArray {
-  const { width: w, height: h } = image;
+function storeRow(
+  out: PixelArray,
+  o: number,
+  stride: number,
+  res: Float64Array,
+  n: number,
+): void {
+  if (out instanceof Float32Array) {
+    for (let i = 0; i < n; i++, o += stride) out[o] = res[i];
+    return;
+  }
+  const max = out instanceof Uint8Array ? 255 : 65535;
+  for (let i = 0; i < n; i++, o += stride) {
+    const v = res[i];
+    if (v > 0) {
+      if (v >= max) out[o] = max;
+      else {
+        const q = Math.round(v);
+        out[o] = q - v === 0.5 && (q & 1) !== 0 ? q - 1 : q;
+      }
+    } else out[o] = 0; // negatives and NaN
+  }
+}
+
+/** Copies channels `from … channels − 1` (those not filtered) of `image` into `out`. */
+function copyChannels(image: Image, out: PixelArray, from: number): void {
+  const ch = image.channels, src = image.data, n = image.width * image.height;
+  for (let c = from; c < ch; c++) {
+    for (let i = 0, j = c; i < n; i++, j += ch) out[j] = src[j];
+  }
+}
+
+/**
+ * Fills ring row `o … o + xs.length − 1` of `ring` with channel `c` of
+ * source row `sy` (−1: a row of `cval`) padded by `xs` (−1: `cval`);
+ * the samples are read straight from the interleaved image data.
+ */
+function fillRow(
+  src: PixelArray,
+  w: number,
+  ch: number,
+  c: number,
+  sy: number,
+  xs: Int32Array,
+  cval: number,
+  ring: Float64Array | Int32Array,
+  o: number,
+): void {
+  const pw = xs.length;
+  if (sy < 0) {
+    ring.fill(cval, o, o + pw);
+    return;
+  }
+  const so = sy * w * ch + c;
+  for (let px = 0; px < pw; px++) {
+    const sx = xs[px];
+    ring[o + px] = sx < 0 ? cval : src[so + sx * ch];
+  }
+}
+
+/** {@linkcode fillRow} for the three channels of an RGB image, interleaved. */
+function fillRgbRow(
+  src: PixelArray,
+  w: number,
+  sy: number,
+  xs: Int32Array,
+  cval: number,
+  il: Int32Array,
+  o: number,
+): void {
+  for (let px = 0; px < xs.length; px++, o += 3) {
+    const sx = xs[px];
+    if (sy < 0 || sx < 0) il[o] = il[o + 1] = il[o + 2] = cval;
+    else {
+      const j = 3 * (sy * w + sx);
+      il[o] = src[j];
+      il[o + 1] = src[j + 1];
+      il[o + 2] = src[j + 2];
+    }
+  }
+}
+
+/**
+ * The ring offsets of output row `y` (padded row `py` in slot `py mod (2r +
+ * 1)` of `pw` pixels, `scale` elements each): each tap's for x = 0 into
+ * `offs`; returns the centre's.
+ */
+function ringOffsets(
+  taps: Taps,
+  y: number,
+  r: number,
+  pw: number,
+  scale: number,
+  offs: Int32Array,
+): number {
+  const R = 2 * r + 1;
+  for (let k = 0; k < offs.length; k++) {
+    offs[k] = scale * (((y + r + taps.dy[k]) % R) * pw + r + taps.dx[k]);
+  }
+  return scale * (((y + r) % R) * pw + r);
+}
+
+/**
+ * Exact bilateral filter of the `cn` first channels of an image, as the
+ * finished interleaved samples (other channels copied). The TypeScript
+ * kernels keep a ring of the `2r + 1` padded rows the current output row
+ * reads (padded row `py` in slot `py mod (2r + 1)`), filled straight from
+ * the image, and write each output row straight into the output: memory
+ * O(window height × row) beyond the output.
+ */
+function exactBilateral(image: Image, cn: number, p: BilateralParams): PixelArray {
+  const { width: w, height: h, channels: ch } = image;
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
   const taps = spaceTaps(r, p.sigmaSpace, p.window);
-  const pw = w + 2 * r, ph = h + 2 * r;
+  const pw = w + 2 * r, R = 2 * r + 1;
   const gc = -0.5 / (p.sigmaColor * p.sigmaColor);
   const integer = image.dtype !== "f32" &&
     (p.boundary !== "constant" || Number.isInteger(p.cval));
@@ -293,34 +409,28 @@ function exactBilateral(image: Image, cn: number, p: BilateralParams): Float64Ar
     const res = bilateralU8Simd(image, cn, r, simdTaps(taps, table, f32Taps), p.boundary, p.cval);
     if (res) return res;
   }
+  const src = image.data;
+  const out = allocate(image.dtype, ch * w * h);
+  if (cn < ch) copyChannels(image, out, cn);
+  const xs = paddedIndices(w, r, r, p.boundary), ys = paddedIndices(h, r, r, p.boundary);
+  // per output row: each tap's ring offset for x = 0 (and the centre's)
+  const offs = new Int32Array(nt);
   const inRange = p.boundary !== "constant" || (p.cval >= 0 && p.cval <= maxv);
   if (
     cn === 3 && image.channels === 3 && table && !l2 && inRange && image.dtype !== "f32"
   ) {
-    const out = allocate(image.dtype, 3 * w * h);
-    // colour integers: interleaved int32 samples padded straight from the
-    // image, per pixel register accumulators, rounded straight into `out`
-    const xs = paddedIndices(w, r, r, p.boundary), ys = paddedIndices(h, r, r, p.boundary);
-    const il = new Int32Array(3 * pw * ph);
-    const src = image.data;
-    for (let py = 0; py < ph; py++) {
-      const sy = ys[py];
-      for (let px = 0, o = 3 * py * pw; px < pw; px++, o += 3) {
-        const sx = xs[px];
-        if (sy < 0 || sx < 0) il[o] = il[o + 1] = il[o + 2] = p.cval;
-        else {
-          const j = 3 * (sy * w + sx);
-          il[o] = src[j];
-          il[o + 1] = src[j + 1];
-          il[o + 2] = src[j + 2];
-        }
-      }
+    // colour integers: a ring of interleaved int32 samples padded straight
+    // from the image, per pixel register accumulators, rounded straight into `out`
+    const il = new Int32Array(3 * R * pw);
+    for (let py = 0; py < 2 * r; py++) {
+      fillRgbRow(src, w, ys[py], xs, p.cval, il, 3 * (py % R) * pw);
     }
-    const offs = new Int32Array(nt);
-    for (let k = 0; k < nt; k++) offs[k] = 3 * (taps.dy[k] * pw + taps.dx[k]);
     const res = new Float64Array(3 * w);
     for (let y = 0; y < h; y++) {
-      rgbIntRow(il, table, taps.w, offs, w, pw, r, y, res);
+      const py = y + 2 * r;
+      fillRgbRow(src, w, ys[py], xs, p.cval, il, 3 * (py % R) * pw);
+      const cen = ringOffsets(taps, y, r, pw, 3, offs);
+      rgbIntRow(il, table, taps.w, offs, cen, w, res);
       const o = 3 * y * w;
       for (let i = 0; i < 3 * w; i++) {
         // round half to even, as storeInto (the mean of in-range samples is in range)
@@ -330,44 +440,51 @@ function exactBilateral(image: Image, cn: number, p: BilateralParams): Float64Ar
     }
     return out;
   }
-  // gray integers: int32 plane (padded straight from the image; cval is an
-  // integer) and one table per tap with the space weight folded in
-  let ipl: Int32Array | null = null, tapTables: Float32Array | null = null;
   const tableSize = table ? table.length : 0;
-  const planes: Float64Array[] = [];
   if (f32Taps && table) {
-    ipl = new Int32Array(pw * ph);
-    padPlaneInto(nativePlane(image, 0), w, h, r, r, r, r, p.boundary, p.cval, ipl);
-    tapTables = new Float32Array(tableSize * taps.w.length);
+    // gray integers: a ring of int32 rows (padded straight from the image;
+    // cval is an integer) and one table per tap with the space weight folded in
+    const ipl = new Int32Array(R * pw);
+    const tapTables = new Float32Array(tableSize * taps.w.length);
     for (let k = 0; k < taps.w.length; k++) {
       for (let i = 0; i < tableSize; i++) {
         tapTables[k * tableSize + i] = Math.fround(taps.w[k] * table[i]);
       }
     }
+    for (let py = 0; py < 2 * r; py++) {
+      fillRow(src, w, ch, 0, ys[py], xs, p.cval, ipl, (py % R) * pw);
+    }
+    const res = new Float64Array(w);
+    for (let y = 0; y < h; y++) {
+      const py = y + 2 * r;
+      fillRow(src, w, ch, 0, ys[py], xs, p.cval, ipl, (py % R) * pw);
+      const cen = ringOffsets(taps, y, r, pw, 1, offs);
+      grayIntRow(ipl, tapTables, tableSize, offs, cen, w, res);
+      storeRow(out, y * w * ch, ch, res, w);
+    }
+    return out;
   }
-  if (ipl && tapTables) {
-    // gray integers: per pixel, taps in a tight loop with register accumulators
-    const offs = new Int32Array(nt);
-    for (let k = 0; k < nt; k++) offs[k] = taps.dy[k] * pw + taps.dx[k];
-    const O = new Float64Array(w * h);
-    for (let y = 0; y < h; y++) grayIntRow(ipl, tapTables, tableSize, offs, w, pw, r, y, O);
-    return [O];
+  // the generic kernel: a float64 ring per channel, tap after tap over the row
+  const planes: Float64Array[] = [];
+  for (let c = 0; c < cn; c++) planes.push(new Float64Array(R * pw));
+  for (let py = 0; py < 2 * r; py++) {
+    for (let c = 0; c < cn; c++) {
+      fillRow(src, w, ch, c, ys[py], xs, p.cval, planes[c], (py % R) * pw);
+    }
   }
-  for (let c = 0; c < cn; c++) {
-    const P = new Float64Array(pw * ph);
-    padPlaneInto(nativePlane(image, c), w, h, r, r, r, r, p.boundary, p.cval, P);
-    planes.push(P);
-  }
-  const outs = planes.map(() => new Float64Array(w * h));
   const sums = planes.map(() => new Float64Array(w));
   const wsum = new Float64Array(w);
   for (let y = 0; y < h; y++) {
+    const py = y + 2 * r;
+    for (let c = 0; c < cn; c++) {
+      fillRow(src, w, ch, c, ys[py], xs, p.cval, planes[c], (py % R) * pw);
+    }
+    const crow = ringOffsets(taps, y, r, pw, 1, offs);
     for (const s of sums) s.fill(0);
     wsum.fill(0);
-    const crow = (y + r) * pw + r;
     for (let k = 0; k < nt; k++) {
       const sw = taps.w[k];
-      const off = crow + taps.dy[k] * pw + taps.dx[k];
+      const off = offs[k];
       if (cn === 1) {
         const P = planes[0], S = sums[0];
         if (table) {
@@ -414,40 +531,39 @@ function exactBilateral(image: Image, cn: number, p: BilateralParams): Float64Ar
         }
       }
     }
-    const o = y * w;
     for (let c = 0; c < cn; c++) {
-      const S = sums[c], O = outs[c];
-      for (let x = 0; x < w; x++) O[o + x] = S[x] / wsum[x];
+      const S = sums[c];
+      for (let x = 0; x < w; x++) S[x] = S[x] / wsum[x];
+      storeRow(out, y * w * ch + c, ch, S, w);
     }
   }
-  return outs;
+  return out;
 }
 
 /**
  * One row of the gray integer kernel: per pixel, the taps in a tight loop
  * with register accumulators and one float32 table per tap (space weight ×
- * colour weight). A function per row so the engine optimises it whole.
+ * colour weight); tap k of pixel x at `offs[k] + x`, its centre at
+ * `cen + x`; the means into `res`. A function per row so the engine
+ * optimises it whole.
  */
 function grayIntRow(
   ipl: Int32Array,
   T: Float32Array,
   tableSize: number,
   offs: Int32Array,
+  cen: number,
   w: number,
-  pw: number,
-  r: number,
-  y: number,
-  O: Float64Array,
+  res: Float64Array,
 ): void {
   const nt = offs.length;
-  const crow = (y + r) * pw + r, o = y * w;
   let x = 0;
   // two pixels per pass share the tap loop
   for (; x + 1 < w; x += 2) {
-    const ci = crow + x, c = ipl[ci], c1 = ipl[ci + 1];
+    const c = ipl[cen + x], c1 = ipl[cen + x + 1];
     let sum = 0, ws = 0, sum1 = 0, ws1 = 0;
     for (let k = 0, tb = 0; k < nt; k++, tb += tableSize) {
-      const i = ci + offs[k];
+      const i = offs[k] + x;
       const v = ipl[i], v1 = ipl[i + 1];
       let d = v - c, d1 = v1 - c1;
       d = (d ^ (d >> 31)) - (d >> 31);
@@ -458,50 +574,48 @@ function grayIntRow(
       sum1 += v1 * wt1;
       ws1 += wt1;
     }
-    O[o + x] = sum / ws;
-    O[o + x + 1] = sum1 / ws1;
+    res[x] = sum / ws;
+    res[x + 1] = sum1 / ws1;
   }
   for (; x < w; x++) {
-    const ci = crow + x, c = ipl[ci];
+    const c = ipl[cen + x];
     let sum = 0, ws = 0;
     for (let k = 0, tb = 0; k < nt; k++, tb += tableSize) {
-      const v = ipl[ci + offs[k]];
+      const v = ipl[offs[k] + x];
       let d = v - c;
       d = (d ^ (d >> 31)) - (d >> 31);
       const wt = T[tb + d];
       sum += v * wt;
       ws += wt;
     }
-    O[o + x] = sum / ws;
+    res[x] = sum / ws;
   }
 }
 
 /**
  * One row of the colour (3-channel, L1) integer kernel on interleaved
  * samples: the same arithmetic, in the same tap order, as the generic path.
+ * Tap k of pixel x at `offs[k] + 3x`, its centre at `cen + 3x`.
  */
 function rgbIntRow(
   il: Int32Array,
   table: Float64Array,
   sw: Float64Array,
   offs: Int32Array,
+  cen: number,
   w: number,
-  pw: number,
-  r: number,
-  y: number,
   res: Float64Array,
 ): void {
   const nt = offs.length;
-  const crow = 3 * ((y + r) * pw + r);
   let x = 0;
   // two pixels per pass share the tap loop
   for (; x + 1 < w; x += 2) {
-    const ci = crow + 3 * x;
+    const ci = cen + 3 * x;
     const c0 = il[ci], c1 = il[ci + 1], c2 = il[ci + 2];
     const e0 = il[ci + 3], e1 = il[ci + 4], e2 = il[ci + 5];
     let s0 = 0, s1 = 0, s2 = 0, ws = 0, t0 = 0, t1 = 0, t2 = 0, wt2 = 0;
     for (let k = 0; k < nt; k++) {
-      const i = ci + offs[k];
+      const i = offs[k] + 3 * x;
       const v0 = il[i], v1 = il[i + 1], v2 = il[i + 2];
       const u0 = il[i + 3], u1 = il[i + 4], u2 = il[i + 5];
       let d0 = v0 - c0, d1 = v1 - c1, d2 = v2 - c2;
@@ -532,11 +646,11 @@ function rgbIntRow(
     res[o + 5] = t2 / wt2;
   }
   for (; x < w; x++) {
-    const ci = crow + 3 * x;
+    const ci = cen + 3 * x;
     const c0 = il[ci], c1 = il[ci + 1], c2 = il[ci + 2];
     let s0 = 0, s1 = 0, s2 = 0, ws = 0;
     for (let k = 0; k < nt; k++) {
-      const i = ci + offs[k];
+      const i = offs[k] + 3 * x;
       const v0 = il[i], v1 = il[i + 1], v2 = il[i + 2];
       let d0 = v0 - c0, d1 = v1 - c1, d2 = v2 - c2;
       d0 = (d0 ^ (d0 >> 31)) - (d0 >> 31);
@@ -564,45 +678,57 @@ function spatialStd(taps: Taps): number {
   return Math.sqrt(s2 / s);
 }
 
-/** Bilateral grid approximation of the `cn` first channels; returns float64 planes. */
-function gridBilateral(image: Image, cn: number, p: BilateralParams): Float64Array[] {
-  const { width: w, height: h } = image;
+/**
+ * Bilateral grid approximation of the `cn` first channels, as the finished
+ * interleaved samples (other channels copied). The samples and the range
+ * coordinate are read straight from the image and each output row is
+ * written straight into the output: beyond it, the grid only (blurred in
+ * place, with line buffers).
+ */
+function gridBilateral(image: Image, cn: number, p: BilateralParams): PixelArray {
+  const { width: w, height: h, channels: ch } = image;
   const n = w * h;
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
   const ss = Math.max(1, spatialStd(spaceTaps(r, p.sigmaSpace, p.window)));
-  const vals: Float64Array[] = [];
-  for (let c = 0; c < cn; c++) {
-    const src = nativePlane(image, c), v = new Float64Array(n);
-    for (let i = 0; i < n; i++) v[i] = src[i];
-    vals.push(v);
-  }
+  const src = image.data;
   // range axis: the value (gray) or the channel sum (colour, ~ L1 distance)
-  const guide = cn === 1 ? vals[0] : new Float64Array(n);
-  if (cn > 1) { for (const v of vals) for (let i = 0; i < n; i++) guide[i] += v[i]; }
   let gmin = Infinity, gmax = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const g = guide[i];
-    if (g < gmin) gmin = g;
-    if (g > gmax) gmax = g;
+  if (cn === 1) {
+    for (let i = 0, j = 0; i < n; i++, j += ch) {
+      const g = src[j];
+      if (g < gmin) gmin = g;
+      if (g > gmax) gmax = g;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const g = channelSum(src, i * ch, cn);
+      if (g < gmin) gmin = g;
+      if (g > gmax) gmax = g;
+    }
   }
   const sr = p.sigmaColor;
   const pad = 2;
   const gw = Math.floor((w - 1) / ss) + 1 + 2 * pad;
   const gh = Math.floor((h - 1) / ss) + 1 + 2 * pad;
   const gd = Math.floor((gmax - gmin) / sr) + 1 + 2 * pad;
+  const out = allocate(image.dtype, n * ch);
+  if (cn < ch) copyChannels(image, out, cn);
+  if (cn === 1) {
+    gridGray(src, ch, w, h, ss, sr, gmin, pad, gw, gh, gd, out);
+    return out;
+  }
   const cells = gw * gh * gd;
   const nv = cn + 1; // homogeneous: values and weight
   const grid = new Float64Array(cells * nv);
   const sx = gd, sy = gw * gd; // strides: z fastest, then x, then y
-  if (cn === 1) return gridGray(vals[0], w, h, ss, sr, gmin, pad, gw, gh, gd);
   // splat (trilinear), z fastest, then x, then y
   const wz = new Float64Array(2), wx = new Float64Array(2);
   for (let y = 0; y < h; y++) {
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
-      const i = y * w + x;
+      const i = y * w + x, j = i * ch;
       const fx = x / ss + pad, ix = Math.floor(fx), tx = fx - ix;
-      const fz = (guide[i] - gmin) / sr + pad, iz = Math.floor(fz), tz = fz - iz;
+      const fz = (channelSum(src, j, cn) - gmin) / sr + pad, iz = Math.floor(fz), tz = fz - iz;
       wz[0] = 1 - tz;
       wz[1] = tz;
       wx[0] = 1 - tx;
@@ -614,7 +740,7 @@ function gridBilateral(image: Image, cn: number, p: BilateralParams): Float64Arr
           const g0 = ((iy + oy) * sy + (ix + ox) * sx + iz) * nv;
           for (let oz = 0; oz < 2; oz++) {
             const wt = wxy * wz[oz], g = g0 + oz * nv;
-            for (let k = 0; k < cn; k++) grid[g + k] += wt * vals[k][i];
+            for (let k = 0; k < cn; k++) grid[g + k] += wt * src[j + k];
             grid[g + cn] += wt;
           }
         }
@@ -622,19 +748,16 @@ function gridBilateral(image: Image, cn: number, p: BilateralParams): Float64Arr
     }
   }
   // blur [1 4 6 4 1] / 16 along z, x, y
-  const tmp = new Float64Array(grid.length);
-  blurAxis(grid, tmp, gh * gw, gd, 1, nv);
-  blurAxis(tmp, grid, gh, gw, gd, nv);
-  blurAxis(grid, tmp, 1, gh, gw * gd, nv);
-  // slice
-  const outs = vals.map(() => new Float64Array(n));
+  blurGrid(grid, gw, gh, gd, nv);
+  // slice, a row at a time into the output
+  const rows = Array.from({ length: cn }, () => new Float64Array(w));
   const acc = new Float64Array(nv);
   for (let y = 0; y < h; y++) {
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
-      const i = y * w + x;
+      const i = y * w + x, j = i * ch;
       const fx = x / ss + pad, ix = Math.floor(fx), tx = fx - ix;
-      const fz = (guide[i] - gmin) / sr + pad, iz = Math.floor(fz), tz = fz - iz;
+      const fz = (channelSum(src, j, cn) - gmin) / sr + pad, iz = Math.floor(fz), tz = fz - iz;
       acc.fill(0);
       wz[0] = 1 - tz;
       wz[1] = tz;
@@ -647,19 +770,31 @@ function gridBilateral(image: Image, cn: number, p: BilateralParams): Float64Arr
           const g0 = ((iy + oy) * sy + (ix + ox) * sx + iz) * nv;
           for (let oz = 0; oz < 2; oz++) {
             const wt = wxy * wz[oz], g = g0 + oz * nv;
-            for (let k = 0; k < nv; k++) acc[k] += wt * tmp[g + k];
+            for (let k = 0; k < nv; k++) acc[k] += wt * grid[g + k];
           }
         }
       }
-      for (let k = 0; k < cn; k++) outs[k][i] = acc[cn] > 0 ? acc[k] / acc[cn] : vals[k][i];
+      for (let k = 0; k < cn; k++) rows[k][x] = acc[cn] > 0 ? acc[k] / acc[cn] : src[j + k];
     }
+    for (let k = 0; k < cn; k++) storeRow(out, y * w * ch + k, ch, rows[k], w);
   }
-  return outs;
+  return out;
 }
 
-/** The bilateral grid for one channel, with the corner loops unrolled. */
+/** The sum of the `cn` samples from `j` (added to 0 in channel order). */
+function channelSum(src: PixelArray, j: number, cn: number): number {
+  let g = 0;
+  for (let c = 0; c < cn; c++) g += src[j + c];
+  return g;
+}
+
+/**
+ * The bilateral grid for one channel (channel 0 of `ch`), with the corner
+ * loops unrolled; the result into channel 0 of `out`.
+ */
 function gridGray(
-  v: Float64Array,
+  v: PixelArray,
+  ch: number,
   w: number,
   h: number,
   ss: number,
@@ -669,7 +804,8 @@ function gridGray(
   gw: number,
   gh: number,
   gd: number,
-): Float64Array[] {
+  out: PixelArray,
+): void {
   const sx = gd * 2, sy = gw * gd * 2;
   const grid = new Float64Array(gw * gh * gd * 2);
   const fxs = new Float64Array(w), ixs = new Int32Array(w);
@@ -682,7 +818,7 @@ function gridGray(
   for (let y = 0; y < h; y++) {
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
-      const val = v[y * w + x];
+      const val = v[(y * w + x) * ch];
       const tx = fxs[x];
       const fz = (val - gmin) * isr + pad, iz = Math.floor(fz), tz = fz - iz;
       const g = iy * sy + ixs[x] * sx + iz * 2;
@@ -714,59 +850,81 @@ function gridGray(
       grid[g + sy + sx + 3] += wt;
     }
   }
-  const tmp = new Float64Array(grid.length);
-  blurAxis(grid, tmp, gh * gw, gd, 1, 2);
-  blurAxis(tmp, grid, gh, gw, gd, 2);
-  blurAxis(grid, tmp, 1, gh, gw * gd, 2);
-  const out = new Float64Array(w * h);
+  blurGrid(grid, gw, gh, gd, 2);
+  const row = new Float64Array(w);
   for (let y = 0; y < h; y++) {
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
-      const val = v[y * w + x];
+      const val = v[(y * w + x) * ch];
       const tx = fxs[x];
       const fz = (val - gmin) * isr + pad, iz = Math.floor(fz), tz = fz - iz;
       const g = iy * sy + ixs[x] * sx + iz * 2;
       const a00 = (1 - ty) * (1 - tx), a01 = (1 - ty) * tx, a10 = ty * (1 - tx), a11 = ty * tx;
       const z0 = 1 - tz;
-      const num = a00 * (z0 * tmp[g] + tz * tmp[g + 2]) +
-        a01 * (z0 * tmp[g + sx] + tz * tmp[g + sx + 2]) +
-        a10 * (z0 * tmp[g + sy] + tz * tmp[g + sy + 2]) +
-        a11 * (z0 * tmp[g + sy + sx] + tz * tmp[g + sy + sx + 2]);
-      const den = a00 * (z0 * tmp[g + 1] + tz * tmp[g + 3]) +
-        a01 * (z0 * tmp[g + sx + 1] + tz * tmp[g + sx + 3]) +
-        a10 * (z0 * tmp[g + sy + 1] + tz * tmp[g + sy + 3]) +
-        a11 * (z0 * tmp[g + sy + sx + 1] + tz * tmp[g + sy + sx + 3]);
-      out[y * w + x] = den > 0 ? num / den : val;
+      const num = a00 * (z0 * grid[g] + tz * grid[g + 2]) +
+        a01 * (z0 * grid[g + sx] + tz * grid[g + sx + 2]) +
+        a10 * (z0 * grid[g + sy] + tz * grid[g + sy + 2]) +
+        a11 * (z0 * grid[g + sy + sx] + tz * grid[g + sy + sx + 2]);
+      const den = a00 * (z0 * grid[g + 1] + tz * grid[g + 3]) +
+        a01 * (z0 * grid[g + sx + 1] + tz * grid[g + sx + 3]) +
+        a10 * (z0 * grid[g + sy + 1] + tz * grid[g + sy + 3]) +
+        a11 * (z0 * grid[g + sy + sx + 1] + tz * grid[g + sy + sx + 3]);
+      row[x] = den > 0 ? num / den : val;
     }
+    storeRow(out, y * w * ch, ch, row, w);
   }
-  return [out];
 }
 
 /**
- * One [1 4 6 4 1]/16 pass along an axis of `len` cells: the grid is `outer`
- * blocks of `len` lines of `inner` cells, each cell holding `nv` values.
+ * The grid's [1 4 6 4 1]/16 blur along z, x and y, in place: a `gw × gh ×
+ * gd` grid (z fastest, then x, then y) of `nv` values per cell.
+ */
+function blurGrid(grid: Float64Array, gw: number, gh: number, gd: number, nv: number): void {
+  const line = gw * gd * nv; // the longest step (the y axis)
+  const b0 = new Float64Array(line), b1 = new Float64Array(line), b2 = new Float64Array(line);
+  blurAxis(grid, gh * gw, gd, 1, nv, b0, b1, b2);
+  blurAxis(grid, gh, gw, gd, nv, b0, b1, b2);
+  blurAxis(grid, 1, gh, gw * gd, nv, b0, b1, b2);
+}
+
+/**
+ * One [1 4 6 4 1]/16 pass along an axis of `len` cells, in place: the grid
+ * is `outer` blocks of `len` lines of `inner` cells, each cell holding `nv`
+ * values. The original values of the two lines before the current one and
+ * of the current one are kept in `b0`, `b1`, `b2` (at least `inner · nv`
+ * long), so each sum reads the values before the pass, added in the same
+ * order as a pass into a second grid.
  */
 function blurAxis(
-  src: Float64Array,
-  dst: Float64Array,
+  g: Float64Array,
   outer: number,
   len: number,
   inner: number,
   nv: number,
+  b0: Float64Array,
+  b1: Float64Array,
+  b2: Float64Array,
 ): void {
   const step = inner * nv;
   for (let o = 0; o < outer; o++) {
+    // m2, m1: the original lines p − 2 and p − 1; cur: line p's
+    let m2 = b0, m1 = b1, cur = b2;
     for (let p = 0; p < len; p++) {
       const base = (o * len + p) * step;
+      for (let q = 0; q < step; q++) cur[q] = g[base + q];
       for (let q = 0; q < step; q++) {
         const c = base + q;
-        let s = 6 * src[c];
-        if (p >= 1) s += 4 * src[c - step];
-        if (p >= 2) s += src[c - 2 * step];
-        if (p + 1 < len) s += 4 * src[c + step];
-        if (p + 2 < len) s += src[c + 2 * step];
-        dst[c] = s / 16;
+        let s = 6 * cur[q];
+        if (p >= 1) s += 4 * m1[q];
+        if (p >= 2) s += m2[q];
+        if (p + 1 < len) s += 4 * g[c + step];
+        if (p + 2 < len) s += g[c + 2 * step];
+        g[c] = s / 16;
       }
+      const t = m2;
+      m2 = m1;
+      m1 = cur;
+      cur = t;
     }
   }
 }
@@ -777,14 +935,13 @@ function blurAxis(
  * that result, with the 1-D Gaussian space weights of `sigmaSpace` over
  * `[-r, r]` (a square window, not the disk) and the colour weight read from
  * a 2048-entry table over `[0, 6·sigmaColor]` (zero beyond). 2·(2r + 1) taps
- * per pixel instead of the disk's ~π·r².
+ * per pixel instead of the disk's ~π·r². The row pass results are kept for
+ * the `2r + 1` padded rows the current output row reads (a ring; the rows
+ * near the border that the boundary mode maps to are computed again), and
+ * each output row goes straight into the output (other channels copied).
  */
-function separableBilateral(
-  image: Image,
-  cn: number,
-  p: BilateralParams,
-): (Float64Array | Int32Array)[] {
-  const { width: w, height: h } = image;
+function separableBilateral(image: Image, cn: number, p: BilateralParams): PixelArray {
+  const { width: w, height: h, channels: ch } = image;
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
   const gs = -0.5 / (p.sigmaSpace * p.sigmaSpace);
   const nt = 2 * r + 1;
@@ -804,35 +961,45 @@ function separableBilateral(
     (cn === 1 || (cn === 3 && !l2)) && image.dtype !== "f32" && maxv * cn < 1 << 12 &&
     (p.boundary !== "constant" || (Number.isInteger(p.cval) && p.cval >= 0 && p.cval <= maxv))
   ) return separableInt(image, cn, p, r, sw, gc, maxv * cn + 1);
+  const src = image.data;
+  const out = allocate(image.dtype, w * h * ch);
+  if (cn < ch) copyChannels(image, out, cn);
   // rows: each source row padded left and right into a small buffer
-  const src: ArrayLike<number>[] = [];
-  for (let c = 0; c < cn; c++) src.push(nativePlane(image, c));
-  const xs = paddedIndices(w, r, r, p.boundary);
-  const rowBuf: Float64Array[] = src.map(() => new Float64Array(w + 2 * r));
-  // one extra row of cval at the end (the constant border of the column pass)
-  const mid: Float64Array[] = src.map(() => new Float64Array(w * (h + 1)).fill(p.cval, w * h));
+  const xs = paddedIndices(w, r, r, p.boundary), ys = paddedIndices(h, r, r, p.boundary);
+  const rowBuf: Float64Array[] = [];
+  const mid: Float64Array[] = [];
+  const res: Float64Array[] = [];
+  for (let c = 0; c < cn; c++) {
+    rowBuf.push(new Float64Array(w + 2 * r));
+    mid.push(new Float64Array(nt * w));
+    res.push(new Float64Array(w));
+  }
   const hOffs = new Int32Array(nt);
   for (let k = 0; k < nt; k++) hOffs[k] = k;
-  for (let y = 0; y < h; y++) {
-    for (let c = 0; c < cn; c++) padRow(src[c], y * w, xs, p.cval, rowBuf[c]);
-    sepRow(rowBuf, hOffs, r, mid, y * w, w, cn, sw, lut, q, bins, l2);
-  }
-  // columns of the row result
-  const ys = paddedIndices(h, r, r, p.boundary);
-  const outs: Float64Array[] = src.map(() => new Float64Array(w * h));
   const vOffs = new Int32Array(nt);
-  for (let y = 0; y < h; y++) {
-    for (let k = 0; k < nt; k++) vOffs[k] = (ys[y + k] < 0 ? h : ys[y + k]) * w;
-    sepRow(mid, vOffs, y * w, outs, y * w, w, cn, sw, lut, q, bins, l2);
+  // the row pass of padded row py into its ring slot (a row of cval outside)
+  for (let py = 0; py < h + 2 * r; py++) {
+    const sy = ys[py], o = (py % nt) * w;
+    if (sy < 0) { for (const m of mid) m.fill(p.cval, o, o + w); }
+    else {
+      for (let c = 0; c < cn; c++) fillRow(src, w, ch, c, sy, xs, p.cval, rowBuf[c], 0);
+      sepRow(rowBuf, hOffs, r, mid, o, w, cn, sw, lut, q, bins, l2);
+    }
+    if (py < 2 * r) continue;
+    // columns of the row result
+    const y = py - 2 * r;
+    for (let k = 0; k < nt; k++) vOffs[k] = ((y + k) % nt) * w;
+    sepRow(mid, vOffs, ((y + r) % nt) * w, res, 0, w, cn, sw, lut, q, bins, l2);
+    for (let c = 0; c < cn; c++) storeRow(out, y * w * ch + c, ch, res[c], w);
   }
-  return outs;
+  return out;
 }
 
 /**
  * The separable approximation on u8 samples (gray, or colour with the L1
  * distance): both passes on integers (the row pass rounds to the nearest
  * level), with one float32 table per tap holding space × colour weight, as
- * the exact gray kernel.
+ * the exact gray kernel; a ring of row pass results as the float path.
  */
 function separableInt(
   image: Image,
@@ -842,44 +1009,49 @@ function separableInt(
   sw: Float64Array,
   gc: number,
   ts: number,
-): Int32Array[] {
-  const { width: w, height: h } = image;
+): PixelArray {
+  const { width: w, height: h, channels: ch } = image;
   const nt = 2 * r + 1;
   const T = new Float32Array(nt * ts);
   for (let k = 0; k < nt; k++) {
     for (let d = 0; d < ts; d++) T[k * ts + d] = sw[k] * Math.exp(d * d * gc);
   }
-  const src: ArrayLike<number>[] = [];
-  for (let c = 0; c < cn; c++) src.push(nativePlane(image, c));
-  const xs = paddedIndices(w, r, r, p.boundary);
-  const rowBuf: Int32Array[] = src.map(() => new Int32Array(w + 2 * r));
-  const mid: Int32Array[] = src.map(() => new Int32Array(w * (h + 1)).fill(p.cval, w * h));
+  const src = image.data;
+  const out = allocate(image.dtype, w * h * ch);
+  if (cn < ch) copyChannels(image, out, cn);
+  const xs = paddedIndices(w, r, r, p.boundary), ys = paddedIndices(h, r, r, p.boundary);
+  const rowBuf: Int32Array[] = [];
+  const mid: Int32Array[] = [];
+  const res: Int32Array[] = [];
+  for (let c = 0; c < cn; c++) {
+    rowBuf.push(new Int32Array(w + 2 * r));
+    mid.push(new Int32Array(nt * w));
+    res.push(new Int32Array(w));
+  }
   const hOffs = new Int32Array(nt);
   for (let k = 0; k < nt; k++) hOffs[k] = k;
-  for (let y = 0; y < h; y++) {
-    for (let c = 0; c < cn; c++) padRowInt(src[c], y * w, xs, p.cval, rowBuf[c]);
-    if (cn === 1) sepIntRow1(rowBuf[0], hOffs, r, mid[0], y * w, w, T, ts);
-    else sepIntRow3(rowBuf, hOffs, r, mid, y * w, w, T, ts);
-  }
-  const ys = paddedIndices(h, r, r, p.boundary);
-  const res: Int32Array[] = src.map(() => new Int32Array(w * h));
   const vOffs = new Int32Array(nt);
-  for (let y = 0; y < h; y++) {
-    for (let k = 0; k < nt; k++) vOffs[k] = (ys[y + k] < 0 ? h : ys[y + k]) * w;
-    if (cn === 1) sepIntRow1(mid[0], vOffs, y * w, res[0], y * w, w, T, ts);
-    else sepIntRow3(mid, vOffs, y * w, res, y * w, w, T, ts);
+  for (let py = 0; py < h + 2 * r; py++) {
+    const sy = ys[py], o = (py % nt) * w;
+    if (sy < 0) { for (const m of mid) m.fill(p.cval, o, o + w); }
+    else {
+      for (let c = 0; c < cn; c++) fillRow(src, w, ch, c, sy, xs, p.cval, rowBuf[c], 0);
+      if (cn === 1) sepIntRow1(rowBuf[0], hOffs, r, mid[0], o, w, T, ts);
+      else sepIntRow3(rowBuf, hOffs, r, mid, o, w, T, ts);
+    }
+    if (py < 2 * r) continue;
+    const y = py - 2 * r;
+    for (let k = 0; k < nt; k++) vOffs[k] = ((y + k) % nt) * w;
+    const base = ((y + r) % nt) * w;
+    if (cn === 1) sepIntRow1(mid[0], vOffs, base, res[0], 0, w, T, ts);
+    else sepIntRow3(mid, vOffs, base, res, 0, w, T, ts);
+    // already rounded levels in range
+    for (let c = 0; c < cn; c++) {
+      const R = res[c];
+      for (let x = 0, j = y * w * ch + c; x < w; x++, j += ch) out[j] = R[x];
+    }
   }
-  return res;
-}
-
-function padRowInt(
-  src: ArrayLike<number>,
-  o: number,
-  xs: Int32Array,
-  cval: number,
-  out: Int32Array,
-): void {
-  for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? cval : src[o + xs[i]];
+  return out;
 }
 
 /** One row of an integer 1-D pass, gray: centre `base + x`, tap k at `offs[k] + x`. */
@@ -996,16 +1168,6 @@ function sepIntRow3(
     D1[o0 + x] = (s1 / ws + 0.5) | 0;
     D2[o0 + x] = (s2 / ws + 0.5) | 0;
   }
-}
-
-function padRow(
-  src: ArrayLike<number>,
-  o: number,
-  xs: Int32Array,
-  cval: number,
-  out: Float64Array,
-): void {
-  for (let i = 0; i < xs.length; i++) out[i] = xs[i] < 0 ? cval : src[o + xs[i]];
 }
 
 /**
@@ -1159,28 +1321,13 @@ function applyBilateral(image: Image, p: BilateralParams): Image {
   if (p.sigmaColor === 0 || p.sigmaSpace === 0) return image.clone();
   const ch = image.channels;
   const cn = p.alpha === "keep" && hasAlpha(ch) ? ch - 1 : ch;
-  const n = image.width * image.height;
-  const planes = p.method !== "fast"
+  // each method returns the finished interleaved samples
+  const data = p.method !== "fast"
     ? exactBilateral(image, cn, p)
     : gridIsSlower(p)
     ? separableBilateral(image, cn, p)
     : gridBilateral(image, cn, p);
-  // finished interleaved samples
-  if (!Array.isArray(planes)) return new Image(image.width, image.height, ch, planes);
-  const out = allocate(image.dtype, n * ch);
-  const tmp = allocate(image.dtype, n);
-  for (let c = 0; c < ch; c++) {
-    const pl = planes[c];
-    if (c < cn && pl instanceof Int32Array) {
-      // already rounded levels in range
-      for (let i = 0, j = c; i < n; i++, j += ch) out[j] = pl[i];
-      continue;
-    }
-    if (c < cn) storeInto(tmp, pl);
-    else tmp.set(nativePlane(image, c) as never);
-    for (let i = 0, j = c; i < n; i++, j += ch) out[j] = tmp[i];
-  }
-  return new Image(image.width, image.height, ch, out);
+  return new Image(image.width, image.height, ch, data);
 }
 
 /** The `bilateral` plugin. */

@@ -145,6 +145,37 @@ Deno.test("SIMD u8 bilateral: wider images (many steps per row, every boundary)"
   }
 });
 
+Deno.test("SIMD u8 bilateral: tall images (staged source and output stripes, every boundary)", () => {
+  // more rows than a stripe (32), a partial last stripe, and border rows the
+  // boundary maps to the far end of the image (wrap) or back into it (reflect)
+  for (let channels = 1; channels <= 4; channels++) {
+    const img = seededLevels(19, 77, channels, 11 * channels, channels === 2 ? 3 : 0);
+    for (const boundary of BOUNDARY_MODES) {
+      for (const alpha of ["keep", "filter"] as const) {
+        for (const [diameter, sigmaSpace] of [[7, 3], [0, 24]]) {
+          // radius 36 (diameter 0): the window is taller than a stripe
+          if (diameter === 0 && alpha === "filter" && boundary !== "wrap") continue;
+          const options: BilateralOptions = {
+            diameter,
+            sigmaColor: 50,
+            sigmaSpace,
+            boundary,
+            cval: 200,
+            alpha,
+            window: diameter === 0 ? "square" : "disk",
+          };
+          const before = bilateralSimdRuns();
+          const simd = withSimd(true, () => bilateral(img, options));
+          assert.equal(bilateralSimdRuns(), before + 1);
+          const ts = withSimd(false, () => bilateral(img, options));
+          const label = `${channels}ch ${boundary} ${alpha} d${diameter}`;
+          assert.equal(firstDiff(simd.data, ts.data), -1, label);
+        }
+      }
+    }
+  }
+});
+
 Deno.test("SIMD u8 bilateral: the cv2.bilateralFilter reference cases on both paths", () => {
   for (const c of loadCases("cv2.bilateralFilter")) {
     const image = loadImage(c, "image");
