@@ -53,6 +53,11 @@ const filters = positionals.length ? positionals : [
   "sobel",
   'median@{"size":5}',
   'bilateral@{"diameter":9,"sigmaColor":0.3,"sigmaSpace":75}',
+  'bilateral@{"diameter":31,"sigmaColor":0.3,"sigmaSpace":8,"method":"fast"}',
+  'median@{"size":21}',
+  'correlate@{"kernel":"gaussian-15x15"}',
+  "laplacian",
+  'nl-means@{"h":0.04,"patchSize":7,"searchSize":21,"color":"per-channel"}',
 ];
 
 async function run(child: string): Promise<{ peak: number; out: number }> {

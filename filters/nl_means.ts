@@ -31,6 +31,7 @@
  * @module
  */
 
+import { filterByBands } from "../core/bands.ts";
 import { FilterError } from "../core/errors.ts";
 import { hasAlpha, Image } from "../core/image.ts";
 import { allocate, storeInto } from "../core/dtype.ts";
@@ -915,14 +916,14 @@ function lab8ToRgb(L8: Float64Array, A8: Float64Array, B8: Float64Array): Float6
   return [R, G, B];
 }
 
-function applyNlMeans(image: Image, p: NlMeansParams, ctx: FilterContext): Image {
+function applyNlMeans(image: Image, p: NlMeansParams, report: Progress): Image {
   const { width: w, height: h, channels: ch } = image;
   const cn = p.alpha === "keep" && hasAlpha(ch) ? ch - 1 : ch;
   const planes: ArrayLike<number>[] = [];
   for (let c = 0; c < cn; c++) planes.push(nativePlane(image, c));
   const integer = image.dtype === "u8" && p.compat === "opencv";
   let outs: Float64Array[];
-  const progress: Progress = (f) => ctx.progress(f);
+  const progress = report;
   if (p.compat === "skimage") {
     outs = p.color === "per-channel"
       ? planes.map((pl, i) => nlmSkimage([pl], w, h, p, false, (f) => progress((i + f) / cn))[0])
@@ -970,6 +971,15 @@ function applyNlMeans(image: Image, p: NlMeansParams, ctx: FilterContext): Image
   return new Image(w, h, ch, out);
 }
 
+/**
+ * Rows of context an output row needs: it reads the patches around every
+ * pixel of its search window, half a search window plus half a patch of
+ * rows (and one spare).
+ */
+function nlMeansHalo(params: NlMeansParams): number {
+  return (params.searchSize >> 1) + (params.patchSize >> 1) + 1;
+}
+
 /** The `nl-means` plugin. */
 export const nlMeansPlugin: FilterPlugin<NlMeansParams> = {
   [PLUGIN_BRAND]: true,
@@ -978,10 +988,17 @@ export const nlMeansPlugin: FilterPlugin<NlMeansParams> = {
   summary: "non-local means denoising (OpenCV fastNlMeansDenoising[Colored], skimage)",
   params: nlMeansSpecs,
   example: "in.png out.png --h 10 --patchSize 7 --searchSize 21",
-  // An output reads the patches around every pixel of its search window:
-  // half a search window plus half a patch of rows (and one spare).
-  halo: (params) => (params.searchSize >> 1) + (params.patchSize >> 1) + 1,
-  apply: (image, params, ctx) => applyNlMeans(image, params, ctx),
+  halo: (params) => nlMeansHalo(params),
+  // Band by band (4 M samples at a time), so the per-offset sums and
+  // the weight and value accumulators are one band's, not the image's; each
+  // band has the halo of real context rows, so the result is the same.
+  apply: (image, params, ctx) =>
+    filterByBands(
+      image,
+      { halo: nlMeansHalo(params), rows: ctx.rows },
+      (band, progress) => applyNlMeans(band, params, progress),
+      (f) => ctx.progress(f),
+    ),
 };
 
 /**
