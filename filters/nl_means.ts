@@ -40,7 +40,6 @@ import type { AlphaMode } from "../core/planes.ts";
 import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
 import { addSquaredDiffRows, nlmeansIntSimd } from "../core/nlmeans_simd.ts";
 import {
-  type FilterContext,
   type FilterPlugin,
   PLUGIN_BRAND,
   registerFilter,
