@@ -16,8 +16,8 @@ import type { OutputRows } from "./registry.ts";
 
 /** Options of {@linkcode filterByBands}. */
 export interface BandOptions {
-  /** Rows of context a kept row needs above and below. */
-  halo: number;
+  /** Rows of context a kept row needs above and below; `undefined`: not bandable, run whole. */
+  halo: number | undefined;
   /**
    * Samples per band (default 2^22: 4 megapixels of one channel); bands are
    * at least 16·halo rows, so the context rows cost at most 1/8 more work.
@@ -41,10 +41,12 @@ export function filterByBands(
   progress: (fraction: number) => void = () => {},
 ): Image {
   const { width: w, height: h, channels: ch } = image;
-  const halo = Math.max(0, options.halo);
+  const halo = options.halo === undefined ? h : Math.max(0, options.halo);
   const r0 = options.rows?.from ?? 0, r1 = options.rows?.to ?? h;
   const stride = w * ch;
-  const band = Math.max(16 * halo, 1, Math.ceil((options.bandSamples ?? 2 ** 22) / stride));
+  const band = options.halo === undefined
+    ? h
+    : Math.max(16 * halo, 1, Math.ceil((options.bandSamples ?? 2 ** 22) / stride));
   if (r1 - r0 <= band && r0 - halo <= 0 && r1 + halo >= h) {
     const whole = filter(image, progress);
     return r0 === 0 && r1 === h ? whole : slice(whole, r0, r1, options.rows?.into);

@@ -141,8 +141,9 @@ Deno.test("registry.run with rows: those rows of the full output, written into `
       }
     }
   }
-  // The u8 SIMD Gaussian (2 cases) and median kernels (3×3, 5×5, 3×7, 31×31) write into
-  // `into`, and NL-means (2 cases, in bands) for every range but the whole image.
+  // With SIMD, the u8 Gaussian (2 cases) and median kernels (3×3, 5×5, 3×7, 31×31) write
+  // into `into` for every range; NL-means (2 cases) runs in bands and does for every range
+  // but the whole image.
   const expected = (simdEnabled() ? 6 * 2 * 5 : 0) + 2 * 2 * 4;
   assert.equal(honoured, expected, `${honoured} runs wrote into the caller's rows`);
 
