@@ -39,12 +39,7 @@ import type { ParamSpecs } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
 import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
 import { addSquaredDiffRows, nlmeansIntSimd } from "../core/nlmeans_simd.ts";
-import {
-  type FilterPlugin,
-  PLUGIN_BRAND,
-  registerFilter,
-  runSyncImage,
-} from "../core/registry.ts";
+import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 
 /** How colour images are denoised. */
 export type NlMeansColor = "lab" | "joint" | "per-channel";
