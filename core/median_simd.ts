@@ -432,7 +432,6 @@ function wideTiles(
 ): Float32Array | Uint16Array | undefined {
   const f32 = src instanceof Float32Array;
   const rx = kw >> 1, ry = kh >> 1;
-  const pw = w + kw - 1, ph = h + kh - 1;
   // tile sides: the largest power of two up to 256 whose padded tile fits
   let tw = 256, th = 256;
   while ((tw + kw - 1) * (th + kh - 1) > TILE_MAX) {
@@ -448,7 +447,6 @@ function wideTiles(
     : src;
   const cvalKey = f32 ? keyOf(bitsOf(cval)) : cval;
   const xs = paddedIndices(w, rx, rx, boundary), ys = paddedIndices(h, ry, ry, boundary);
-  const P = new Int32Array(pw * ph);
   const ukey = new Uint32Array(maxN);
   const idxA = new Int32Array(maxN), idxB = new Int32Array(maxN);
   const count = new Int32Array(2048);
@@ -460,27 +458,25 @@ function wideTiles(
   const out = f32 ? new Float32Array(src.length) : new Uint16Array(src.length);
   const ob: Int32Array | Uint16Array = f32 ? new Int32Array(out.buffer) : out as Uint16Array;
   for (let c = 0; c < (keep ? ch - 1 : ch); c++) {
-    // the padded plane of keys
-    for (let py = 0; py < ph; py++) {
-      const sy = ys[py], o = py * pw;
-      if (sy < 0) {
-        P.fill(cvalKey, o, o + pw);
-        continue;
-      }
-      const base = sy * w * ch + c;
-      for (let px = 0; px < pw; px++) {
-        const sx = xs[px];
-        P[o + px] = sx < 0 ? cvalKey : f32 ? keyOf(s[base + sx * ch]) : s[base + sx * ch];
-      }
-    }
     for (let y0 = 0; y0 < h; y0 += th) {
       const bh = Math.min(th, h - y0), ph2 = bh + kh - 1;
       for (let x0 = 0; x0 < w; x0 += tw) {
         const bw = Math.min(tw, w - x0), pw2 = bw + kw - 1;
         const n = pw2 * ph2;
+        // the padded tile's keys, read from the image through the padded indices
         for (let j = 0, i = 0; j < ph2; j++) {
-          const o = (y0 + j) * pw + x0;
-          for (let q = 0; q < pw2; q++, i++) ukey[i] = P[o + q] ^ 0x80000000;
+          const sy = ys[y0 + j];
+          if (sy < 0) {
+            ukey.fill(cvalKey ^ 0x80000000, i, i + pw2);
+            i += pw2;
+            continue;
+          }
+          const base = sy * w * ch + c;
+          for (let q = 0; q < pw2; q++, i++) {
+            const sx = xs[x0 + q];
+            const key = sx < 0 ? cvalKey : f32 ? keyOf(s[base + sx * ch]) : s[base + sx * ch];
+            ukey[i] = key ^ 0x80000000;
+          }
         }
         const order = radixOrder(ukey, n, idxA, idxB, count);
         let levels = 0, prev = -1;
