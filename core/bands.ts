@@ -49,7 +49,7 @@ export function filterByBands(
     : Math.max(16 * halo, 1, Math.ceil((options.bandSamples ?? 2 ** 22) / stride));
   if (r1 - r0 <= band && r0 - halo <= 0 && r1 + halo >= h) {
     const whole = filter(image, progress);
-    return r0 === 0 && r1 === h ? whole : slice(whole, r0, r1, options.rows?.into);
+    return r0 === 0 && r1 === h ? whole : keptRows(whole, options.rows!);
   }
   let out: PixelArray | undefined;
   const bands = Math.ceil((r1 - r0) / band);
@@ -69,10 +69,24 @@ export function filterByBands(
   return new Image(w, r1 - r0, ch, out!);
 }
 
-/** Rows `[a, b)` of an image, into `into` when it fits. */
-function slice(image: Image, a: number, b: number, into?: PixelArray): Image {
-  const stride = image.width * image.channels;
-  const out = allocateInto(dtypeOf(image.data)!, (b - a) * stride, into);
-  out.set(image.data.subarray(a * stride, b * stride));
-  return new Image(image.width, b - a, image.channels, out);
+/**
+ * Rows `[rows.from, rows.to)` of a filter's result — a result of the whole
+ * image, or one of just those rows (a filter that honoured `rows`) — on
+ * `rows.into` when it fits: no copy when the result is already there, one
+ * copy otherwise.
+ */
+export function keptRows(result: Image, rows: OutputRows): Image {
+  const { width: w, channels: ch } = result, kept = rows.to - rows.from, n = kept * w * ch;
+  const from = result.height === kept ? 0 : rows.from * w * ch;
+  const src = result.data, into = rows.into;
+  if (
+    into && src.buffer === into.buffer &&
+    src.byteOffset + from * src.BYTES_PER_ELEMENT === into.byteOffset && into.length === n
+  ) {
+    return result.height === kept ? result : new Image(w, kept, ch, into);
+  }
+  if (!into && result.height === kept) return result;
+  const out = allocateInto(dtypeOf(src)!, n, into);
+  out.set(src.subarray(from, from + n));
+  return new Image(w, kept, ch, out);
 }

@@ -8,6 +8,7 @@
 import type { DType, PixelArray } from "../core/dtype.ts";
 import type { Image } from "../core/image.ts";
 import type { OutputRows } from "../core/registry.ts";
+import { keptRows } from "../core/bands.ts";
 
 /**
  * Puts rows `[rows.from, rows.to)` of a stripe's result into `into` —
@@ -23,14 +24,6 @@ export function storeKeptRows(
   channels: number,
 ): boolean {
   if (result.dtype !== dtype || result.channels !== channels) return false;
-  const { into } = rows, kept = rows.to - rows.from, n = kept * result.width * channels;
-  const from = result.height === kept ? 0 : rows.from * result.width * channels;
-  const src = result.data;
-  if (
-    src.buffer === into.buffer && src.byteOffset + from * src.BYTES_PER_ELEMENT === into.byteOffset
-  ) {
-    return true;
-  }
-  into.set(src.subarray(from, from + n));
+  keptRows(result, rows); // same dtype and length: lands on `rows.into`
   return true;
 }
