@@ -72,6 +72,7 @@ import { hasAlpha, Image } from "../core/image.ts";
 import { allocate, type PixelArray } from "../core/dtype.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import type { AlphaMode } from "../core/planes.ts";
+import { storeRow } from "../core/linear_planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
 import {
   bilateralSimdServes,
@@ -263,35 +264,6 @@ function simdTaps(taps: Taps, table: Float64Array, f32: boolean): BilateralSimdT
   return { dx: taps.dx, dy: taps.dy, table: which, tables };
 }
 
-/**
- * Rounds (integer dtypes: half to even, saturated, NaN to 0, as
- * `storeInto`) or stores (f32) `n` float64 results into `out` at `o`,
- * `o + stride`, …: one output row of one channel.
- */
-function storeRow(
-  out: PixelArray,
-  o: number,
-  stride: number,
-  res: Float64Array,
-  n: number,
-): void {
-  if (out instanceof Float32Array) {
-    for (let i = 0; i < n; i++, o += stride) out[o] = res[i];
-    return;
-  }
-  const max = out instanceof Uint8Array ? 255 : 65535;
-  for (let i = 0; i < n; i++, o += stride) {
-    const v = res[i];
-    if (v > 0) {
-      if (v >= max) out[o] = max;
-      else {
-        const q = Math.round(v);
-        out[o] = q - v === 0.5 && (q & 1) !== 0 ? q - 1 : q;
-      }
-    } else out[o] = 0; // negatives and NaN
-  }
-}
-
 /** Copies channels `from … channels − 1` (those not filtered) of `image` into `out`. */
 function copyChannels(image: Image, out: PixelArray, from: number): void {
   const ch = image.channels, src = image.data, n = image.width * image.height;
@@ -460,7 +432,7 @@ function exactBilateral(image: Image, cn: number, p: BilateralParams): PixelArra
       fillRow(src, w, ch, 0, ys[py], xs, p.cval, ipl, (py % R) * pw);
       const cen = ringOffsets(taps, y, r, pw, 1, offs);
       grayIntRow(ipl, tapTables, tableSize, offs, cen, w, res);
-      storeRow(out, y * w * ch, ch, res, w);
+      storeRow(out, y * w * ch, ch, res, 0, w, 1);
     }
     return out;
   }
@@ -534,7 +506,7 @@ function exactBilateral(image: Image, cn: number, p: BilateralParams): PixelArra
     for (let c = 0; c < cn; c++) {
       const S = sums[c];
       for (let x = 0; x < w; x++) S[x] = S[x] / wsum[x];
-      storeRow(out, y * w * ch + c, ch, S, w);
+      storeRow(out, y * w * ch + c, ch, S, 0, w, 1);
     }
   }
   return out;
@@ -776,7 +748,7 @@ function gridBilateral(image: Image, cn: number, p: BilateralParams): PixelArray
       }
       for (let k = 0; k < cn; k++) rows[k][x] = acc[cn] > 0 ? acc[k] / acc[cn] : src[j + k];
     }
-    for (let k = 0; k < cn; k++) storeRow(out, y * w * ch + k, ch, rows[k], w);
+    for (let k = 0; k < cn; k++) storeRow(out, y * w * ch + k, ch, rows[k], 0, w, 1);
   }
   return out;
 }
@@ -871,7 +843,7 @@ function gridGray(
         a11 * (z0 * grid[g + sy + sx + 1] + tz * grid[g + sy + sx + 3]);
       row[x] = den > 0 ? num / den : val;
     }
-    storeRow(out, y * w * ch, ch, row, w);
+    storeRow(out, y * w * ch, ch, row, 0, w, 1);
   }
 }
 
@@ -990,7 +962,7 @@ function separableBilateral(image: Image, cn: number, p: BilateralParams): Pixel
     const y = py - 2 * r;
     for (let k = 0; k < nt; k++) vOffs[k] = ((y + k) % nt) * w;
     sepRow(mid, vOffs, ((y + r) % nt) * w, res, 0, w, cn, sw, lut, q, bins, l2);
-    for (let c = 0; c < cn; c++) storeRow(out, y * w * ch + c, ch, res[c], w);
+    for (let c = 0; c < cn; c++) storeRow(out, y * w * ch + c, ch, res[c], 0, w, 1);
   }
   return out;
 }
