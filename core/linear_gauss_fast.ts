@@ -64,7 +64,7 @@
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import type { PixelArray } from "./dtype.ts";
-import { type OutputPlane, storeRow, type StridedPlane } from "./linear_planes.ts";
+import { type OutputPlane, rowStorer, storeRow, type StridedPlane } from "./linear_planes.ts";
 
 /** The refitted Deriche coefficients `[a, b, ω, λ]` of the two pole pairs. */
 export const DERICHE_COEFFICIENTS: readonly (readonly [number, number, number, number])[] = [
@@ -171,36 +171,6 @@ function filterLine(x: Float64Array, y: Float64Array, p: number, w: number, q: R
   }
 }
 
-/** `(v + MAGIC) − MAGIC` rounds a double to the nearest integer, ties to even (|v| < 2^51). */
-const MAGIC = 1.5 * 2 ** 52;
-
-/** Stores `row[0 .. n)` at `o`, `o + stride`, … of a destination array. */
-type BlockStore = (row: Float64Array, n: number, o: number, stride: number) => void;
-
-/**
- * A {@linkcode BlockStore} into `data` with `storeRow`'s rule (integers
- * rounded half to even and saturated, NaN stored as 0; floats as they are),
- * without `storeRow`'s per-call setup, as it runs once per row and block.
- */
-function blockStore(data: PixelArray): BlockStore {
-  if (data instanceof Float32Array) {
-    return (row, n, o, stride) => {
-      for (let i = 0; i < n; i++, o += stride) data[o] = row[i];
-    };
-  }
-  if (data instanceof Uint8Array) {
-    const c = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
-    return (row, n, o, stride) => {
-      for (let i = 0; i < n; i++, o += stride) c[o] = row[i];
-    };
-  }
-  return (row, n, o, stride) => {
-    for (let i = 0; i < n; i++, o += stride) {
-      data[o] = Math.max(0, Math.min(65535, row[i] + MAGIC - MAGIC));
-    }
-  };
-}
-
 /** Blurs one channel: reads `src` in place, writes the same-size result into `dst`. */
 export type FastGaussianChannel = (src: StridedPlane, dst: OutputPlane) => void;
 
@@ -272,7 +242,7 @@ function verticalPass(
   let pending = new Float64Array(B), current = new Float64Array(B);
   return (mid, dst) => {
     const md = mid.data, mo = mid.offset, ms = mid.stride;
-    const store = blockStore(dst.data), ds = dst.stride;
+    const store = rowStorer(dst.data), ds = dst.stride;
     for (let x0 = 0; x0 < w; x0 += B) {
       const bw = Math.min(B, w - x0);
       ar.fill(0);

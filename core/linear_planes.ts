@@ -126,5 +126,32 @@ export function storeRow(
   }
 }
 
+/** Stores `row[0 .. n)` at `o`, `o + stride`, … of a destination array. */
+export type RowStorer = (row: Float64Array, n: number, o: number, stride: number) => void;
+
+/**
+ * {@linkcode storeRow}'s rule (integers rounded half to even and saturated,
+ * NaN stored as 0; floats as they are, divisor 1) bound to one destination,
+ * for loops that store many short runs (its setup is done once).
+ */
+export function rowStorer(data: PixelArray): RowStorer {
+  if (data instanceof Float32Array) {
+    return (row, n, o, stride) => {
+      for (let i = 0; i < n; i++, o += stride) data[o] = row[i];
+    };
+  }
+  if (data instanceof Uint8Array) {
+    const c = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
+    return (row, n, o, stride) => {
+      for (let i = 0; i < n; i++, o += stride) c[o] = row[i];
+    };
+  }
+  return (row, n, o, stride) => {
+    for (let i = 0; i < n; i++, o += stride) {
+      data[o] = Math.max(0, Math.min(65535, row[i] + MAGIC - MAGIC));
+    }
+  };
+}
+
 /** `(v + MAGIC) − MAGIC` rounds a double to the nearest integer, ties to even (|v| < 2^51). */
 const MAGIC = 1.5 * 2 ** 52;
