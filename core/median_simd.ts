@@ -4,7 +4,7 @@
  * result out. Exact — byte for byte the TypeScript paths of
  * `filters/median.ts`, which stay the fallback and the reference:
  *
- * - 3×3 and 5×5: min/max selection networks on 16 samples at a time, over
+ * - 3×3, 5×5 and 7×7: min/max selection networks on 16 samples at a time, over
  *   the interleaved channels directly, one output row per call with a ring
  *   of padded rows.
  * - every other window of at most 65 535 samples (but 1×1): the
@@ -40,10 +40,13 @@ const medianKernel = lazyKernel(() => WASM_BASE64);
 export const PH_STRIPE = 1024;
 /** The network kernels' work row stride (the constant offsets in median_u8.wat). */
 const RS = 1088;
+/** Scratch rows of the u8 networks by radius: sorted columns, then pairs of them. */
+const WORK_ROWS = [0, 3, 15, 21];
 
 interface MedianExports {
   median3_row(rows: number, dst: number, n: number, tap: number, work: number): void;
   median5_row(rows: number, dst: number, n: number, tap: number, work: number): void;
+  median7_row(rows: number, dst: number, n: number, tap: number, work: number): void;
   median_ph(
     plane: number,
     pw: number,
@@ -65,7 +68,7 @@ const MAX_BYTES = 2 ** 30;
 export function medianSimdKernel(kw: number, kh: number): "network" | "ph" | undefined {
   if (!Number.isInteger(kw) || !Number.isInteger(kh) || kw < 1 || kh < 1) return undefined;
   if ((kw & 1) === 0 || (kh & 1) === 0) return undefined;
-  if ((kw === 3 && kh === 3) || (kw === 5 && kh === 5)) return "network";
+  if (kw === kh && (kw === 3 || kw === 5 || kw === 7)) return "network";
   const area = kw * kh;
   return area > 1 && area <= 65535 ? "ph" : undefined;
 }
@@ -117,7 +120,7 @@ function reserve(kernel: SimdKernel, bytes: number): ArrayBuffer | undefined {
   }
 }
 
-/** 3×3 (`r` 1) or 5×5 (`r` 2): one kernel call per output row over a ring of padded rows. */
+/** 3×3, 5×5 or 7×7 (`r` 1–3): one kernel call per output row over a ring of padded rows. */
 function networkMedian(
   kernel: SimdKernel,
   src: Uint8Array,
@@ -139,7 +142,7 @@ function networkMedian(
   const stride = (rowLen + 64 + 15) & ~15;
   const ringAt = 64;
   const workAt = ringAt + taps * stride;
-  const dstAt = workAt + (r === 1 ? 3 : 15) * RS;
+  const dstAt = workAt + WORK_ROWS[r] * RS;
   const buffer = reserve(kernel, dstAt + n + 32);
   if (!buffer) return false;
   const u8 = new Uint8Array(buffer), i32 = new Int32Array(buffer);
@@ -159,7 +162,7 @@ function networkMedian(
     }
   };
   const exports = kernel.exports as unknown as MedianExports;
-  const row = r === 1 ? exports.median3_row : exports.median5_row;
+  const row = [exports.median3_row, exports.median5_row, exports.median7_row][r - 1];
   for (let py = r0; py < r0 + taps - 1; py++) fill(py);
   for (let y = r0; y < r1; y++) {
     fill(y + taps - 1);
@@ -267,7 +270,7 @@ const TILE_MAX = 1 << 17;
 export function medianWideKernel(kw: number, kh: number): "network" | "tiles" | undefined {
   if (!Number.isInteger(kw) || !Number.isInteger(kh) || kw < 1 || kh < 1) return undefined;
   if ((kw & 1) === 0 || (kh & 1) === 0) return undefined;
-  if ((kw === 3 && kh === 3) || (kw === 5 && kh === 5)) return "network";
+  if (kw === kh && (kw === 3 || kw === 5)) return "network";
   if (kw * kh === 1 || (kw + 7) * (kh + 7) > TILE_MAX) return undefined;
   return "tiles";
 }

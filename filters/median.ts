@@ -21,9 +21,9 @@
  *
  * u8 with WebAssembly SIMD (core/median_simd.ts, core/simd/median_u8.wat;
  * `IMFILTER_SIMD=0` or `withSimd(false, …)` selects the TypeScript paths
- * above, which stay the fallback and the reference): 3×3 and 5×5 run u8x16
- * min/max selection networks (5×5: sorted columns, merged pairs of them, a
- * pruned merge), 16 samples per instruction over the interleaved channels;
+ * above, which stay the fallback and the reference): 3×3, 5×5 and 7×7 run
+ * u8x16 min/max selection networks (5×5 and 7×7: sorted columns, merged
+ * pairs of them, a pruned merge), 16 samples per instruction over the interleaved channels;
  * every other window up to 65 535 samples runs Perreault–Hébert with the
  * coarse and fine kernel histograms in i16x8 lanes — both byte-identical to
  * the TypeScript results. f32 and u16 with SIMD (core/simd/median_f32.wat):

@@ -1,5 +1,5 @@
-// The WebAssembly SIMD u8 median (core/simd/median_u8.wat: the 3×3 and 5×5
-// selection networks and the Perreault–Hébert kernel) against the
+// The WebAssembly SIMD u8 median (core/simd/median_u8.wat: the 3×3, 5×5 and
+// 7×7 selection networks and the Perreault–Hébert kernel) against the
 // TypeScript paths: the same bytes on random u8 images × every boundary mode
 // (with cval) × the window sizes SIMD serves and the ones it leaves to
 // TypeScript × widths/heights 1..40 × 1–4 channels × alpha keep/filter; wide
@@ -53,9 +53,9 @@ function checkSame(img: Image, options: MedianOptions & { size: [number, number]
   } else assert.equal(direct, undefined, `SIMD leaves ${where} to TypeScript`);
 }
 
-// Window sides: the networks' 3 and 5 often, every other odd side to 25, a few larger.
+// Window sides: the networks' 3, 5 and 7 often, every other odd side to 25, a few larger.
 const side = fc.oneof(
-  { weight: 4, arbitrary: fc.constantFrom(3, 5) },
+  { weight: 4, arbitrary: fc.constantFrom(3, 5, 7) },
   { weight: 4, arbitrary: fc.integer({ min: 0, max: 12 }).map((k) => 2 * k + 1) },
   { weight: 1, arbitrary: fc.constantFrom(27, 31, 45, 51, 61) },
 );
@@ -110,7 +110,7 @@ Deno.test("SIMD u8 median: the windows and border values it leaves to TypeScript
 });
 
 Deno.test("SIMD u8 median: wide rows and images (network chunks, constant-time stripes)", () => {
-  // 3×3 / 5×5 rows of more than 1024 bytes cross chunk boundaries; the
+  // 3×3 / 5×5 / 7×7 rows of more than 1024 bytes cross chunk boundaries; the
   // constant-time kernel works in stripes of 1024 output columns.
   const cases: [number, number, number, number, number][] = [
     [401, 6, 3, 3, 3],
@@ -120,6 +120,9 @@ Deno.test("SIMD u8 median: wide rows and images (network chunks, constant-time s
     [1100, 5, 1, 21, 3],
     [2100, 3, 1, 7, 7],
     [1030, 4, 2, 5, 9],
+    [1300, 9, 3, 7, 7],
+    [1030, 8, 4, 7, 7],
+    [1024, 7, 1, 7, 7],
   ];
   for (const [w, h, ch, kw, kh] of cases) {
     const img = randomImage(w, h, ch, w * 7 + kw, 0);
@@ -158,6 +161,9 @@ Deno.test("SIMD u8 median: the kernels run when SIMD is on, not when it is off",
   }
   assert.equal(medianSimdKernel(3, 3), "network");
   assert.equal(medianSimdKernel(5, 5), "network");
+  assert.equal(medianSimdKernel(7, 7), "network");
+  assert.equal(medianSimdKernel(7, 5), "ph");
+  assert.equal(medianSimdKernel(9, 9), "ph");
   assert.equal(medianSimdKernel(5, 3), "ph");
   assert.equal(medianSimdKernel(1, 1), undefined);
   assert.equal(medianSimdKernel(4, 3), undefined);
