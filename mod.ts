@@ -16,5 +16,6 @@
  */
 
 export * from "./core/mod.ts";
+export * from "./engines/mod.ts";
 export * from "./filters/mod.ts";
 export * from "./parallel/mod.ts";

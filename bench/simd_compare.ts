@@ -10,7 +10,7 @@
 
 import { correlate, gaussian, type Image } from "../mod.ts";
 import { benchImage, median } from "./_images.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 
 const size = Number(Deno.args[0] ?? 2048);
 const reps = Math.max(7, Number(Deno.args[1] ?? 9));

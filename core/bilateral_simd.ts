@@ -24,7 +24,7 @@
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import type { Image } from "./image.ts";
-import { lazyKernel } from "./simd/mod.ts";
+import { lazyKernel } from "../engines/simd.ts";
 import { WASM_BASE64 } from "./simd/bilateral_wasm.ts";
 
 const bilateralKernel = lazyKernel(() => WASM_BASE64);

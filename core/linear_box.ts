@@ -27,7 +27,7 @@ import {
   type StridedPlane,
 } from "./linear_planes.ts";
 import { type AlphaMode, mapPlanes } from "./planes.ts";
-import { lazyKernel } from "./simd/mod.ts";
+import { lazyKernel } from "../engines/simd.ts";
 import { WASM_BASE64 } from "./simd/box_u8_wasm.ts";
 
 const boxKernel = lazyKernel(() => WASM_BASE64);

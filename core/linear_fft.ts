@@ -23,7 +23,7 @@
  */
 
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { fft2d, nextFastSize } from "./fft.ts";
+import { fft2d, nextFastSize } from "../engines/fft.ts";
 import type { Kernel } from "./kernel.ts";
 import type { CorrelationGeometry } from "./linear.ts";
 import type { StridedPlane } from "./linear_planes.ts";

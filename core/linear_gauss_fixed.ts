@@ -26,7 +26,7 @@ import { Image } from "./image.ts";
 import { type OutputPlane, restoreAlpha, type StridedPlane } from "./linear_planes.ts";
 import type { AlphaMode } from "./planes.ts";
 import type { OutputRows } from "./registry.ts";
-import { lazyKernel, stageRows } from "./simd/mod.ts";
+import { lazyKernel, stageRows } from "../engines/simd.ts";
 import { WASM_BASE64 } from "./simd/gauss_u8_wasm.ts";
 
 const SMALL_TABLES: Record<number, number[]> = {

@@ -52,7 +52,7 @@ import { restoreAlpha } from "./linear_planes.ts";
 import type { AlphaMode } from "./planes.ts";
 import { WASM_BASE64 as FMA_BASE64 } from "./simd/correlate_fma_wasm.ts";
 import { WASM_BASE64 } from "./simd/correlate_wasm.ts";
-import { lazyKernel, type SimdKernel, stageRows } from "./simd/mod.ts";
+import { lazyKernel, type SimdKernel, stageRows } from "../engines/simd.ts";
 
 /** The two builds of the kernel: fused multiply-add (relaxed SIMD) and plain SIMD. */
 export type SimdCorrelateVariant = "fma" | "plain";

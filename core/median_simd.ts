@@ -30,7 +30,7 @@ import { hasAlpha, Image } from "./image.ts";
 import { allocateInto } from "./dtype.ts";
 import type { OutputRows } from "./registry.ts";
 import type { AlphaMode } from "./planes.ts";
-import { lazyKernel, type SimdKernel } from "./simd/mod.ts";
+import { lazyKernel, type SimdKernel } from "../engines/simd.ts";
 import { WASM_BASE64 } from "./simd/median_u8_wasm.ts";
 import { WASM_BASE64 as WIDE_BASE64 } from "./simd/median_f32_wasm.ts";
 

@@ -35,7 +35,5 @@ export {
 } from "./registry.ts";
 export { type AlphaMode, mapPlanes, type MapPlanesOptions } from "./planes.ts";
 export { OUTPUT_MODES, type OutputMode } from "./linear.ts";
-export * from "./fft.ts";
-export * from "./linalg.ts";
 export * from "./io.ts";
 export * from "./pipeline.ts";

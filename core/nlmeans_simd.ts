@@ -14,7 +14,7 @@
  * @module
  */
 
-import { lazyKernel } from "./simd/mod.ts";
+import { lazyKernel } from "../engines/simd.ts";
 import { WASM_BASE64 } from "./simd/nlmeans_wasm.ts";
 
 const nlmeansKernel = lazyKernel(() => WASM_BASE64);

@@ -30,7 +30,7 @@
 
 import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
-import { correlateValid, fft2d, nextFastSize } from "../core/fft.ts";
+import { correlateValid, fft2d, nextFastSize } from "../engines/fft.ts";
 import { checkFinite, type Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs } from "../core/params.ts";

@@ -37,10 +37,10 @@
 import type { BoundaryMode } from "../core/boundary.ts";
 import { paddedIndices } from "../core/boundary.ts";
 import { FilterError } from "../core/errors.ts";
-import { correlateValid, fft2d, nextFastSize } from "../core/fft.ts";
+import { correlateValid, fft2d, nextFastSize } from "../engines/fft.ts";
 import { checkFinite, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
-import { conditionSPD, solveQP } from "../core/linalg.ts";
+import { conditionSPD, solveQP } from "../engines/linalg.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import { planeOf } from "../core/planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../core/registry.ts";

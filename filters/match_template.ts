@@ -23,7 +23,7 @@
  * float64, so flat windows give exactly zero variance and large dynamic
  * ranges do not lose digits. Where WebAssembly SIMD is available (and not
  * turned off: `IMFILTER_SIMD=0`, `withSimd(false, …)`) the FFT runs in f64x2
- * (`core/template_fft.ts`), reading the image's samples in place, and
+ * (`engines/fft_simd.ts`), reading the image's samples in place, and
  * `ccoeff_normed` of 1 or 3 channels is scored there as the inverse
  * transform produces each row, with the same float64 window sums, order of
  * operations and guards as the TypeScript path.
@@ -44,12 +44,12 @@
  */
 
 import { FilterError } from "../core/errors.ts";
-import { correlateValid, nextFastSize, type RealPlane } from "../core/fft.ts";
+import { correlateValid, nextFastSize, type RealPlane } from "../engines/fft.ts";
 import { Image } from "../core/image.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import { planeOf } from "../core/planes.ts";
 import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../core/registry.ts";
-import { type CorrelationSource, simdCorrelateValid } from "../core/template_fft.ts";
+import { type CorrelationSource, simdCorrelateValid } from "../engines/fft_simd.ts";
 
 /** The template matching methods (OpenCV `TM_*`, lower case). */
 export type MatchMethod =

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { bilateral, Image } from "../mod.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 import { compareTolerance, loadCases, loadImage } from "./_reference.ts";
 
 Deno.test("bilateral matches the cv2.bilateralFilter reference cases", () => {

@@ -3,7 +3,7 @@ import { cameraPhoto } from "./_util.ts";
 import { seededRandom } from "../testing.ts";
 import fc from "fast-check";
 import { Image } from "../core/image.ts";
-import { conditionSPD, solveQP } from "../core/linalg.ts";
+import { conditionSPD, solveQP } from "../engines/linalg.ts";
 import type { Kernel } from "../core/kernel.ts";
 import { runSync } from "../core/registry.ts";
 import { convolve } from "../filters/convolve.ts";

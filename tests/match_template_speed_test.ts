@@ -1,19 +1,19 @@
 // The WebAssembly SIMD engine of template matching and correlateValidFFT
-// (core/template_fft.ts, core/simd/fft.wat): SIMD against the TypeScript
+// (engines/fft_simd.ts, engines/fft.wat): SIMD against the TypeScript
 // FFT and the direct sum, row strips against one transform, the fused
 // ccoeff_normed scoring against OpenCV's guarded formula, flat windows, and
 // the best match's tie rule.
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { correlateValidFFT, nextFastSize } from "../core/fft.ts";
+import { correlateValidFFT, nextFastSize } from "../engines/fft.ts";
 import { Image } from "../core/image.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 import {
   type CorrelationSource,
   simdCorrelateValid,
   simdCorrelationAvailable,
-} from "../core/template_fft.ts";
+} from "../engines/fft_simd.ts";
 import { MATCH_METHODS, matchTemplate } from "../filters/match_template.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });

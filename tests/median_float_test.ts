@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, median, type MedianOptions } from "../mod.ts";
 import { paddedIndices } from "../core/boundary.ts";
 import { medianWideKernel, medianWideSimd } from "../core/median_simd.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, mapIndex, median } from "../mod.ts";
 import { compareTolerance, loadCases, loadImage, loadRows, medianBoundary } from "./_reference.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
 

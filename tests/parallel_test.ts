@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { applyParallel, BOUNDARY_MODES, closeParallel, registry } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
-import { simdEnabled } from "../core/simd/mod.ts";
+import { simdEnabled } from "../engines/simd.ts";
 
 const CASES: [string, Record<string, unknown>][] = [
   ["gaussian", { sigma: 2 }],

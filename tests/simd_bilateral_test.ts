@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { bilateral, type BilateralOptions, BOUNDARY_MODES } from "../mod.ts";
 import { bilateralSimdRuns, bilateralSimdServes, bilateralU8Simd } from "../core/bilateral_simd.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 import { loadCases, loadImage } from "./_reference.ts";
 import { firstDiff, seededLevels } from "./_util.ts";
 

@@ -12,7 +12,7 @@ import fc from "fast-check";
 import { BOUNDARY_MODES, boxBlur, type BoxOptions, Image } from "../mod.ts";
 import { boxFilterImage, boxMeanU8Simd } from "../core/linear_box.ts";
 import { correlationGeometry } from "../core/linear.ts";
-import { SimdKernel, simdSupported, withSimd } from "../core/simd/mod.ts";
+import { SimdKernel, simdSupported, withSimd } from "../engines/simd.ts";
 import { WASM_BASE64 } from "../core/simd/box_u8_wasm.ts";
 
 import { firstDiff } from "./_util.ts";

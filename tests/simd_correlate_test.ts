@@ -32,7 +32,7 @@ import {
   withSimdCorrelateUnrolled,
   withSimdCorrelateVariant,
 } from "../core/linear_simd.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, gaussian, type GaussianOptions, Image } from "../mod.ts";
 import { gaussianFixedU8Simd } from "../core/linear_gauss_fixed.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 import { CV_BORDER, loadCases, loadImage, loadValues } from "./_reference.ts";
 
 import { firstDiff } from "./_util.ts";

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, median, type MedianOptions } from "../mod.ts";
 import { medianSimdKernel, medianU8Simd } from "../core/median_simd.ts";
-import { withSimd } from "../core/simd/mod.ts";
+import { withSimd } from "../engines/simd.ts";
 import { compareTolerance, loadCases, loadImage, loadRows, medianBoundary } from "./_reference.ts";
 
 import { firstDiff } from "./_util.ts";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { nlMeans, type NlMeansOptions } from "../mod.ts";
 import { nlmeansIntSimd, nlmeansSimdRuns } from "../core/nlmeans_simd.ts";
-import { simdSupported, withSimd } from "../core/simd/mod.ts";
+import { simdSupported, withSimd } from "../engines/simd.ts";
 import { firstDiff, seededLevels } from "./_util.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.

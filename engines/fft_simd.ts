@@ -1,11 +1,11 @@
 /**
  * The WebAssembly SIMD engine of the float64 valid correlation
  * ({@linkcode correlateValidFFT} and template matching): the same algorithm
- * as `correlateValidFFT` in `core/fft.ts` — the output rows split in two
+ * as `correlateValidFFT` in `engines/fft.ts` — the output rows split in two
  * halves travelling as the real and imaginary parts of one complex
  * transform, kernel spectra from Hermitian symmetry, the channel sum in the
  * frequency domain, column blocks fused with the product and the inverse —
- * with the butterflies, gathers and products in `core/simd/fft.wat` (f64x2).
+ * with the butterflies, gathers and products in `engines/fft.wat` (f64x2).
  * For `ccoeff_normed` template matching (1 or 3 channels) it can score the
  * windows as the inverse transform produces their rows, so the correlation
  * plane is never stored: the window sums `Σ I`, `Σ I²` are float64 column
@@ -14,12 +14,12 @@
  * scores exactly 0), and the first maximum is found on the way.
  *
  * Precision: every f64x2 lane performs the scalar float64 operations of a
- * `core/fft.ts` stage of the same radix (same twiddles, same expression
+ * `engines/fft.ts` stage of the same radix (same twiddles, same expression
  * order, no fused multiply-add); only the factorisation differs (radix 4
- * where `core/fft.ts` uses 8), so results agree with the TypeScript engine
+ * where `engines/fft.ts` uses 8), so results agree with the TypeScript engine
  * to rounding (about 1e-16 of the largest value times log n). The engine is
  * used when WebAssembly SIMD is enabled (`IMFILTER_SIMD`, `withSimd`, see
- * `core/simd/mod.ts`).
+ * `engines/simd.ts`).
  *
  * Layout: rows are transformed two at a time, interleaved ("pair layout":
  * element `x` of plane row `2g + e` at pair row `g`, index `2x + e`), so each
@@ -36,8 +36,8 @@
  */
 
 import { factorize } from "./fft.ts";
-import { WASM_BASE64 } from "./simd/fft_wasm.ts";
-import { simdEnabled } from "./simd/mod.ts";
+import { WASM_BASE64 } from "./fft_wasm.ts";
+import { simdEnabled } from "./simd.ts";
 
 /** A source plane of {@linkcode simdCorrelateValid}: samples read in place. */
 export interface CorrelationSource {
@@ -250,7 +250,7 @@ interface Plan {
 const plans = new Map<number, Plan | null>();
 
 /**
- * The radices of `n` for the wasm plans: `core/fft.ts`'s factorisation
+ * The radices of `n` for the wasm plans: `engines/fft.ts`'s factorisation
  * without radix 8 (slower than two radix-4 stages in f64x2, see `fft.wat`),
  * or `undefined` when `n` has a prime factor above 5.
  */
@@ -279,7 +279,7 @@ function planFor(n: number): Plan | undefined {
       const r = radices[k], m = ms[k], o = offsets[k] / 8;
       for (let p = 0; p < m; p++) {
         for (let u = 1; u < r; u++) {
-          // The twiddles of core/fft.ts, computed the same way.
+          // The twiddles of engines/fft.ts, computed the same way.
           const a = (-2 * Math.PI * p * u) / len;
           tw[o + 2 * (p * (r - 1) + u - 1)] = Math.cos(a);
           tw[o + 2 * (p * (r - 1) + u - 1) + 1] = Math.sin(a);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { correlateValidFFT, fft, fft2d, nextFastSize } from "../core/fft.ts";
+import { correlateValidFFT, fft, fft2d, nextFastSize } from "../engines/fft.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
 

@@ -13,8 +13,8 @@
  * @module
  */
 
-import { FilterError } from "./errors.ts";
-import { simdCorrelateValid } from "./template_fft.ts";
+import { FilterError } from "../core/errors.ts";
+import { simdCorrelateValid } from "./fft_simd.ts";
 
 /**
  * The smallest `m ≥ n` of the form `2^a·3^b·5^c` (a fast FFT length).
@@ -860,7 +860,7 @@ const CORR_BLOCK = 8;
  * fresh allocation per call).
  *
  * With WebAssembly SIMD (unless `IMFILTER_SIMD=0` or `withSimd(false, …)`)
- * the same algorithm runs in float64 f64x2 vectors (`core/template_fft.ts`),
+ * the same algorithm runs in float64 f64x2 vectors (`engines/fft_simd.ts`),
  * about twice as fast; it differs from the TypeScript transform only by
  * rounding (radix 4 where this file uses radix 8).
  *

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { simdEnabled, simdSupported, withSimd } from "../core/simd/mod.ts";
+import { simdEnabled, simdSupported, withSimd } from "../engines/simd.ts";
 
 Deno.test("simd: Deno's engine supports 128-bit SIMD, and withSimd switches and restores", async () => {
   assert.equal(simdSupported(), true);

@@ -1,5 +1,5 @@
 /**
- * Loading the WebAssembly SIMD kernels (`core/simd/*.wat`, assembled by
+ * Loading the WebAssembly SIMD kernels (the `*.wat` files of `engines/` and `filters/<family>/`, assembled by
  * `deno task wasm` into `*_wasm.ts`). Each kernel module gets its own linear
  * memory, grown on demand; callers copy planes in, run, and copy results out.
  *
