@@ -17,5 +17,6 @@
 
 export * from "./core/mod.ts";
 export * from "./engines/mod.ts";
+export * from "./io/mod.ts";
 export * from "./filters/mod.ts";
 export * from "./parallel/mod.ts";

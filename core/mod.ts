@@ -35,5 +35,4 @@ export {
 } from "./registry.ts";
 export { type AlphaMode, mapPlanes, type MapPlanesOptions } from "./planes.ts";
 export { OUTPUT_MODES, type OutputMode } from "./linear.ts";
-export * from "./io.ts";
 export * from "./pipeline.ts";

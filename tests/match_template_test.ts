@@ -298,12 +298,12 @@ Deno.test("flat windows follow OpenCV's guards: 0 for ccoeff_normed, 1 for sqdif
 Deno.test("the article's experiment: a 64x80 patch is found in the photo under noise sigma 50", async () => {
   let photo: Image;
   try {
-    const spec = "../core/io.ts";
+    const spec = "../io/mod.ts";
     const io = await import(spec);
     photo = await io.readImage(new URL("./fixtures/images/camera.png", import.meta.url).pathname);
     if (photo.channels > 1) photo = photo.channel(0);
   } catch {
-    // core/io.ts unavailable: the same photo's centre, stored raw (fixtures/match_template/gen.py).
+    // io/mod.ts unavailable: the same photo's centre, stored raw (fixtures/match_template/gen.py).
     const raw = Deno.readFileSync(
       new URL("./fixtures/match_template/camera_256.u8", import.meta.url),
     );

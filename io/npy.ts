@@ -11,9 +11,9 @@
  * @module
  */
 
-import { FilterError, show } from "./errors.ts";
-import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
-import { Kernel } from "./kernel.ts";
+import { FilterError, show } from "../core/errors.ts";
+import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "../core/image.ts";
+import { Kernel } from "../core/kernel.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const MAX_HEADER = 1 << 20;

@@ -16,16 +16,16 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
-import { FilterError, show } from "./errors.ts";
-import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
-import { Kernel } from "./kernel.ts";
-import { coerceParam, type ParamSpec } from "./params.ts";
-import { decodeNpy, decodeNpyKernel, encodeNpy, isNpy } from "./io_npy.ts";
-import { decodePng, encodePng, isPng } from "./io_png.ts";
-import { decodeTiff, isTiff } from "./io_tiff.ts";
-import { encodeGrayJpeg } from "./io_jpeg.ts";
+import { FilterError, show } from "../core/errors.ts";
+import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "../core/image.ts";
+import { Kernel } from "../core/kernel.ts";
+import { coerceParam, type ParamSpec } from "../core/params.ts";
+import { decodeNpy, decodeNpyKernel, encodeNpy, isNpy } from "./npy.ts";
+import { decodePng, encodePng, isPng } from "./png.ts";
+import { decodeTiff, isTiff } from "./tiff.ts";
+import { encodeGrayJpeg } from "./jpeg.ts";
 
-export { decodeNpy, encodeNpy } from "./io_npy.ts";
+export { decodeNpy, encodeNpy } from "./npy.ts";
 
 /** File formats imfilter reads (all) and writes (png, jpeg, npy). */
 export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy";

@@ -13,8 +13,8 @@
  */
 
 import { deflateSync, inflateSync } from "node:zlib";
-import { FilterError } from "./errors.ts";
-import { checkImageSize, Image } from "./image.ts";
+import { FilterError } from "../core/errors.ts";
+import { checkImageSize, Image } from "../core/image.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const MAX_CHUNK = 0x7fffffff;

@@ -14,8 +14,8 @@
  */
 
 import { inflateSync } from "node:zlib";
-import { FilterError } from "./errors.ts";
-import { checkImageSize, Image } from "./image.ts";
+import { FilterError } from "../core/errors.ts";
+import { checkImageSize, Image } from "../core/image.ts";
 
 function fail(message: string): never {
   throw new FilterError("DECODE_FAILED", `TIFF: ${message}`);
