@@ -34,5 +34,4 @@ export {
   type RunOptions,
 } from "./registry.ts";
 export { type AlphaMode, mapPlanes, type MapPlanesOptions } from "./planes.ts";
-export { OUTPUT_MODES, type OutputMode } from "./linear.ts";
 export * from "./pipeline.ts";

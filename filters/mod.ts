@@ -5,11 +5,8 @@
  * @module
  */
 
-export * from "./convolve.ts";
+export * from "./linear/mod.ts";
 export * from "./median.ts";
-export * from "./gaussian.ts";
-export * from "./box.ts";
-export * from "./edges.ts";
 export * from "./match_template.ts";
 export * from "./estimate_kernel.ts";
 export * from "./deconvolve.ts";

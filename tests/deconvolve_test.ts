@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { cameraPhoto, psnr } from "./_util.ts";
 import { Image } from "../core/image.ts";
-import { convolve } from "../filters/convolve.ts";
+import { convolve } from "../filters/linear/convolve.ts";
 import { deconvolve } from "../filters/deconvolve.ts";
 import { estimateKernel } from "../filters/estimate_kernel.ts";
 

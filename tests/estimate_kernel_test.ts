@@ -6,7 +6,7 @@ import { Image } from "../core/image.ts";
 import { conditionSPD, solveQP } from "../engines/linalg.ts";
 import type { Kernel } from "../core/kernel.ts";
 import { runSync } from "../core/registry.ts";
-import { convolve } from "../filters/convolve.ts";
+import { convolve } from "../filters/linear/convolve.ts";
 import { estimateKernel, estimateKernelPlugin } from "../filters/estimate_kernel.ts";
 import { compareTolerance, loadCases, loadImage, loadRows } from "./_reference.ts";
 

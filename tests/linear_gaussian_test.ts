@@ -13,7 +13,7 @@ import {
   mapIndex,
   outerKernel,
 } from "../mod.ts";
-import { fixedPointKernel, opencvGaussianKernel } from "../core/linear_gauss_fixed.ts";
+import { fixedPointKernel, opencvGaussianKernel } from "../filters/linear/gaussian_fixed.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });

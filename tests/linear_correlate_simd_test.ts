@@ -23,7 +23,7 @@ import {
   SIMD_MAX_TAPS,
 } from "../mod.ts";
 import { randomImage } from "./_util.ts";
-import { correlatePlaneDirect, correlationGeometry } from "../core/linear.ts";
+import { correlatePlaneDirect, correlationGeometry } from "../filters/linear/direct.ts";
 import {
   simdCorrelateAvailable,
   simdCorrelateLoops,
@@ -31,7 +31,7 @@ import {
   simdCorrelationBound,
   withSimdCorrelateUnrolled,
   withSimdCorrelateVariant,
-} from "../core/linear_simd.ts";
+} from "../filters/linear/correlate_simd.ts";
 import { withSimd } from "../engines/simd.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
@@ -163,7 +163,7 @@ Deno.test("simd: the engine is available in Deno, relaxed SIMD included (so thes
   }));
 
 Deno.test("simd: correlate_fma.wat is correlate.wat with each multiply-add fused", async () => {
-  const dir = new URL("../core/simd/", import.meta.url);
+  const dir = new URL("../filters/linear/", import.meta.url);
   const body = (text: string) => text.slice(text.indexOf("(module"));
   const plain = body(await Deno.readTextFile(new URL("correlate.wat", dir)));
   const fma = body(await Deno.readTextFile(new URL("correlate_fma.wat", dir)));

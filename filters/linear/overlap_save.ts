@@ -22,11 +22,11 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { fft2d, nextFastSize } from "../engines/fft.ts";
-import type { Kernel } from "./kernel.ts";
-import type { CorrelationGeometry } from "./linear.ts";
-import type { StridedPlane } from "./linear_planes.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import { fft2d, nextFastSize } from "../../engines/fft.ts";
+import type { Kernel } from "../../core/kernel.ts";
+import type { CorrelationGeometry } from "./direct.ts";
+import type { StridedPlane } from "../../core/linear_planes.ts";
 
 /** Tile side for one axis: ~4× the kernel, at least 256, at most the padded size. */
 function tileSize(padded: number, k: number): number {

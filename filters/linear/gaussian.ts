@@ -11,41 +11,41 @@
  *   its fixed tables for sizes 3, 5, 7 and 9.
  * - `method: "exact"` (default): for u8 and u16 images (with an integer
  *   output of the same dtype) the integer fixed-point path, bit-exact with
- *   OpenCV's `GaussianBlur` for the same size and sigma (core/linear_gauss_fixed.ts);
+ *   OpenCV's `GaussianBlur` for the same size and sigma (filters/linear/gaussian_fixed.ts);
  *   for float images, or another output dtype, the exact separable FIR in
  *   float64. `"float"` forces the float64 FIR for every dtype.
  *   `"fast"`: a 4th-order Deriche-style recursive filter, O(1) per pixel
  *   whatever sigma, within about `1.2e-3` of the value range of the exact
- *   Gaussian (core/linear_gauss_fast.ts); it approximates the untruncated
+ *   Gaussian (filters/linear/gaussian_recursive.ts); it approximates the untruncated
  *   Gaussian, so `size` only matters when sigma is absent (OpenCV's rule).
  *
  * @module
  */
 
-import type { BoundaryMode } from "../core/boundary.ts";
-import type { DType } from "../core/dtype.ts";
-import { FilterError, show } from "../core/errors.ts";
-import { checkFinite, type Image } from "../core/image.ts";
-import { correlationGeometry } from "../core/linear.ts";
-import { fastGaussianBlur } from "../core/linear_gauss_fast.ts";
+import type { BoundaryMode } from "../../core/boundary.ts";
+import type { DType } from "../../core/dtype.ts";
+import { FilterError, show } from "../../core/errors.ts";
+import { checkFinite, type Image } from "../../core/image.ts";
+import { correlationGeometry } from "./direct.ts";
+import { fastGaussianBlur } from "./gaussian_recursive.ts";
 import {
   fixedPointKernel,
   gaussianFixedChannel,
   gaussianFixedU8,
   gaussianFixedU8Simd,
   opencvGaussianKernel,
-} from "../core/linear_gauss_fixed.ts";
-import { forEachChannel } from "../core/linear_planes.ts";
-import { correlateSeparableChannel } from "../core/linear_separable.ts";
-import type { ParamSpecs, Size } from "../core/params.ts";
-import type { AlphaMode } from "../core/planes.ts";
+} from "./gaussian_fixed.ts";
+import { forEachChannel } from "../../core/linear_planes.ts";
+import { correlateSeparableChannel } from "./separable.ts";
+import type { ParamSpecs, Size } from "../../core/params.ts";
+import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   type OutputRows,
   PLUGIN_BRAND,
   registerFilter,
   runSyncImage,
-} from "../core/registry.ts";
+} from "../../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
 
 /** The engines of {@linkcode gaussian}. */

@@ -5,12 +5,12 @@
 
 import assert from "node:assert/strict";
 import { BOUNDARY_MODES, scharr, sobel } from "../mod.ts";
-import { correlationGeometry } from "../core/linear.ts";
+import { correlationGeometry } from "../filters/linear/direct.ts";
 import {
   correlateSeparablePlane,
   correlateSeparableRows,
   type SeparableKernel,
-} from "../core/linear_separable.ts";
+} from "../filters/linear/separable.ts";
 import { randomImage } from "./_util.ts";
 
 const SOBEL_X: SeparableKernel = { column: [1, 2, 1], row: [-1, 0, 1] };

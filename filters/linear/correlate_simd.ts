@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD correlation engine (`core/simd/correlate.wat`): the
+ * The WebAssembly SIMD correlation engine (`filters/linear/correlate.wat`): the
  * direct 2-D sum in float32, four adjacent output samples per f32x4 lane
  * group, two output rows per step, so each loaded input vector serves both
  * rows. 3×3 kernels run an unrolled loop with the nine weights in
@@ -43,16 +43,16 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { allocate, type DType } from "./dtype.ts";
-import { Image } from "./image.ts";
-import type { Kernel } from "./kernel.ts";
-import type { CorrelationGeometry } from "./linear.ts";
-import { restoreAlpha } from "./linear_planes.ts";
-import type { AlphaMode } from "./planes.ts";
-import { WASM_BASE64 as FMA_BASE64 } from "./simd/correlate_fma_wasm.ts";
-import { WASM_BASE64 } from "./simd/correlate_wasm.ts";
-import { lazyKernel, type SimdKernel, stageRows } from "../engines/simd.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import { allocate, type DType } from "../../core/dtype.ts";
+import { Image } from "../../core/image.ts";
+import type { Kernel } from "../../core/kernel.ts";
+import type { CorrelationGeometry } from "./direct.ts";
+import { restoreAlpha } from "../../core/linear_planes.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import { WASM_BASE64 as FMA_BASE64 } from "./correlate_fma_wasm.ts";
+import { WASM_BASE64 } from "./correlate_wasm.ts";
+import { lazyKernel, type SimdKernel, stageRows } from "../../engines/simd.ts";
 
 /** The two builds of the kernel: fused multiply-add (relaxed SIMD) and plain SIMD. */
 export type SimdCorrelateVariant = "fma" | "plain";

@@ -1,4 +1,4 @@
-// The WebAssembly SIMD u8 Gaussian (core/simd/gauss_u8.wat, the OpenCV
+// The WebAssembly SIMD u8 Gaussian (filters/linear/gaussian_u8.wat, the OpenCV
 // bit-exact fixed-point path) against the TypeScript fixed-point path: the
 // same bytes on random u8 images × every boundary mode (with cval) × odd
 // sizes 1..99 × different sigma and sigmaY × widths/heights 1..40 (block
@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, gaussian, type GaussianOptions, Image } from "../mod.ts";
-import { gaussianFixedU8Simd } from "../core/linear_gauss_fixed.ts";
+import { gaussianFixedU8Simd } from "../filters/linear/gaussian_fixed.ts";
 import { withSimd } from "../engines/simd.ts";
 import { CV_BORDER, loadCases, loadImage, loadValues } from "./_reference.ts";
 

@@ -14,9 +14,9 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import type { CorrelationGeometry } from "./linear.ts";
-import { type OutputPlane, storeRow, type StridedPlane } from "./linear_planes.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import type { CorrelationGeometry } from "./direct.ts";
+import { type OutputPlane, storeRow, type StridedPlane } from "../../core/linear_planes.ts";
 
 /** Whether `v[i] == v[n − 1 − i]` for every `i` (exactly). */
 export function isSymmetric(v: ArrayLike<number>): boolean {

@@ -1,6 +1,6 @@
 /**
  * A row-buffered direct correlation for small non-separable kernels, used by
- * `method: "auto"`: the same sum as the reference engine (core/linear.ts),
+ * `method: "auto"`: the same sum as the reference engine (filters/linear/direct.ts),
  * in the same order (so the same float64 result), but reading the image in
  * place, keeping only `kh` padded rows (a ring; multi-channel images keep
  * their channels interleaved so each row is one contiguous pass), with the
@@ -10,13 +10,18 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import type { Kernel } from "./kernel.ts";
-import type { CorrelationGeometry } from "./linear.ts";
-import { allocate, type DType } from "./dtype.ts";
-import { Image } from "./image.ts";
-import { type OutputPlane, restoreAlpha, storeRow, type StridedPlane } from "./linear_planes.ts";
-import type { AlphaMode } from "./planes.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import type { Kernel } from "../../core/kernel.ts";
+import type { CorrelationGeometry } from "./direct.ts";
+import { allocate, type DType } from "../../core/dtype.ts";
+import { Image } from "../../core/image.ts";
+import {
+  type OutputPlane,
+  restoreAlpha,
+  storeRow,
+  type StridedPlane,
+} from "../../core/linear_planes.ts";
+import type { AlphaMode } from "../../core/planes.ts";
 
 /** Correlates one channel with `kernel` in `geometry`, writing `dst` (of the output size). */
 export function correlateSmallChannel(

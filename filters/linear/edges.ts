@@ -28,17 +28,22 @@
  * @module
  */
 
-import type { BoundaryMode } from "../core/boundary.ts";
-import type { DType } from "../core/dtype.ts";
-import type { Image } from "../core/image.ts";
-import type { Kernel } from "../core/kernel.ts";
-import { parseKernel } from "../core/kernels.ts";
-import { correlationGeometry } from "../core/linear.ts";
-import { forEachChannel, storeRow } from "../core/linear_planes.ts";
-import { correlateSeparableChannel, correlateSeparableRows } from "../core/linear_separable.ts";
-import type { ParamSpecs } from "../core/params.ts";
-import type { AlphaMode } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import type { BoundaryMode } from "../../core/boundary.ts";
+import type { DType } from "../../core/dtype.ts";
+import type { Image } from "../../core/image.ts";
+import type { Kernel } from "../../core/kernel.ts";
+import { parseKernel } from "../../core/kernels.ts";
+import { correlationGeometry } from "./direct.ts";
+import { forEachChannel, storeRow } from "../../core/linear_planes.ts";
+import { correlateSeparableChannel, correlateSeparableRows } from "./separable.ts";
+import type { ParamSpecs } from "../../core/params.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import {
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../../core/registry.ts";
 import { commonLinearSpecs, linearFilter } from "./convolve.ts";
 
 /** What `sobel` and `scharr` return. */

@@ -20,14 +20,14 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { allocateInto, roundHalfEven } from "./dtype.ts";
-import { Image } from "./image.ts";
-import { type OutputPlane, restoreAlpha, type StridedPlane } from "./linear_planes.ts";
-import type { AlphaMode } from "./planes.ts";
-import type { OutputRows } from "./registry.ts";
-import { lazyKernel, stageRows } from "../engines/simd.ts";
-import { WASM_BASE64 } from "./simd/gauss_u8_wasm.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import { allocateInto, roundHalfEven } from "../../core/dtype.ts";
+import { Image } from "../../core/image.ts";
+import { type OutputPlane, restoreAlpha, type StridedPlane } from "../../core/linear_planes.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import type { OutputRows } from "../../core/registry.ts";
+import { lazyKernel, stageRows } from "../../engines/simd.ts";
+import { WASM_BASE64 } from "./gaussian_u8_wasm.ts";
 
 const SMALL_TABLES: Record<number, number[]> = {
   1: [1],
@@ -297,7 +297,7 @@ const STRIPE_BYTES = 65536;
 
 /**
  * {@linkcode gaussianFixedU8} on every channel of an interleaved u8 image at
- * once with the WebAssembly SIMD kernel (core/simd/gauss_u8.wat), the same
+ * once with the WebAssembly SIMD kernel (filters/linear/gaussian_u8.wat), the same
  * bytes; `alpha: "keep"` copies an alpha channel through. Returns
  * `undefined` when SIMD is disabled or unsupported (then use the
  * TypeScript path). The kernel pads and filters rows in a ring of

@@ -14,21 +14,21 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import type { DType, PixelArray } from "./dtype.ts";
-import { Image } from "./image.ts";
-import { correlatePlaneDirect, type CorrelationGeometry } from "./linear.ts";
-import { Kernel } from "./kernel.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import type { DType, PixelArray } from "../../core/dtype.ts";
+import { Image } from "../../core/image.ts";
+import { correlatePlaneDirect, type CorrelationGeometry } from "./direct.ts";
+import { Kernel } from "../../core/kernel.ts";
 import {
   forEachChannel,
   type OutputPlane,
   restoreAlpha,
   storeRow,
   type StridedPlane,
-} from "./linear_planes.ts";
-import { type AlphaMode, mapPlanes } from "./planes.ts";
-import { lazyKernel } from "../engines/simd.ts";
-import { WASM_BASE64 } from "./simd/box_u8_wasm.ts";
+} from "../../core/linear_planes.ts";
+import { type AlphaMode, mapPlanes } from "../../core/planes.ts";
+import { lazyKernel } from "../../engines/simd.ts";
+import { WASM_BASE64 } from "./box_u8_wasm.ts";
 
 const boxKernel = lazyKernel(() => WASM_BASE64);
 
@@ -392,7 +392,7 @@ function meanRow3(
 
 /**
  * The u8 → u8 box mean (or saturated sum) with the WebAssembly SIMD kernel
- * (core/simd/box_u8.wat), byte for byte the TypeScript path's: output
+ * (filters/linear/box_u8.wat), byte for byte the TypeScript path's: output
  * `(x, y)` is the exact integer window sum `s` over the padded source
  * divided by `n`, rounded half to even and saturated. `undefined` when SIMD
  * is off or the call is outside the kernel's exact range — the `constant`

@@ -62,9 +62,14 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import type { PixelArray } from "./dtype.ts";
-import { type OutputPlane, rowStorer, storeRow, type StridedPlane } from "./linear_planes.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import type { PixelArray } from "../../core/dtype.ts";
+import {
+  type OutputPlane,
+  rowStorer,
+  storeRow,
+  type StridedPlane,
+} from "../../core/linear_planes.ts";
 
 /** The refitted Deriche coefficients `[a, b, ω, λ]` of the two pole pairs. */
 export const DERICHE_COEFFICIENTS: readonly (readonly [number, number, number, number])[] = [

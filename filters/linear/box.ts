@@ -1,7 +1,7 @@
 /**
  * `box` ({@linkcode boxBlur}): the mean (or sum) over a `width × height`
  * window — OpenCV `blur` / `boxFilter`, `scipy.ndimage.uniform_filter`.
- * Running sums make the cost independent of the size (core/linear_box.ts);
+ * Running sums make the cost independent of the size (filters/linear/box_sums.ts);
  * integer images are summed exactly, so the mean of a u8 image is the
  * exact quotient rounded half to even.
  *
@@ -11,14 +11,19 @@
  * @module
  */
 
-import type { BoundaryMode } from "../core/boundary.ts";
-import type { DType } from "../core/dtype.ts";
-import type { Image } from "../core/image.ts";
-import { correlationGeometry } from "../core/linear.ts";
-import { boxFilterImage } from "../core/linear_box.ts";
-import type { ParamSpecs, Size } from "../core/params.ts";
-import type { AlphaMode } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import type { BoundaryMode } from "../../core/boundary.ts";
+import type { DType } from "../../core/dtype.ts";
+import type { Image } from "../../core/image.ts";
+import { correlationGeometry } from "./direct.ts";
+import { boxFilterImage } from "./box_sums.ts";
+import type { ParamSpecs, Size } from "../../core/params.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import {
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
 
 /** Options of {@linkcode boxBlur}. */

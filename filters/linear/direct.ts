@@ -7,9 +7,9 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { FilterError } from "./errors.ts";
-import type { Kernel, Point } from "./kernel.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import { FilterError } from "../../core/errors.ts";
+import type { Kernel, Point } from "../../core/kernel.ts";
 
 /** Output size mode of convolve/correlate. */
 export type OutputMode = "same" | "full" | "valid";

@@ -15,7 +15,7 @@
  * Engines (`method`, default `"auto"`), all but `simd` equal to the direct
  * reference up to float64 rounding (tested property by property):
  *
- * - `direct`: the exact 2-D sum (core/linear.ts), `kw·kh` operations per pixel.
+ * - `direct`: the exact 2-D sum (filters/linear/direct.ts), `kw·kh` operations per pixel.
  * - `box`: running sums for constant kernels (every weight equal), about
  *   four additions per pixel whatever the size, exact for integer images.
  * - `separable`: a row pass and a column pass when `Kernel.separate()` finds
@@ -24,7 +24,7 @@
  * - `fft`: float64 FFT of the padded plane, `O(log N)` per pixel whatever
  *   the kernel size.
  * - `simd`: the direct sum in float32 by a WebAssembly 128-bit SIMD kernel
- *   (core/linear_simd.ts), `kw·kh / 4` vector operations per pixel. Not
+ *   (filters/linear/correlate_simd.ts), `kw·kh / 4` vector operations per pixel. Not
  *   float64: it differs from the exact sum by at most
  *   `(kw·kh + 1) · 2^-23 · Σ|K| · max(|I|, |cval|)`, so u8/u16 outputs match
  *   the float64 engines except, by one step, where the exact value lies
@@ -44,26 +44,31 @@
  * @module
  */
 
-import type { BoundaryMode } from "../core/boundary.ts";
-import { type DType, dtypeMax } from "../core/dtype.ts";
-import type { Image } from "../core/image.ts";
-import { FilterError } from "../core/errors.ts";
-import { type Kernel, type Point, SEPARABLE_TOLERANCE } from "../core/kernel.ts";
+import type { BoundaryMode } from "../../core/boundary.ts";
+import { type DType, dtypeMax } from "../../core/dtype.ts";
+import type { Image } from "../../core/image.ts";
+import { FilterError } from "../../core/errors.ts";
+import { type Kernel, type Point, SEPARABLE_TOLERANCE } from "../../core/kernel.ts";
 import {
   correlatePlaneDirect,
   correlationGeometry,
   OUTPUT_MODES,
   type OutputMode,
-} from "../core/linear.ts";
-import { boxFilterImage } from "../core/linear_box.ts";
-import { FFTCorrelator } from "../core/linear_fft.ts";
-import { forEachChannel, storeRow } from "../core/linear_planes.ts";
-import { correlateSeparableChannel, exactFactors } from "../core/linear_separable.ts";
-import { correlateSimdImage, simdCorrelateVariant } from "../core/linear_simd.ts";
-import { correlateSmallChannel, correlateSmallImage } from "../core/linear_small.ts";
-import type { ParamSpec, ParamSpecs } from "../core/params.ts";
-import { type AlphaMode, mapPlanes } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+} from "./direct.ts";
+import { boxFilterImage } from "./box_sums.ts";
+import { FFTCorrelator } from "./overlap_save.ts";
+import { forEachChannel, storeRow } from "../../core/linear_planes.ts";
+import { correlateSeparableChannel, exactFactors } from "./separable.ts";
+import { correlateSimdImage, simdCorrelateVariant } from "./correlate_simd.ts";
+import { correlateSmallChannel, correlateSmallImage } from "./small_kernel.ts";
+import type { ParamSpec, ParamSpecs } from "../../core/params.ts";
+import { type AlphaMode, mapPlanes } from "../../core/planes.ts";
+import {
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../../core/registry.ts";
 
 /** Options shared by {@linkcode convolve} and {@linkcode correlate}. */
 export interface LinearOptions {
@@ -318,7 +323,7 @@ export function linearFilter(image: Image, params: LinearParams, flip: boolean):
     });
   }
   if (method === "auto" || method === "fft" || method === "simd") {
-    // The reference sum, row-buffered and in place (core/linear_small.ts).
+    // The reference sum, row-buffered and in place (filters/linear/small_kernel.ts).
     if (image.channels > 1) {
       return correlateSmallImage(image, kernel, g, boundary, cval, dtype, params.alpha);
     }

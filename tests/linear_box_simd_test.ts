@@ -1,4 +1,4 @@
-// The WebAssembly SIMD u8 box mean (core/simd/box_u8.wat) against the
+// The WebAssembly SIMD u8 box mean (filters/linear/box_u8.wat) against the
 // TypeScript running-sum path: the same bytes on random u8 images × every
 // boundary mode × odd, even and non-square sizes 1..70 (also larger than the
 // image) × widths/heights 1..40 (block tails) × 1–4 channels × alpha
@@ -10,10 +10,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, boxBlur, type BoxOptions, Image } from "../mod.ts";
-import { boxFilterImage, boxMeanU8Simd } from "../core/linear_box.ts";
-import { correlationGeometry } from "../core/linear.ts";
+import { boxFilterImage, boxMeanU8Simd } from "../filters/linear/box_sums.ts";
+import { correlationGeometry } from "../filters/linear/direct.ts";
 import { SimdKernel, simdSupported, withSimd } from "../engines/simd.ts";
-import { WASM_BASE64 } from "../core/simd/box_u8_wasm.ts";
+import { WASM_BASE64 } from "../filters/linear/box_u8_wasm.ts";
 
 import { firstDiff } from "./_util.ts";
 
