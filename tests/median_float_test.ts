@@ -1,5 +1,5 @@
-// The float32 / u16 fast median paths (core/median_simd.ts with
-// core/simd/median_f32.wat: i32x4 / u16x8 selection networks for 3×3 and
+// The float32 / u16 fast median paths (filters/median/median_simd.ts with
+// filters/median/median_f32.wat: i32x4 / u16x8 selection networks for 3×3 and
 // 5×5, tiled local-rank sliding histograms for other windows) against the
 // TypeScript paths (withSimd(false, …), bit for bit, zero signs and NaN
 // included) and a brute-force sort of every window (in the documented
@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, median, type MedianOptions } from "../mod.ts";
 import { paddedIndices } from "../core/boundary.ts";
-import { medianWideKernel, medianWideSimd } from "../core/median_simd.ts";
+import { medianWideKernel, medianWideSimd } from "../filters/median/median_simd.ts";
 import { withSimd } from "../engines/simd.ts";
 
 // A fixed seed keeps CI deterministic; FC_SEED=<n> explores other inputs.
@@ -43,7 +43,7 @@ function randomImage(
 }
 
 const f32 = new Float32Array(1), i32 = new Int32Array(f32.buffer);
-/** The order key of filters/median.ts (float32 bits, −0 = +0; NaN above +Infinity). */
+/** The order key of filters/median/median.ts (float32 bits, −0 = +0; NaN above +Infinity). */
 function key(v: number, float: boolean): number {
   if (!float) return v;
   f32[0] = v;

@@ -207,7 +207,7 @@ Deno.test("median's interleaved u8 path keeps alpha and filters the colour chann
 });
 
 Deno.test("median's TypeScript u8 paths (SIMD off) equal a brute-force sort", () => {
-  // With SIMD on, u8 windows run the WebAssembly kernels (tests/simd_median_test.ts
+  // With SIMD on, u8 windows run the WebAssembly kernels (tests/median_simd_test.ts
   // compares them with these paths): check the TypeScript ones on their own.
   fc.assert(
     fc.property(arbCase, (t) => {

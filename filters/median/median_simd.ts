@@ -1,8 +1,8 @@
 /**
- * The WebAssembly SIMD u8 median (core/simd/median_u8.wat): the glue that
+ * The WebAssembly SIMD u8 median (filters/median/median_u8.wat): the glue that
  * pads rows and planes into the kernel's memory, runs it and copies the
  * result out. Exact — byte for byte the TypeScript paths of
- * `filters/median.ts`, which stay the fallback and the reference:
+ * `filters/median/median.ts`, which stay the fallback and the reference:
  *
  * - 3×3, 5×5 and 7×7: min/max selection networks on 16 samples at a time, over
  *   the interleaved channels directly, one output row per call with a ring
@@ -15,7 +15,7 @@
  * A `constant` border value outside 0..255, a larger window, or SIMD
  * switched off: `undefined`, and the caller runs the TypeScript path.
  *
- * float32 and u16 ({@linkcode medianWideSimd}, core/simd/median_f32.wat):
+ * float32 and u16 ({@linkcode medianWideSimd}, filters/median/median_f32.wat):
  * the same 3×3 / 5×5 networks on i32x4 order-preserving keys (u16x8 for
  * u16); other windows a tiled sliding histogram on per-tile dense ranks
  * (TypeScript, used with the SIMD paths and tested against the
@@ -25,14 +25,14 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import { hasAlpha, Image } from "./image.ts";
-import { allocateInto } from "./dtype.ts";
-import type { OutputRows } from "./registry.ts";
-import type { AlphaMode } from "./planes.ts";
-import { lazyKernel, type SimdKernel } from "../engines/simd.ts";
-import { WASM_BASE64 } from "./simd/median_u8_wasm.ts";
-import { WASM_BASE64 as WIDE_BASE64 } from "./simd/median_f32_wasm.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import { hasAlpha, Image } from "../../core/image.ts";
+import { allocateInto } from "../../core/dtype.ts";
+import type { OutputRows } from "../../core/registry.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import { lazyKernel, type SimdKernel } from "../../engines/simd.ts";
+import { WASM_BASE64 } from "./median_u8_wasm.ts";
+import { WASM_BASE64 as WIDE_BASE64 } from "./median_f32_wasm.ts";
 
 const medianKernel = lazyKernel(() => WASM_BASE64);
 
@@ -246,7 +246,7 @@ function padPlane(
 }
 
 // ---------------------------------------------------------------------------
-// float32 and u16 (core/simd/median_f32.wat)
+// float32 and u16 (filters/median/median_f32.wat)
 
 const wideKernel = lazyKernel(() => WIDE_BASE64);
 

@@ -19,14 +19,14 @@
  *   the sliding two-level histogram runs on ranks, and ranks map back to the
  *   original values — never quantised.
  *
- * u8 with WebAssembly SIMD (core/median_simd.ts, core/simd/median_u8.wat;
+ * u8 with WebAssembly SIMD (filters/median/median_simd.ts, filters/median/median_u8.wat;
  * `IMFILTER_SIMD=0` or `withSimd(false, …)` selects the TypeScript paths
  * above, which stay the fallback and the reference): 3×3, 5×5 and 7×7 run
  * u8x16 min/max selection networks (5×5 and 7×7: sorted columns, merged
  * pairs of them, a pruned merge), 16 samples per instruction over the interleaved channels;
  * every other window up to 65 535 samples runs Perreault–Hébert with the
  * coarse and fine kernel histograms in i16x8 lanes — both byte-identical to
- * the TypeScript results. f32 and u16 with SIMD (core/simd/median_f32.wat):
+ * the TypeScript results. f32 and u16 with SIMD (filters/median/median_f32.wat):
  * 3×3 and 5×5 run the same networks in i32x4 lanes on the order-preserving
  * int32 keys of the floats (u16: u16x8 lanes); other windows cut the image
  * into tiles, rank the padded tile's keys (radix sort) and run the sliding
@@ -41,21 +41,21 @@
  * @module
  */
 
-import type { BoundaryMode } from "../core/boundary.ts";
-import { FilterError } from "../core/errors.ts";
-import { hasAlpha, Image } from "../core/image.ts";
-import type { Kernel } from "../core/kernel.ts";
-import type { ParamSpecs, Size } from "../core/params.ts";
-import type { AlphaMode } from "../core/planes.ts";
-import { medianU8Simd, medianWideSimd, slidingMedian } from "../core/median_simd.ts";
-import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../core/nonlinear_planes.ts";
+import type { BoundaryMode } from "../../core/boundary.ts";
+import { FilterError } from "../../core/errors.ts";
+import { hasAlpha, Image } from "../../core/image.ts";
+import type { Kernel } from "../../core/kernel.ts";
+import type { ParamSpecs, Size } from "../../core/params.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import { medianU8Simd, medianWideSimd, slidingMedian } from "./median_simd.ts";
+import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../../core/nonlinear_planes.ts";
 import {
   type FilterPlugin,
   type OutputRows,
   PLUGIN_BRAND,
   registerFilter,
   runSyncImage,
-} from "../core/registry.ts";
+} from "../../core/registry.ts";
 
 /** Options of {@linkcode median}. */
 export interface MedianOptions {
@@ -224,7 +224,7 @@ function median3x3(
  * Huang's sliding-histogram median with a zigzag traversal over a padded
  * plane of integer levels `0..levels-1`, with coarse bins of `2^shift`
  * levels so the median pointer skips empty runs (the sliding loop is
- * core/median_simd.ts's {@linkcode slidingMedian}). `values` maps levels back.
+ * filters/median/median_simd.ts's {@linkcode slidingMedian}). `values` maps levels back.
  */
 function huang(
   src: Uint8Array | Uint16Array | Uint32Array,
@@ -815,7 +815,7 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
 };
 
 /**
- * The WebAssembly SIMD kernels (core/median_simd.ts) for u8 windows they
+ * The WebAssembly SIMD kernels (filters/median/median_simd.ts) for u8 windows they
  * serve; `undefined` when SIMD is off or another path applies. The u8
  * kernels honour `rows` (only those output rows, into `rows.into`).
  */

@@ -1,4 +1,4 @@
-// The WebAssembly SIMD u8 median (core/simd/median_u8.wat: the 3×3, 5×5 and
+// The WebAssembly SIMD u8 median (filters/median/median_u8.wat: the 3×3, 5×5 and
 // 7×7 selection networks and the Perreault–Hébert kernel) against the
 // TypeScript paths: the same bytes on random u8 images × every boundary mode
 // (with cval) × the window sizes SIMD serves and the ones it leaves to
@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, type BoundaryMode, Image, median, type MedianOptions } from "../mod.ts";
-import { medianSimdKernel, medianU8Simd } from "../core/median_simd.ts";
+import { medianSimdKernel, medianU8Simd } from "../filters/median/median_simd.ts";
 import { withSimd } from "../engines/simd.ts";
 import { compareTolerance, loadCases, loadImage, loadRows, medianBoundary } from "./_reference.ts";
 
