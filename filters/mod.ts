@@ -10,5 +10,5 @@ export * from "./median/median.ts";
 export * from "./match_template.ts";
 export * from "./estimate_kernel.ts";
 export * from "./deconvolve.ts";
-export * from "./bilateral.ts";
+export * from "./bilateral/bilateral.ts";
 export * from "./nl_means.ts";

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD u8 bilateral sum (core/simd/bilateral.wat): the glue
+ * The WebAssembly SIMD u8 bilateral sum (filters/bilateral/bilateral.wat): the glue
  * that lays out the kernel's memory (tap offsets, weight tables, a ring of
  * padded rows, stripes of source and output rows), runs it row by row and
  * copies the output out a stripe at a time.
@@ -9,7 +9,7 @@
  * `D_k = Σ_c |I_c(p + o_k) − I_c(p)|` (the L1 distance over the channels),
  * both sums in float64 in tap order, the quotient rounded half to even and
  * saturated to 0..255. That is the arithmetic of the TypeScript exact
- * bilateral (filters/bilateral.ts), which passes its own per-tap weight
+ * bilateral (filters/bilateral/bilateral.ts), which passes its own per-tap weight
  * tables `T_k`, so the result is its bytes. Gray: 8 pixels per step;
  * colour: 4, with the channels packed into one i32 per pixel for the
  * distance. The table entries are gathered lane by lane.
@@ -22,10 +22,10 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "./boundary.ts";
-import type { Image } from "./image.ts";
-import { lazyKernel } from "../engines/simd.ts";
-import { WASM_BASE64 } from "./simd/bilateral_wasm.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import type { Image } from "../../core/image.ts";
+import { lazyKernel } from "../../engines/simd.ts";
+import { WASM_BASE64 } from "./bilateral_wasm.ts";
 
 const bilateralKernel = lazyKernel(() => WASM_BASE64);
 

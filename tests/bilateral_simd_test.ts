@@ -1,4 +1,4 @@
-// The WebAssembly SIMD u8 exact bilateral (core/simd/bilateral.wat) against
+// The WebAssembly SIMD u8 exact bilateral (filters/bilateral/bilateral.wat) against
 // the TypeScript exact path: the same bytes on random u8 images × every
 // boundary mode (cval in and out of 0..255) × diameters 1..15 and
 // sigmaSpace-derived radii × sigmas × disk/square/skimage windows ×
@@ -8,7 +8,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { bilateral, type BilateralOptions, BOUNDARY_MODES } from "../mod.ts";
-import { bilateralSimdRuns, bilateralSimdServes, bilateralU8Simd } from "../core/bilateral_simd.ts";
+import {
+  bilateralSimdRuns,
+  bilateralSimdServes,
+  bilateralU8Simd,
+} from "../filters/bilateral/bilateral_simd.ts";
 import { withSimd } from "../engines/simd.ts";
 import { loadCases, loadImage } from "./_reference.ts";
 import { firstDiff, seededLevels } from "./_util.ts";

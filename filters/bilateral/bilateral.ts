@@ -17,7 +17,7 @@
  * OpenCV instead replaces a sigma <= 0 by 1).
  *
  * For u8 images with the L1 distance the exact sums run in WebAssembly SIMD
- * (core/bilateral_simd.ts, core/simd/bilateral.wat): 8 gray or 4 colour
+ * (filters/bilateral/bilateral_simd.ts, filters/bilateral/bilateral.wat): 8 gray or 4 colour
  * pixels per step, one float64 lane per pixel, over a ring of padded rows.
  * It is given this module's own weight tables and performs the same float64
  * multiplies and adds in the same tap order (no FMA, no reassociation), so
@@ -67,18 +67,19 @@
  * @module
  */
 
-import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
-import { hasAlpha, Image } from "../core/image.ts";
-import { allocate, type PixelArray } from "../core/dtype.ts";
-import type { ParamSpecs } from "../core/params.ts";
-import type { AlphaMode } from "../core/planes.ts";
-import { storeRow } from "../core/linear_planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
+import { hasAlpha, Image } from "../../core/image.ts";
+import { allocate, type PixelArray } from "../../core/dtype.ts";
+import type { ParamSpecs } from "../../core/params.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import { storeRow } from "../../core/linear_planes.ts";
 import {
-  bilateralSimdServes,
-  type BilateralSimdTaps,
-  bilateralU8Simd,
-} from "../core/bilateral_simd.ts";
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../../core/registry.ts";
+import { bilateralSimdServes, type BilateralSimdTaps, bilateralU8Simd } from "./bilateral_simd.ts";
 
 /**
  * Window shapes of {@linkcode bilateral}: `"disk"` (OpenCV), `"square"`, or
