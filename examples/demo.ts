@@ -112,7 +112,7 @@ const steps: Step[] = [
     params: { diameter: 9, sigmaColor: 75, sigmaSpace: 75 },
   },
   {
-    file: "camera_nlmeans.png",
+    file: "camera_nl_means.png",
     what: "non-local means h=20 on the noisy crop",
     filter: "nl-means",
     input: noisyCrop,

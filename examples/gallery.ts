@@ -134,7 +134,7 @@ const noisy = new Image(
   ),
 ).toDtype("u8");
 await save(
-  "nlmeans.png",
+  "nl_means.png",
   strip([clean, noisy, gaussian(noisy, { sigma: 1.5 }), nlMeans(noisy, { h: 25 })]),
   "clean crop, noise sigma 25, Gaussian sigma 1.5, NL-means h=25",
 );

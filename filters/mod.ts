@@ -11,4 +11,4 @@ export * from "./match_template.ts";
 export * from "./estimate_kernel.ts";
 export * from "./deconvolve.ts";
 export * from "./bilateral/bilateral.ts";
-export * from "./nl_means.ts";
+export * from "./nl_means/nl_means.ts";

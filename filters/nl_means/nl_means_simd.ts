@@ -1,9 +1,9 @@
 /**
- * The WebAssembly SIMD u8 NL-means sums (core/simd/nlmeans.wat): the glue
+ * The WebAssembly SIMD u8 NL-means sums (filters/nl_means/nl_means.wat): the glue
  * that lays out the kernel's memory and runs it anchor row by anchor row.
  *
  * It computes the integer sums of OpenCV's `fastNlMeansDenoising` as the
- * TypeScript u8 path of filters/nl_means.ts does (its traversal: half-plane
+ * TypeScript u8 path of filters/nl_means/nl_means.ts does (its traversal: half-plane
  * offsets, per-offset column sums of squared differences sliding down the
  * rows, patch sums along a row, weights from its integer table, each weight
  * to the anchor and to its partner), for 1 or 2 channels sharing a weight.
@@ -14,10 +14,10 @@
  * @module
  */
 
-import { lazyKernel } from "../engines/simd.ts";
-import { WASM_BASE64 } from "./simd/nlmeans_wasm.ts";
+import { lazyKernel } from "../../engines/simd.ts";
+import { WASM_BASE64 } from "./nl_means_wasm.ts";
 
-const nlmeansKernel = lazyKernel(() => WASM_BASE64);
+const nlMeansKernel = lazyKernel(() => WASM_BASE64);
 
 /** The most kernel memory a call may use (beyond it: the TypeScript path). */
 const MAX_BYTES = 2 ** 30;
@@ -52,8 +52,8 @@ interface NlmeansExports {
   ): void;
 }
 
-/** Inputs of {@linkcode nlmeansIntSimd}, as the TypeScript u8 path sets them up. */
-export interface NlmeansIntSetup {
+/** Inputs of {@linkcode nlMeansIntSimd}, as the TypeScript u8 path sets them up. */
+export interface NlMeansIntSetup {
   /** The padded planes (1 or 2), `ew × (h + 2B)` each, `B = sh + th`. */
   E: Int32Array[];
   /** Image width. */
@@ -78,8 +78,8 @@ const align16 = (n: number) => (n + 15) & ~15;
 
 let runs = 0;
 
-/** How many calls {@linkcode nlmeansIntSimd} has served (tests check the kernel ran). */
-export function nlmeansSimdRuns(): number {
+/** How many calls {@linkcode nlMeansIntSimd} has served (tests check the kernel ran). */
+export function nlMeansSimdRuns(): number {
   return runs;
 }
 
@@ -88,15 +88,15 @@ export function nlmeansSimdRuns(): number {
  * over every non-zero half-plane offset, or `undefined` when SIMD is off,
  * the plane count is not 1 or 2, or the memory would be too large.
  */
-export function nlmeansIntSimd(
-  s: NlmeansIntSetup,
+export function nlMeansIntSimd(
+  s: NlMeansIntSetup,
   progress: (fraction: number) => void,
 ): { est: Int32Array[]; wsum: Int32Array } | undefined {
   const cn = s.E.length;
   if (cn < 1 || cn > 2) return undefined;
   const { w, h, th, sh, table, shift, cut, half } = s;
   if (w <= 0 || h <= 0) return undefined;
-  const kernel = nlmeansKernel.get();
+  const kernel = nlMeansKernel.get();
   if (!kernel) return undefined;
   const t = 2 * th + 1, B = th + sh;
   const ew = w + 2 * B;

@@ -1,5 +1,5 @@
-// The WebAssembly SIMD u8 NL-means sums (core/simd/nlmeans.wat) against the
-// TypeScript u8 path of filters/nl_means.ts: the same bytes on random u8
+// The WebAssembly SIMD u8 NL-means sums (filters/nl_means/nl_means.wat) against the
+// TypeScript u8 path of filters/nl_means/nl_means.ts: the same bytes on random u8
 // images × h × sigma × patch/search sizes (odd, 1..21) × widths/heights
 // 1..40 (images smaller than the search window) × 1–4 channels × colour
 // handling (lab: L alone and a, b jointly; joint 2-channel; per-channel) ×
@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { nlMeans, type NlMeansOptions } from "../mod.ts";
-import { nlmeansIntSimd, nlmeansSimdRuns } from "../core/nlmeans_simd.ts";
+import { nlMeansIntSimd, nlMeansSimdRuns } from "../filters/nl_means/nl_means_simd.ts";
 import { simdSupported, withSimd } from "../engines/simd.ts";
 import { firstDiff, seededLevels } from "./_util.ts";
 
@@ -18,7 +18,7 @@ fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
 const odd = (max: number) => fc.integer({ min: 0, max: (max - 1) >> 1 }).map((k) => 2 * k + 1);
 
 Deno.test("SIMD u8 nl-means: byte-identical to the TypeScript path", () => {
-  const before = nlmeansSimdRuns();
+  const before = nlMeansSimdRuns();
   fc.assert(
     fc.property(
       fc.record({
@@ -57,18 +57,18 @@ Deno.test("SIMD u8 nl-means: byte-identical to the TypeScript path", () => {
     ),
     { numRuns: 250 },
   );
-  if (simdSupported()) assert.ok(nlmeansSimdRuns() > before, "the SIMD kernel never ran");
+  if (simdSupported()) assert.ok(nlMeansSimdRuns() > before, "the SIMD kernel never ran");
 });
 
 Deno.test("SIMD u8 nl-means: default parameters (7 × 7 patch, 21 × 21 search), gray and colour", () => {
-  const before = nlmeansSimdRuns();
+  const before = nlMeansSimdRuns();
   for (const ch of [1, 3]) {
     const img = seededLevels(96, 80, ch, 7 + ch, 0);
     const ts = withSimd(false, () => nlMeans(img, { h: 10 }));
     const simd = withSimd(true, () => nlMeans(img, { h: 10 }));
     assert.equal(firstDiff(simd.data, ts.data), -1);
   }
-  if (simdSupported()) assert.ok(nlmeansSimdRuns() >= before + 3, "the SIMD kernel never ran");
+  if (simdSupported()) assert.ok(nlMeansSimdRuns() >= before + 3, "the SIMD kernel never ran");
 });
 
 Deno.test("SIMD u8 nl-means: off or unsupported plane counts fall back", () => {
@@ -84,6 +84,6 @@ Deno.test("SIMD u8 nl-means: off or unsupported plane counts fall back", () => {
     cut: 1,
     half: [0, 1, 1, -1, 1, 0, 1, 1],
   };
-  assert.equal(withSimd(false, () => nlmeansIntSimd(setup, () => {})), undefined);
-  assert.equal(nlmeansIntSimd({ ...setup, E: [E[0], E[0], E[0]] }, () => {}), undefined);
+  assert.equal(withSimd(false, () => nlMeansIntSimd(setup, () => {})), undefined);
+  assert.equal(nlMeansIntSimd({ ...setup, E: [E[0], E[0], E[0]] }, () => {}), undefined);
 });

@@ -31,15 +31,20 @@
  * @module
  */
 
-import { filterByBands } from "../core/bands.ts";
-import { FilterError } from "../core/errors.ts";
-import { hasAlpha, Image } from "../core/image.ts";
-import { allocate, storeInto } from "../core/dtype.ts";
-import type { ParamSpecs } from "../core/params.ts";
-import type { AlphaMode } from "../core/planes.ts";
-import { nativePlane, padPlaneInto } from "../core/nonlinear_planes.ts";
-import { addSquaredDiffRows, nlmeansIntSimd } from "../core/nlmeans_simd.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import { filterByBands } from "../../core/bands.ts";
+import { FilterError } from "../../core/errors.ts";
+import { hasAlpha, Image } from "../../core/image.ts";
+import { allocate, storeInto } from "../../core/dtype.ts";
+import type { ParamSpecs } from "../../core/params.ts";
+import type { AlphaMode } from "../../core/planes.ts";
+import { nativePlane, padPlaneInto } from "../../core/nonlinear_planes.ts";
+import { addSquaredDiffRows, nlMeansIntSimd } from "./nl_means_simd.ts";
+import {
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerFilter,
+  runSyncImage,
+} from "../../core/registry.ts";
 
 /** How colour images are denoised. */
 export type NlMeansColor = "lab" | "joint" | "per-channel";
@@ -169,7 +174,7 @@ function nlmOpenCV(
  * (the engine optimises it whole), and for 1 and 2 channels each offset's
  * column-sum update and weight computation are one streaming pass, its
  * anchor and partner accumulation another. With SIMD on, 1 and 2 channels
- * take core/nlmeans_simd.ts instead: the same traversal and int32 sums in
+ * take filters/nl_means/nl_means_simd.ts instead: the same traversal and int32 sums in
  * WebAssembly (i32x4 lanes), so the same bytes.
  */
 function nlmInt(
@@ -259,7 +264,7 @@ function nlmInt(
   };
   // 1 and 2 channels: the same sums from the WebAssembly SIMD kernel
   const simd = cn <= 2
-    ? nlmeansIntSimd({ E, w, h, th, sh, table, shift, cut, half }, progress)
+    ? nlMeansIntSimd({ E, w, h, th, sh, table, shift, cut, half }, progress)
     : undefined;
   if (simd) {
     for (let k = 0; k < cn; k++) est[k].set(simd.est[k]);
