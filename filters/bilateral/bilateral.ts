@@ -72,7 +72,7 @@ import { hasAlpha, Image } from "../../core/image.ts";
 import { allocate, type PixelArray } from "../../core/dtype.ts";
 import type { ParamSpecs } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";
-import { storeRow } from "../../core/linear_planes.ts";
+import { storeRow } from "../../core/strided_planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,

@@ -25,7 +25,7 @@ import {
   restoreAlpha,
   storeRow,
   type StridedPlane,
-} from "../../core/linear_planes.ts";
+} from "../../core/strided_planes.ts";
 import { type AlphaMode, mapPlanes } from "../../core/planes.ts";
 import { lazyKernel } from "../../engines/simd.ts";
 import { WASM_BASE64 } from "./box_u8_wasm.ts";

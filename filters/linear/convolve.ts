@@ -57,7 +57,7 @@ import {
 } from "./direct.ts";
 import { boxFilterImage } from "./box_sums.ts";
 import { FFTCorrelator } from "./overlap_save.ts";
-import { forEachChannel, storeRow } from "../../core/linear_planes.ts";
+import { forEachChannel, storeRow } from "../../core/strided_planes.ts";
 import { correlateSeparableChannel, exactFactors } from "./separable.ts";
 import { correlateSimdImage, simdCorrelateVariant } from "./correlate_simd.ts";
 import { correlateSmallChannel, correlateSmallImage } from "./small_kernel.ts";

@@ -48,7 +48,7 @@ import { allocate, type DType } from "../../core/dtype.ts";
 import { Image } from "../../core/image.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { CorrelationGeometry } from "./direct.ts";
-import { restoreAlpha } from "../../core/linear_planes.ts";
+import { restoreAlpha } from "../../core/strided_planes.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 import { WASM_BASE64 as FMA_BASE64 } from "./correlate_fma_wasm.ts";
 import { WASM_BASE64 } from "./correlate_wasm.ts";

@@ -34,7 +34,7 @@ import type { Image } from "../../core/image.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import { parseKernel } from "../../core/kernels.ts";
 import { correlationGeometry } from "./direct.ts";
-import { forEachChannel, storeRow } from "../../core/linear_planes.ts";
+import { forEachChannel, storeRow } from "../../core/strided_planes.ts";
 import { correlateSeparableChannel, correlateSeparableRows } from "./separable.ts";
 import type { ParamSpecs } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";

@@ -35,7 +35,7 @@ import {
   gaussianFixedU8Simd,
   opencvGaussianKernel,
 } from "./gaussian_fixed.ts";
-import { forEachChannel } from "../../core/linear_planes.ts";
+import { forEachChannel } from "../../core/strided_planes.ts";
 import { correlateSeparableChannel } from "./separable.ts";
 import type { ParamSpecs, Size } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";

@@ -23,7 +23,7 @@
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import { allocateInto, roundHalfEven } from "../../core/dtype.ts";
 import { Image } from "../../core/image.ts";
-import { type OutputPlane, restoreAlpha, type StridedPlane } from "../../core/linear_planes.ts";
+import { type OutputPlane, restoreAlpha, type StridedPlane } from "../../core/strided_planes.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 import type { OutputRows } from "../../core/registry.ts";
 import { lazyKernel, stageRows } from "../../engines/simd.ts";

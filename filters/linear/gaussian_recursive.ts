@@ -69,7 +69,7 @@ import {
   rowStorer,
   storeRow,
   type StridedPlane,
-} from "../../core/linear_planes.ts";
+} from "../../core/strided_planes.ts";
 
 /** The refitted Deriche coefficients `[a, b, ω, λ]` of the two pole pairs. */
 export const DERICHE_COEFFICIENTS: readonly (readonly [number, number, number, number])[] = [

@@ -26,7 +26,7 @@ import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import { fft2d, nextFastSize } from "../../engines/fft.ts";
 import type { Kernel } from "../../core/kernel.ts";
 import type { CorrelationGeometry } from "./direct.ts";
-import type { StridedPlane } from "../../core/linear_planes.ts";
+import type { StridedPlane } from "../../core/strided_planes.ts";
 
 /** Tile side for one axis: ~4× the kernel, at least 256, at most the padded size. */
 function tileSize(padded: number, k: number): number {

@@ -16,7 +16,7 @@
 
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import type { CorrelationGeometry } from "./direct.ts";
-import { type OutputPlane, storeRow, type StridedPlane } from "../../core/linear_planes.ts";
+import { type OutputPlane, storeRow, type StridedPlane } from "../../core/strided_planes.ts";
 
 /** Whether `v[i] == v[n − 1 − i]` for every `i` (exactly). */
 export function isSymmetric(v: ArrayLike<number>): boolean {

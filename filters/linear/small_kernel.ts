@@ -20,7 +20,7 @@ import {
   restoreAlpha,
   storeRow,
   type StridedPlane,
-} from "../../core/linear_planes.ts";
+} from "../../core/strided_planes.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 
 /** Correlates one channel with `kernel` in `geometry`, writing `dst` (of the output size). */

@@ -48,7 +48,7 @@ import type { Kernel } from "../../core/kernel.ts";
 import type { ParamSpecs, Size } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 import { medianU8Simd, medianWideSimd, slidingMedian } from "./median_simd.ts";
-import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../../core/nonlinear_planes.ts";
+import { mapNativePlanes, type NumericPlane, padPlaneInto } from "../../core/native_planes.ts";
 import {
   type FilterPlugin,
   type OutputRows,

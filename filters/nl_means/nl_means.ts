@@ -37,7 +37,7 @@ import { hasAlpha, Image } from "../../core/image.ts";
 import { allocate, storeInto } from "../../core/dtype.ts";
 import type { ParamSpecs } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";
-import { nativePlane, padPlaneInto } from "../../core/nonlinear_planes.ts";
+import { nativePlane, padPlaneInto } from "../../core/native_planes.ts";
 import { addSquaredDiffRows, nlMeansIntSimd } from "./nl_means_simd.ts";
 import {
   type FilterPlugin,

@@ -1,8 +1,9 @@
 /**
- * Channel plumbing for the fast linear engines: they read interleaved
- * samples in place and write straight into the output pixel array (no
- * float64 plane copies), with the same rounding rule as `mapPlanes`
- * (round half to even, saturate) and the same alpha handling.
+ * Strided channel plumbing for engines that read interleaved samples in
+ * place and write straight into the output pixel array (no float64 plane
+ * copies), with the same rounding rule as `mapPlanes` (round half to even,
+ * saturate) and the same alpha handling. The linear engines and the
+ * bilateral filter use it.
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
- * Plane helpers shared by the non-linear filters (median, bilateral,
- * non-local means): channel extraction in the image's own dtype, padded
+ * Plane helpers in the image's own dtype (the non-linear filters — median,
+ * bilateral, non-local means — use them): channel extraction without a float copy,
  * copies of a plane with any boundary mode, and interleaving results back.
  *
  * @module
