@@ -1,6 +1,6 @@
 /**
  * Plane helpers in the image's own dtype (the non-linear filters — median,
- * bilateral, non-local means — use them): channel extraction without a float copy,
+ * bilateral, non-local means — use them): channel extraction without a float copy, padded
  * copies of a plane with any boundary mode, and interleaving results back.
  *
  * @module
