@@ -8,5 +8,6 @@
  * @module
  */
 
-export * from "./fft.ts";
+export { factorize, fft, fft2d, nextFastSize } from "./fft.ts";
+export { correlateValid, correlateValidFFT, type RealPlane } from "./fft_correlate.ts";
 export * from "./linalg.ts";

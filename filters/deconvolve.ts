@@ -30,7 +30,8 @@
 
 import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
-import { correlateValid, fft2d, nextFastSize } from "../engines/fft.ts";
+import { fft2d, nextFastSize } from "../engines/fft.ts";
+import { correlateValid } from "../engines/fft_correlate.ts";
 import { checkFinite, type Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs } from "../core/params.ts";

@@ -37,7 +37,8 @@
 import type { BoundaryMode } from "../core/boundary.ts";
 import { paddedIndices } from "../core/boundary.ts";
 import { FilterError } from "../core/errors.ts";
-import { correlateValid, fft2d, nextFastSize } from "../engines/fft.ts";
+import { fft2d, nextFastSize } from "../engines/fft.ts";
+import { correlateValid } from "../engines/fft_correlate.ts";
 import { checkFinite, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
 import { conditionSPD, solveQP } from "../engines/linalg.ts";

@@ -44,7 +44,8 @@
  */
 
 import { FilterError } from "../core/errors.ts";
-import { correlateValid, nextFastSize, type RealPlane } from "../engines/fft.ts";
+import { nextFastSize } from "../engines/fft.ts";
+import { correlateValid, type RealPlane } from "../engines/fft_correlate.ts";
 import { Image } from "../core/image.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import { planeOf } from "../core/planes.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { correlateValidFFT, fft, fft2d, nextFastSize } from "../engines/fft.ts";
+import { fft, fft2d, nextFastSize } from "../engines/fft.ts";
+import { correlateValidFFT } from "../engines/fft_correlate.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
 

@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { correlateValidFFT, nextFastSize } from "../engines/fft.ts";
+import { nextFastSize } from "../engines/fft.ts";
+import { correlateValidFFT } from "../engines/fft_correlate.ts";
 import { Image } from "../core/image.ts";
 import { withSimd } from "../engines/simd.ts";
 import {
