@@ -10,7 +10,8 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, boxBlur, type BoxOptions, Image } from "../mod.ts";
-import { boxFilterImage, boxMeanU8Simd } from "../filters/linear/box_sums.ts";
+import { boxFilterImage } from "../filters/linear/box_sums.ts";
+import { boxMeanU8Simd } from "../filters/linear/box_simd.ts";
 import { correlationGeometry } from "../filters/linear/direct.ts";
 import { SimdKernel, simdSupported, withSimd } from "../engines/simd.ts";
 import { WASM_BASE64 } from "../filters/linear/box_u8_wasm.ts";

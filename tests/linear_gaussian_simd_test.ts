@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { BOUNDARY_MODES, gaussian, type GaussianOptions, Image } from "../mod.ts";
-import { gaussianFixedU8Simd } from "../filters/linear/gaussian_fixed.ts";
+import { gaussianFixedU8Simd } from "../filters/linear/gaussian_simd.ts";
 import { withSimd } from "../engines/simd.ts";
 import { CV_BORDER, loadCases, loadImage, loadValues } from "./_reference.ts";
 

@@ -32,9 +32,9 @@ import {
   fixedPointKernel,
   gaussianFixedChannel,
   gaussianFixedU8,
-  gaussianFixedU8Simd,
   opencvGaussianKernel,
 } from "./gaussian_fixed.ts";
+import { gaussianFixedU8Simd } from "./gaussian_simd.ts";
 import { forEachChannel } from "../../core/strided_planes.ts";
 import { correlateSeparableChannel } from "./separable.ts";
 import type { ParamSpecs, Size } from "../../core/params.ts";
