@@ -5,7 +5,8 @@
  * halves travelling as the real and imaginary parts of one complex
  * transform, kernel spectra from Hermitian symmetry, the channel sum in the
  * frequency domain, column blocks fused with the product and the inverse —
- * with the butterflies, gathers and products in `engines/fft.wat` (f64x2).
+ * with the butterflies in `engines/fft.wat` and the gathers and products in
+ * `engines/fft_correlate.wat` (f64x2).
  * For `ccoeff_normed` template matching (1 or 3 channels) it can score the
  * windows as the inverse transform produces their rows, so the correlation
  * plane is never stored: the window sums `Σ I`, `Σ I²` are float64 column
@@ -36,7 +37,8 @@
  */
 
 import { factorize } from "./fft.ts";
-import { WASM_BASE64 } from "./fft_wasm.ts";
+import { WASM_BASE64 as CORRELATE_WASM } from "./fft_correlate_wasm.ts";
+import { WASM_BASE64 as STAGES_WASM } from "./fft_wasm.ts";
 import { simdEnabled } from "./simd.ts";
 
 /** A source plane of {@linkcode simdCorrelateValid}: samples read in place. */
@@ -212,21 +214,30 @@ export const PLANE_BUDGET = 512 * 2 ** 20;
 /** Most bytes of engine memory (addresses stay below 2^31); beyond, `undefined`. */
 const MEMORY_LIMIT = 2 ** 31 - 2 ** 26;
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: [WebAssembly.Module, WebAssembly.Module] | undefined;
 let instance: WeakRef<FftExports> | undefined;
 
-/** The engine's exports, or `undefined` when SIMD is off or unsupported. */
+/** A module from its base64 text. */
+function moduleOf(base64: string): WebAssembly.Module {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new WebAssembly.Module(bytes);
+}
+
+/**
+ * The engine's exports, or `undefined` when SIMD is off or unsupported: the
+ * stages of `fft.wat` and the correlation steps of `fft_correlate.wat`, two
+ * instances on one memory (the second imports the first's).
+ */
 function engine(): FftExports | undefined {
   if (!simdEnabled()) return undefined;
   let ex = instance?.deref();
   if (ex) return ex;
-  if (!compiled) {
-    const bin = atob(WASM_BASE64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    compiled = new WebAssembly.Module(bytes);
-  }
-  ex = new WebAssembly.Instance(compiled, {}).exports as unknown as FftExports;
+  compiled ??= [moduleOf(STAGES_WASM), moduleOf(CORRELATE_WASM)];
+  const stages = new WebAssembly.Instance(compiled[0], {}).exports;
+  const steps = new WebAssembly.Instance(compiled[1], { fft: { memory: stages.memory } }).exports;
+  ex = Object.assign({}, stages, steps) as unknown as FftExports;
   instance = new WeakRef(ex);
   return ex;
 }

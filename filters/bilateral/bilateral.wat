@@ -1,4 +1,4 @@
-;; The exact u8 bilateral filter (filters/bilateral.ts, method "exact", L1
+;; The exact u8 bilateral filter (filters/bilateral/bilateral.ts, method "exact", L1
 ;; colour distance), 128-bit SIMD, 8 (gray) or 4 (colour) output pixels per
 ;; step, one float64 lane per pixel.
 ;;
@@ -10,7 +10,7 @@
 ;; TypeScript path, so the same bytes (no FMA, no reassociation). The
 ;; quotient is rounded half to even and saturated to 0..255, as storeInto.
 ;;
-;; Memory, set up by core/bilateral_simd.ts:
+;; Memory, set up by filters/bilateral/bilateral_simd.ts:
 ;;   ring: 2r + 1 padded rows of the image, each twice —
 ;;     gray:   i32 samples × 8, so |Δ| is already a byte offset into an f64
 ;;             table; colour: the channels packed into the bytes of one i32

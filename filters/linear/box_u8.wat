@@ -1,4 +1,4 @@
-;; The u8 box mean (core/linear_box.ts boxMeanU8Simd), 128-bit SIMD.
+;; The u8 box mean (filters/linear/box_simd.ts boxMeanU8Simd), 128-bit SIMD.
 ;;
 ;; Byte-identical to the TypeScript path: the window sums are exact
 ;; integers, and each output is their quotient by the count rounded half to
@@ -38,7 +38,7 @@
 ;;
 ;; Both passes work on 16-sample blocks; samples past the row's end are junk
 ;; (each lane reads its own column only), so buffers need spare room past
-;; the end (see the memory layout in core/linear_box.ts).
+;; the end (see the memory layout in filters/linear/box_simd.ts).
 
 (module
   (memory (export "memory") 1)

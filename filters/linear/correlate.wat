@@ -1,4 +1,4 @@
-;; Direct 2-D correlation, 128-bit SIMD, float32 sums (core/linear_simd.ts).
+;; Direct 2-D correlation, 128-bit SIMD, float32 sums (filters/linear/correlate_simd.ts).
 ;;
 ;; One `correlate` call runs a stripe of output row pairs over a ring of
 ;; kh + 1 padded float32 rows (padded row p in slot p mod (kh + 1)). Before
@@ -13,7 +13,7 @@
 ;; y + 1 with kernel row r − 1 (padded row y feeds row y only, padded row
 ;; y + kh row y + 1 only). The general loop computes 16 adjacent outputs of
 ;; both rows per step (eight accumulators) from the weight table (built by
-;; core/linear_simd.ts): for r = 0 … kh and every tap i the splats
+;; filters/linear/correlate_simd.ts): for r = 0 … kh and every tap i the splats
 ;; [K[r][i], K[r − 1][i]] (zero outside the kernel), 32 bytes per (r, i).
 ;; The 3×3 loop is unrolled with its nine weights in registers, 8 adjacent
 ;; outputs of both rows per step (four accumulators). Lanes never mix:
@@ -33,7 +33,7 @@
 (module
   (memory (export "memory") 1)
 
-  ;; The configuration block at address 0, written by core/linear_simd.ts
+  ;; The configuration block at address 0, written by filters/linear/correlate_simd.ts
   ;; once per image (i32 unless noted):
   ;;    0 ring     byte address of the ring of padded float32 rows
   ;;    4 slots    rows in the ring (kh + 1)

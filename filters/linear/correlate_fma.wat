@@ -2,7 +2,7 @@
 ;; f32x4.relaxed_madd (relaxed SIMD) is one FMA instruction on x86 with FMA3
 ;; and on ARM64, and the separate multiply and add elsewhere — either way
 ;; within the float32 error bound of correlate.wat (a fused step rounds
-;; once instead of twice). core/linear_simd.ts uses this module when the
+;; once instead of twice). filters/linear/correlate_simd.ts uses this module when the
 ;; engine validates it, else correlate.wat. Generated from correlate.wat by
 ;; replacing `(f32x4.add a (f32x4.mul d w))` with `(f32x4.relaxed_madd d w a)`;
 ;; tests/simd_correlate_test.ts checks the two stay in step.
@@ -10,7 +10,7 @@
 (module
   (memory (export "memory") 1)
 
-  ;; The configuration block at address 0, written by core/linear_simd.ts
+  ;; The configuration block at address 0, written by filters/linear/correlate_simd.ts
   ;; once per image (i32 unless noted):
   ;;    0 ring     byte address of the ring of padded float32 rows
   ;;    4 slots    rows in the ring (kh + 1)

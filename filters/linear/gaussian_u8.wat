@@ -1,4 +1,4 @@
-;; OpenCV's bit-exact u8 GaussianBlur (core/linear_gauss_fixed.ts), 128-bit SIMD.
+;; OpenCV's bit-exact u8 GaussianBlur (filters/linear/gaussian_fixed.ts), 128-bit SIMD.
 ;;
 ;; Every step is exact integer arithmetic, so the result is the TypeScript
 ;; path's, byte for byte:
@@ -33,7 +33,7 @@
 (module
   (memory (export "memory") 1)
 
-  ;; The configuration block at address 0, written by core/linear_gauss_fixed.ts
+  ;; The configuration block at address 0, written by filters/linear/gaussian_fixed.ts
   ;; once per image (i32):
   ;;    0 ring     byte address of the ring of P records
   ;;    4 slots    P = (ny + 1) / 2

@@ -1,4 +1,4 @@
-;; OpenCV-style u8 NL-means (filters/nl_means.ts, the integer path), one
+;; OpenCV-style u8 NL-means (filters/nl_means/nl_means.ts, the integer path), one
 ;; anchor row over every half-plane search offset, 128-bit SIMD, for 1 or 2
 ;; channels sharing one weight per pixel.
 ;;
@@ -10,7 +10,7 @@
 ;; is int32 arithmetic wrapping like the Int32Array stores of the TypeScript
 ;; path, so the sums are exactly its sums whatever the order.
 ;;
-;; Memory (byte addresses, set up by core/nlmeans_simd.ts):
+;; Memory (byte addresses, set up by filters/nl_means/nl_means_simd.ts):
 ;;   E0, E1 = E0 + dE: the padded planes, i32, ew columns (+16 spare bytes);
 ;;   cols: per offset o a row of cws (cw rounded up to 4) i32 column sums;
 ;;   wrow: aw i32 weights (+16); table: the weight table, i32;
