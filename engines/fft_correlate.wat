@@ -2,14 +2,14 @@
 ;; loads into the pair layout, column-block gathers and scatters, the
 ;; products with the kernel spectra (direct and mirrored), unpacking, and the
 ;; window sums and guarded scores of ccoeff_normed template matching. It runs
-;; on the memory of fft.wat (imported as fft.memory), whose stages transform
+;; on the memory of fft.wat (imported as env.memory), whose stages transform
 ;; what this module lays out; the layout and address conventions are the
 ;; ones described there.
 ;;
 ;; All addresses are byte addresses; m, s, h, n are element counts.
 
 (module
-  (import "fft" "memory" (memory 1))
+  (import "env" "memory" (memory 1))
 
   ;; load_row(dst, step, src, tap, w, n, kind): dst[step·x] = src[tap·x] as
   ;; f64 for x < w, 0 for w ≤ x < n (step 16: a row into one lane of the

@@ -39,7 +39,7 @@
 import { factorize } from "./fft.ts";
 import { WASM_BASE64 as CORRELATE_WASM } from "./fft_correlate_wasm.ts";
 import { WASM_BASE64 as STAGES_WASM } from "./fft_wasm.ts";
-import { simdEnabled } from "./simd.ts";
+import { compileKernel, instantiateKernels, simdEnabled } from "./simd.ts";
 
 /** A source plane of {@linkcode simdCorrelateValid}: samples read in place. */
 export interface CorrelationSource {
@@ -217,14 +217,6 @@ const MEMORY_LIMIT = 2 ** 31 - 2 ** 26;
 let compiled: [WebAssembly.Module, WebAssembly.Module] | undefined;
 let instance: WeakRef<FftExports> | undefined;
 
-/** A module from its base64 text. */
-function moduleOf(base64: string): WebAssembly.Module {
-  const bin = atob(base64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return new WebAssembly.Module(bytes);
-}
-
 /**
  * The engine's exports, or `undefined` when SIMD is off or unsupported: the
  * stages of `fft.wat` and the correlation steps of `fft_correlate.wat`, two
@@ -234,10 +226,8 @@ function engine(): FftExports | undefined {
   if (!simdEnabled()) return undefined;
   let ex = instance?.deref();
   if (ex) return ex;
-  compiled ??= [moduleOf(STAGES_WASM), moduleOf(CORRELATE_WASM)];
-  const stages = new WebAssembly.Instance(compiled[0], {}).exports;
-  const steps = new WebAssembly.Instance(compiled[1], { fft: { memory: stages.memory } }).exports;
-  ex = Object.assign({}, stages, steps) as unknown as FftExports;
+  compiled ??= [compileKernel(STAGES_WASM), compileKernel(CORRELATE_WASM)];
+  ex = instantiateKernels(compiled) as unknown as FftExports;
   instance = new WeakRef(ex);
   return ex;
 }

@@ -101,23 +101,46 @@ export function withSimd<T>(on: boolean, fn: () => T): T {
   return result;
 }
 
-/** One instantiated kernel module and its memory. */
+/** Compiles a kernel module from its base64 text (a generated `WASM_BASE64`). */
+export function compileKernel(base64: string): WebAssembly.Module {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new WebAssembly.Module(bytes);
+}
+
+/**
+ * Instantiates kernel modules on one memory: the first exports `memory`, each
+ * other imports it as `env.memory` (a kernel too large for one hand-written
+ * file, or with a generated part, is several modules). Returns their exports
+ * merged, `memory` included.
+ */
+export function instantiateKernels(modules: readonly WebAssembly.Module[]): WebAssembly.Exports {
+  const first = new WebAssembly.Instance(modules[0], {}).exports;
+  const memory = first.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    throw new Error("SIMD kernel module must export its memory as 'memory'");
+  }
+  const merged: WebAssembly.Exports = Object.assign({}, first);
+  for (const m of modules.slice(1)) {
+    Object.assign(merged, new WebAssembly.Instance(m, { env: { memory } }).exports);
+  }
+  return merged;
+}
+
+/** One instantiated kernel (one module, or several on one memory) and its memory. */
 export class SimdKernel {
   readonly exports: WebAssembly.Exports;
   readonly memory: WebAssembly.Memory;
 
-  /** Compiles and instantiates `base64` (the generated `WASM_BASE64`). */
-  constructor(base64: string) {
-    const bin = atob(base64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    this.exports = instance.exports;
-    const memory = instance.exports.memory;
-    if (!(memory instanceof WebAssembly.Memory)) {
-      throw new Error("SIMD kernel module must export its memory as 'memory'");
-    }
-    this.memory = memory;
+  /**
+   * Compiles and instantiates `base64` (the generated `WASM_BASE64`, or
+   * several of them sharing the first one's memory).
+   */
+  constructor(base64: string | readonly string[]) {
+    const parts = typeof base64 === "string" ? [base64] : base64;
+    this.exports = instantiateKernels(parts.map(compileKernel));
+    this.memory = this.exports.memory as WebAssembly.Memory;
   }
 
   /** Grows the memory to at least `bytes` bytes; returns its buffer. */
@@ -132,7 +155,9 @@ export class SimdKernel {
  * A lazily created kernel: `get()` instantiates on first use and returns
  * `undefined` when SIMD is disabled or unsupported.
  */
-export function lazyKernel(base64: () => string): { get(): SimdKernel | undefined } {
+export function lazyKernel(
+  base64: () => string | readonly string[],
+): { get(): SimdKernel | undefined } {
   let kernel: SimdKernel | undefined;
   return {
     get() {

@@ -1,5 +1,5 @@
 /**
- * The WebAssembly SIMD u8 median (filters/median/median_u8.wat): the glue that
+ * The WebAssembly SIMD u8 median (median_u8.wat, and median7_u8.wat for the generated 7×7 network): the glue that
  * pads rows and planes into the kernel's memory, runs it and copies the
  * result out. Exact — byte for byte the TypeScript paths of
  * `filters/median/median.ts`, which stay the fallback and the reference:
@@ -32,9 +32,10 @@ import type { OutputRows } from "../../core/registry.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 import { lazyKernel, type SimdKernel } from "../../engines/simd.ts";
 import { WASM_BASE64 } from "./median_u8_wasm.ts";
+import { WASM_BASE64 as MEDIAN7_BASE64 } from "./median7_u8_wasm.ts";
 import { WASM_BASE64 as WIDE_BASE64 } from "./median_f32_wasm.ts";
 
-const medianKernel = lazyKernel(() => WASM_BASE64);
+const medianKernel = lazyKernel(() => [WASM_BASE64, MEDIAN7_BASE64]);
 
 /** Output columns per stripe of the constant-time kernel (column histograms stay in L2). */
 export const PH_STRIPE = 1024;
