@@ -5,7 +5,7 @@
 ;; once instead of twice). filters/linear/correlate_simd.ts uses this module when the
 ;; engine validates it, else correlate.wat. Generated from correlate.wat by
 ;; replacing `(f32x4.add a (f32x4.mul d w))` with `(f32x4.relaxed_madd d w a)`;
-;; tests/simd_correlate_test.ts checks the two stay in step.
+;; tests/linear_correlate_simd_test.ts checks the two stay in step.
 
 (module
   (memory (export "memory") 1)
