@@ -1,5 +1,5 @@
 // The WebAssembly SIMD u8 NL-means sums (filters/nl_means/nl_means.wat) against the
-// TypeScript u8 path of filters/nl_means/nl_means.ts: the same bytes on random u8
+// TypeScript u8 path of filters/nl_means/opencv.ts: the same bytes on random u8
 // images × h × sigma × patch/search sizes (odd, 1..21) × widths/heights
 // 1..40 (images smaller than the search window) × 1–4 channels × colour
 // handling (lab: L alone and a, b jointly; joint 2-channel; per-channel) ×

@@ -1,4 +1,4 @@
-;; OpenCV-style u8 NL-means (filters/nl_means/nl_means.ts, the integer path), one
+;; OpenCV-style u8 NL-means (filters/nl_means/opencv.ts, the integer path), one
 ;; anchor row over every half-plane search offset, 128-bit SIMD, for 1 or 2
 ;; channels sharing one weight per pixel.
 ;;

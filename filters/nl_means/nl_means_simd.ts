@@ -3,7 +3,7 @@
  * that lays out the kernel's memory and runs it anchor row by anchor row.
  *
  * It computes the integer sums of OpenCV's `fastNlMeansDenoising` as the
- * TypeScript u8 path of filters/nl_means/nl_means.ts does (its traversal: half-plane
+ * TypeScript u8 path of filters/nl_means/opencv.ts does (its traversal: half-plane
  * offsets, per-offset column sums of squared differences sliding down the
  * rows, patch sums along a row, weights from its integer table, each weight
  * to the anchor and to its partner), for 1 or 2 channels sharing a weight.
