@@ -1,4 +1,4 @@
-;; The exact u8 bilateral filter (filters/bilateral/bilateral.ts, method "exact", L1
+;; The exact u8 bilateral filter (filters/bilateral/exact.ts, method "exact", L1
 ;; colour distance), 128-bit SIMD, 8 (gray) or 4 (colour) output pixels per
 ;; step, one float64 lane per pixel.
 ;;

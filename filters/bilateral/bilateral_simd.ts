@@ -9,7 +9,7 @@
  * `D_k = Σ_c |I_c(p + o_k) − I_c(p)|` (the L1 distance over the channels),
  * both sums in float64 in tap order, the quotient rounded half to even and
  * saturated to 0..255. That is the arithmetic of the TypeScript exact
- * bilateral (filters/bilateral/bilateral.ts), which passes its own per-tap weight
+ * bilateral (filters/bilateral/exact.ts), which passes its own per-tap weight
  * tables `T_k`, so the result is its bytes. Gray: 8 pixels per step;
  * colour: 4, with the channels packed into one i32 per pixel for the
  * distance. The table entries are gathered lane by lane.
