@@ -585,5 +585,3 @@ export function fft2d(
   if (height > 1) columnPass(re, im, width, height, width);
   if (inverse) conjugateScale(re, im, 1 / n);
 }
-
-/** A real plane: row-major values with its width and height. */

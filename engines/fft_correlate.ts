@@ -13,6 +13,7 @@ import { FilterError } from "../core/errors.ts";
 import { batched, nextFastSize, type Plan, planFor, runStages, stage } from "./fft.ts";
 import { simdCorrelateValid } from "./fft_simd.ts";
 
+/** A real plane: row-major values with its width and height. */
 export interface RealPlane {
   /** Row-major values. */
   data: ArrayLike<number>;
