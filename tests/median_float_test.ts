@@ -43,7 +43,7 @@ function randomImage(
 }
 
 const f32 = new Float32Array(1), i32 = new Int32Array(f32.buffer);
-/** The order key of filters/median/median.ts (float32 bits, −0 = +0; NaN above +Infinity). */
+/** The order key of filters/median/select.ts (float32 bits, −0 = +0; NaN above +Infinity). */
 function key(v: number, float: boolean): number {
   if (!float) return v;
   f32[0] = v;

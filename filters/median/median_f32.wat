@@ -1,14 +1,15 @@
 ;; Exact float32 and u16 median filters for small windows, 128-bit SIMD
-;; (filters/median/median.ts; glue and layout in filters/median/median_simd.ts). The 3×3 and
-;; 5×5 min/max selection networks of median_u8.wat — the same column sorts,
-;; Batcher merges of column pairs and pruned merge, instruction for
-;; instruction — on wider lanes:
+;; (filters/median/median.ts; glue and layout in
+;; filters/median/median_simd.ts). The 3×3 and 5×5 min/max selection
+;; networks of median_u8.wat — the same column sorts, Batcher merges of
+;; column pairs and pruned merge, instruction for instruction — on wider
+;; lanes:
 ;;
 ;;   *_i32: i32x4 signed min/max, 4 samples per instruction, on the
 ;;     order-preserving int32 keys of float32 values (keys_f32: negative
 ;;     bit patterns get their low 31 bits flipped, −0 and +0 both become key
 ;;     0; NaN patterns sort above +Infinity, negative NaN patterns below
-;;     −Infinity — the order of filters/median/median.ts). unkeys_f32 inverts it.
+;;     −Infinity — the order of filters/median/select.ts). unkeys_f32 inverts it.
 ;;   *_u16: i16x8 unsigned min/max, 8 u16 samples per instruction.
 ;;
 ;; A min/max network selects the same element whatever the element type, so

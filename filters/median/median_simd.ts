@@ -2,7 +2,8 @@
  * The WebAssembly SIMD u8 median (median_u8.wat, and median7_u8.wat for the generated 7×7 network): the glue that
  * pads rows and planes into the kernel's memory, runs it and copies the
  * result out. Exact — byte for byte the TypeScript paths of
- * `filters/median/median.ts`, which stay the fallback and the reference:
+ * `filters/median/` (`huang.ts`, `select.ts`, chosen by `median.ts`), which
+ * stay the fallback and the reference:
  *
  * - 3×3, 5×5 and 7×7: min/max selection networks on 16 samples at a time, over
  *   the interleaved channels directly, one output row per call with a ring

@@ -1,7 +1,7 @@
-;; Exact u8 median filters, 128-bit SIMD (filters/median/median.ts; glue and
-;; layout in filters/median/median_simd.ts). Every kernel computes the element of rank
-;; floor(n / 2) of its window exactly, so the results are the TypeScript
-;; paths' byte for byte.
+;; Exact u8 median filters, 128-bit SIMD (filters/median/median.ts; glue
+;; and layout in filters/median/median_simd.ts). Every kernel computes the
+;; element of rank floor(n / 2) of its window exactly, so the results are the
+;; TypeScript paths' (filters/median/huang.ts, select.ts) byte for byte.
 ;;
 ;; 3×3, 5×5 and 7×7: min/max selection networks on u8x16, 16 samples per
 ;; instruction. Horizontal neighbours are `tap` bytes apart, so interleaved
