@@ -7,7 +7,7 @@
 
 export * from "./linear/mod.ts";
 export * from "./median/median.ts";
-export * from "./match_template.ts";
+export * from "./match_template/match_template.ts";
 export * from "./estimate_kernel.ts";
 export * from "./deconvolve.ts";
 export * from "./bilateral/bilateral.ts";

@@ -15,7 +15,7 @@ import {
   simdCorrelateValid,
   simdCorrelationAvailable,
 } from "../engines/fft_simd.ts";
-import { MATCH_METHODS, matchTemplate } from "../filters/match_template.ts";
+import { MATCH_METHODS, matchTemplate } from "../filters/match_template/match_template.ts";
 
 fc.configureGlobal({ seed: Number(Deno.env.get("FC_SEED") ?? 20261122) });
 

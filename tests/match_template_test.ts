@@ -6,7 +6,7 @@ import {
   type MatchMethod,
   matchTemplate,
   matchTemplatePlugin,
-} from "../filters/match_template.ts";
+} from "../filters/match_template/match_template.ts";
 import { runSync } from "../core/registry.ts";
 import { compareTolerance, loadCases, loadImage } from "./_reference.ts";
 

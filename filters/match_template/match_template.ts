@@ -43,14 +43,14 @@
  * @module
  */
 
-import { FilterError } from "../core/errors.ts";
-import { nextFastSize } from "../engines/fft.ts";
-import { correlateValid, type RealPlane } from "../engines/fft_correlate.ts";
-import { Image } from "../core/image.ts";
-import type { ParamSpecs } from "../core/params.ts";
-import { planeOf } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../core/registry.ts";
-import { type CorrelationSource, simdCorrelateValid } from "../engines/fft_simd.ts";
+import { FilterError } from "../../core/errors.ts";
+import { nextFastSize } from "../../engines/fft.ts";
+import { correlateValid, type RealPlane } from "../../engines/fft_correlate.ts";
+import { Image } from "../../core/image.ts";
+import type { ParamSpecs } from "../../core/params.ts";
+import { planeOf } from "../../core/planes.ts";
+import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../../core/registry.ts";
+import { type CorrelationSource, simdCorrelateValid } from "../../engines/fft_simd.ts";
 
 /** The template matching methods (OpenCV `TM_*`, lower case). */
 export type MatchMethod =
