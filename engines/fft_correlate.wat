@@ -286,8 +286,8 @@
   ;;
   ;; The column sums Σ I² (all channels, col2) and Σ I_c (col1, one array per
   ;; channel) of one output row are plain float64 rows, updated row by row
-  ;; exactly as filters/match_template.ts updates its scalar sums (the same
-  ;; operations in the same order for each column), two columns per vector;
+  ;; exactly as filters/match_template/scores.ts updates its scalar sums (the
+  ;; same operations in the same order for each column), two columns per vector;
   ;; the scores of two output rows are computed together, lane 0 for row y
   ;; and lane 1 for row y + 1 (each sum vector loaded from the two rows' arrays).
 

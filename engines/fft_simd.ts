@@ -11,8 +11,8 @@
  * windows as the inverse transform produces their rows, so the correlation
  * plane is never stored: the window sums `Σ I`, `Σ I²` are float64 column
  * sums updated row by row, with the operations, order and guards of
- * `filters/match_template.ts` (exact for integer samples, so a flat window
- * scores exactly 0), and the first maximum is found on the way.
+ * `filters/match_template/scores.ts` (exact for integer samples, so a flat
+ * window scores exactly 0), and the first maximum is found on the way.
  *
  * Precision: every f64x2 lane performs the scalar float64 operations of a
  * `engines/fft.ts` stage of the same radix (same twiddles, same expression
@@ -184,9 +184,10 @@ export interface SimdCorrelateOptions {
    * Score `ccoeff_normed` instead of returning the correlation (the kernels
    * must be mean-free; `tNorm = √Σ T'²`, `fltEpsilon` the guard's epsilon):
    * the scores are computed from the inverse transform's rows and the
-   * window sums as `filters/match_template.ts` computes them for 1 and 3
-   * channels, so the correlation is never stored. Ignored (the correlation
-   * is returned) for other channel counts or sources not laid out alike.
+   * window sums as `filters/match_template/scores.ts` computes them for 1
+   * and 3 channels, so the correlation is never stored. Ignored (the
+   * correlation is returned) for other channel counts or sources not laid
+   * out alike.
    */
   ccoeffNormed?: { tNorm: number; fltEpsilon: number };
 }

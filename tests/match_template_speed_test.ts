@@ -183,7 +183,7 @@ Deno.test("row strips (several transforms) equal one transform: correlation with
 
 /**
  * OpenCV's ccoeff_normed of integer data from a correlation `num`: exact
- * integer window sums and the guards of filters/match_template.ts.
+ * integer window sums and the guards of filters/match_template/scores.ts.
  */
 function guardedScores(img: Image, w: number, h: number, tNorm: number, num: Float64Array) {
   const W = img.width, C = img.channels, ow = W - w + 1, oh = img.height - h + 1, n = w * h;
