@@ -10,10 +10,17 @@
  * patterns with `*` and `?` in the file name. Outputs keep the input's base
  * name (extension from `--ext`, default the input's) in `--out-dir`. A failed
  * item is reported and the rest still run; the exit status is 1 if any item
- * failed. `--shard i/n` (0 ≤ i < n) keeps every n-th item of the sorted list
- * starting at i, so n machines split a batch without coordinating
- * (`--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT`,
- * `--shard $JOB_COMPLETION_INDEX/<completions>`, GNU parallel's `{%}`).
+ * failed.
+ *
+ * On a cluster, each task of an array job takes a shard (`--shard i/n`, or
+ * `--shard auto` from the scheduler's variables; see `shard.ts` for the
+ * variables and the partition rules), so n machines split a batch without
+ * coordinating. `--skip-existing` resumes a killed task (outputs are
+ * written atomically, so a present output is complete), `--manifest` keeps
+ * one JSON line per finished file (see `manifest.ts`) and `--retry-failed`
+ * redoes only the files a manifest records as failed. SIGINT and SIGTERM
+ * (a scheduler's preemption) let the files under way finish and start no
+ * other.
  *
  * @module
  */
@@ -37,9 +44,23 @@ import {
   splitSegments,
 } from "./run.ts";
 import { isFilterError } from "../mod.ts";
-import type { CliStreams } from "./progress.ts";
+import { batchBar, type CliStreams } from "./progress.ts";
+import {
+  latestByInput,
+  manifestPath,
+  type ManifestStatus,
+  ManifestWriter,
+  readManifests,
+} from "./manifest.ts";
+import { parsePartition, resolveShard, selectShard, type Shard } from "./shard.ts";
 
 const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|npy)$/i;
+
+/**
+ * Names of the temporary files of atomic writes (`.<name>.tmp-<8 hex>`, see
+ * `writeFileAtomic`): never an input, never taken for an output.
+ */
+const TEMP_NAME = /^\.(.+)\.tmp-[0-9a-f]{8}$/;
 
 function globToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(
@@ -61,7 +82,7 @@ export function expandInputs(inputs: readonly string[], cwd: string): string[] {
       }
       let matched = 0;
       for (const e of readDir(dir, input)) {
-        if (e.isFile && re.test(e.name)) {
+        if (e.isFile && re.test(e.name) && !TEMP_NAME.test(e.name)) {
           files.add(join(dir, e.name));
           matched++;
         }
@@ -92,29 +113,22 @@ function readDir(dir: string, shown: string): Deno.DirEntry[] {
   }
 }
 
-/** Parses `--shard i/n`: 0 ≤ i < n. */
-export function parseShard(text: string | undefined): [number, number] | undefined {
-  if (text === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
-  const i = m ? Number(m[1]) : NaN, n = m ? Number(m[2]) : NaN;
-  if (!m || n < 1 || i >= n) {
-    throw new UsageError(
-      `--shard must be i/n with 0 <= i < n (e.g. 0/4 ... 3/4), got ${JSON.stringify(text)}`,
-    );
-  }
-  return [i, n];
-}
-
 interface Item {
   input: string;
   output: string;
 }
 
-interface Outcome extends Item {
-  ok: boolean;
+/** How one item ended. */
+export interface Outcome extends Item {
+  /** Done, failed, or skipped (`--skip-existing` found its output). */
+  status: ManifestStatus;
+  /** Milliseconds spent on it. */
   ms: number;
-  error?: string;
-  code?: number;
+  /** The error code when failed. */
+  code?: string;
+  /** The error message when failed. */
+  message?: string;
+  /** The last step's result data. */
   data?: unknown;
 }
 
@@ -147,12 +161,20 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       threads: 1,
       exitOnInterrupt: false,
     });
-    return { ...job.item, ok: true, ms: performance.now() - t0, data: r.data[r.data.length - 1] };
+    return {
+      ...job.item,
+      status: "done",
+      ms: performance.now() - t0,
+      data: r.data[r.data.length - 1],
+    };
   } catch (e) {
-    const message = isFilterError(e)
-      ? `error[${e.code}]: ${e.message}`
-      : `error[INTERNAL]: ${(e as Error)?.message ?? e}`;
-    return { ...job.item, ok: false, ms: performance.now() - t0, error: message };
+    return {
+      ...job.item,
+      status: "failed",
+      ms: performance.now() - t0,
+      code: isFilterError(e) ? e.code : "INTERNAL",
+      message: isFilterError(e) ? e.message : String((e as Error)?.message ?? e),
+    };
   }
 }
 
@@ -180,24 +202,29 @@ async function runAll(
   try {
     await Promise.all(workers.map((w) =>
       new Promise<void>((resolve) => {
+        let current: Item | undefined;
         const feed = () => {
+          current = undefined;
           if (next >= items.length || stopped()) return resolve();
-          const item = items[next++];
-          w.postMessage({ kind: "job", job: { ...base, item }, plugins });
+          current = items[next++];
+          w.postMessage({ kind: "job", job: { ...base, item: current }, plugins });
         };
         w.onmessage = (ev: MessageEvent<Outcome>) => {
           done(ev.data);
           feed();
         };
         w.onerror = (ev) => {
+          // The worker is gone: its item failed; the other workers take the rest.
           ev.preventDefault();
-          done({
-            input: "(worker)",
-            output: "",
-            ok: false,
-            ms: 0,
-            error: `error[INTERNAL]: worker failed: ${ev.message}`,
-          });
+          if (current) {
+            done({
+              ...current,
+              status: "failed",
+              ms: 0,
+              code: "INTERNAL",
+              message: `worker failed: ${ev.message}`,
+            });
+          }
           resolve();
         };
         feed();
@@ -213,8 +240,103 @@ const BATCH_OPTIONS = {
   "out-dir": { type: "string" },
   jobs: { type: "string", short: "j" },
   shard: { type: "string" },
+  "shard-base": { type: "string" },
+  "shard-count": { type: "string" },
+  partition: { type: "string" },
+  "skip-existing": { type: "boolean" },
+  "retry-failed": { type: "string", multiple: true },
+  manifest: { type: "string" },
   ext: { type: "string" },
 } as const;
+
+/** Removes temporary files a killed run left for these outputs; returns how many. */
+function removeStaleTemps(outDir: string, outputs: ReadonlySet<string>): number {
+  let removed = 0;
+  for (const e of readDir(outDir, outDir)) {
+    const m = TEMP_NAME.exec(e.name);
+    if (!e.isFile || !m || !outputs.has(join(outDir, m[1]))) continue;
+    try {
+      Deno.removeSync(join(outDir, e.name));
+      removed++;
+    } catch {
+      // Gone already (another process cleaned it): nothing to do.
+    }
+  }
+  return removed;
+}
+
+/** The files of this task: the shard, then (with `--retry-failed`) only the recorded failures. */
+interface Plan {
+  /** Items to run. */
+  items: Item[];
+  /** Items whose outputs exist (`--skip-existing`). */
+  skipped: Item[];
+  /** All inputs of the batch, before sharding. */
+  total: number;
+  /** Notes for the summary line. */
+  notes: string[];
+}
+
+function planItems(
+  files: readonly string[],
+  outPath: string,
+  ext: string | undefined,
+  shard: Shard | undefined,
+  values: Record<string, unknown>,
+  cwd: string,
+): Plan {
+  // Output names are checked over the whole batch, so every task refuses a clash alike.
+  const outputOf = new Map<string, string>(), inputOf = new Map<string, string>();
+  for (const input of files) {
+    const name = basename(input, extname(input)) + (ext ? `.${ext}` : extname(input));
+    const output = join(outPath, name);
+    if (inputOf.has(output)) {
+      throw new UsageError(
+        `batch: ${input} and ${
+          inputOf.get(output)
+        } would both write ${output}; rename one or batch them separately`,
+      );
+    }
+    inputOf.set(output, input);
+    outputOf.set(input, output);
+  }
+  const notes: string[] = [];
+  let mine = selectShard(files, shard, parsePartition(values.partition as string | undefined));
+  const retry = values["retry-failed"] as string[] | undefined;
+  if (retry) {
+    const paths = retry.map((p) => userPath(manifestPath(p, shard?.index ?? 0), cwd));
+    const { records, unreadable } = readManifests(paths);
+    const failed = new Set(
+      [...latestByInput(records).values()].filter((r) => r.status === "failed").map((r) => r.input),
+    );
+    const gone = [...failed].filter((f) => !outputOf.has(f)).length;
+    mine = mine.filter((f) => failed.has(f));
+    notes.push(
+      `retrying ${mine.length} failed inputs of this shard, of ${failed.size} failed in the manifest` +
+        (gone ? ` (${gone} no longer among the inputs)` : "") +
+        (unreadable ? `; ${unreadable} manifest lines unreadable` : ""),
+    );
+  }
+  const items = mine.map((input) => ({ input, output: outputOf.get(input)! }));
+  if (values["skip-existing"] !== true) return { items, skipped: [], total: files.length, notes };
+  const removed = removeStaleTemps(outPath, new Set(items.map((i) => i.output)));
+  if (removed) {
+    notes.push(`removed ${removed} temporary file${removed > 1 ? "s" : ""} of an interrupted run`);
+  }
+  const isFile = (p: string) => {
+    try {
+      return Deno.statSync(p).isFile;
+    } catch {
+      return false;
+    }
+  };
+  return {
+    items: items.filter((i) => !isFile(i.output)),
+    skipped: items.filter((i) => isFile(i.output)),
+    total: files.length,
+    notes,
+  };
+}
 
 /** The `batch` command; returns the exit status. */
 export async function runBatch(
@@ -238,7 +360,7 @@ export async function runBatch(
   const outDir = values["out-dir"] as string | undefined;
   if (inputs.length === 0 || outDir === undefined || segments.length === 0) {
     throw new UsageError(
-      "batch needs: batch <input>... --out-dir <dir> [--jobs n] [--shard i/n] [--ext png] -- <filter> [options] [-- <filter> ...]",
+      "batch needs: batch <input>... --out-dir <dir> [--jobs n] [--shard i/n|auto] [--ext png] -- <filter> [options] [-- <filter> ...] (see help batch)",
     );
   }
   const parsed = parseSteps(segments);
@@ -256,61 +378,64 @@ export async function runBatch(
       `--jobs must be an integer from 1 to 256, got ${JSON.stringify(values.jobs)}`,
     );
   }
-  const ext = values.ext as string | undefined;
-  if (ext !== undefined) outputKind(`x.${ext.replace(/^\./, "")}`);
-  const shard = parseShard(values.shard as string | undefined);
+  if (values["skip-existing"] === true && globals.overwrite) {
+    throw new UsageError(
+      "--skip-existing keeps existing outputs and --overwrite replaces them: pass one of them",
+    );
+  }
+  const ext = (values.ext as string | undefined)?.replace(/^\./, "");
+  if (ext !== undefined) outputKind(`x.${ext}`);
+  const shard = resolveShard(values.shard as string | undefined, {
+    base: values["shard-base"] as string | undefined,
+    count: values["shard-count"] as string | undefined,
+  });
+  parsePartition(values.partition as string | undefined);
   const cwd = userCwd();
   const outPath = userPath(outDir, cwd);
   if (!exists(outPath)) Deno.mkdirSync(outPath, { recursive: true });
-  let files = expandInputs(inputs, cwd);
-  const total = files.length;
-  if (shard) files = files.filter((_, i) => i % shard[1] === shard[0]);
-  const items: Item[] = [];
-  const seen = new Map<string, string>();
-  for (const input of files) {
-    const name = basename(input, extname(input)) +
-      (ext ? `.${ext.replace(/^\./, "")}` : extname(input));
-    const output = join(outPath, name);
-    if (seen.has(output)) {
-      throw new UsageError(
-        `batch: ${input} and ${
-          seen.get(output)
-        } would both write ${output}; rename one or batch them separately`,
-      );
-    }
-    seen.set(output, input);
-    items.push({ input, output });
-  }
+  const plan = planItems(expandInputs(inputs, cwd), outPath, ext, shard, values, cwd);
+  const { items } = plan;
   // Resolve once up front so a bad kernel file or param fails the whole batch early (exit 2).
   await resolveSteps(parsed.steps, cwd, globals.maxPixels);
+  const shardText = shard ? `${shard.index}/${shard.count}` : "0/1";
+  const manifestFile = values.manifest === undefined
+    ? undefined
+    : userPath(manifestPath(values.manifest as string, shard?.index ?? 0), cwd);
+  const manifest = manifestFile === undefined ? undefined : ManifestWriter.open(manifestFile);
+  const record = (o: Outcome) =>
+    manifest?.append({
+      input: o.input,
+      output: o.output,
+      status: o.status,
+      code: o.code ?? null,
+      message: o.message ?? null,
+      ms: Math.round(o.ms * 10) / 10,
+      shard: shardText,
+      time: new Date().toISOString(),
+    });
   const started = performance.now();
   const outcomes: Outcome[] = [];
-  const tty = io.errIsTerminal && !globals.quiet;
-  const showProgress = () => {
-    const failed = outcomes.filter((o) => !o.ok).length, width = 30;
-    const filled = Math.round((outcomes.length / Math.max(1, items.length)) * width);
-    Deno.stderr.writeSync(
-      new TextEncoder().encode(
-        `\r[${"#".repeat(filled)}${
-          "-".repeat(width - filled)
-        }] ${outcomes.length}/${items.length}` +
-          (failed ? ` (${failed} failed)` : ""),
-      ),
-    );
-  };
+  const progress = batchBar(io, globals.quiet);
+  for (const item of plan.skipped) record({ ...item, status: "skipped", ms: 0 });
   const onDone = (o: Outcome) => {
     outcomes.push(o);
-    if (tty) {
-      if (!o.ok) {
-        Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
-        io.err(`FAILED ${o.input}: ${o.error}`);
+    record(o);
+    const error = `error[${o.code}]: ${o.message}`;
+    if (progress) {
+      if (o.status === "failed") {
+        progress.clear();
+        io.err(`FAILED ${o.input}: ${error}`);
       }
-      showProgress();
-    } else if (!globals.quiet || !o.ok) {
+      progress.show(
+        outcomes.length,
+        items.length,
+        outcomes.filter((x) => x.status === "failed").length,
+      );
+    } else if (!globals.quiet || o.status === "failed") {
       io.err(
-        o.ok
+        o.status === "done"
           ? `ok ${o.input} -> ${o.output} (${o.ms.toFixed(0)} ms)`
-          : `FAILED ${o.input}: ${o.error}`,
+          : `FAILED ${o.input}: ${error}`,
       );
     }
   };
@@ -321,10 +446,20 @@ export async function runBatch(
     maxPixels: globals.maxPixels,
     cwd,
   };
-  // Ctrl-C: items under way finish (their writes are atomic), no new one starts.
-  let stop = false;
-  const onInterrupt = () => (stop = true);
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  // Ctrl-C, or a scheduler's SIGTERM before it kills a preempted task: items
+  // under way finish (their writes are atomic, their records follow), no new
+  // one starts.
+  let stop: "SIGINT" | "SIGTERM" | undefined;
+  const listeners: [Deno.Signal, () => void][] = [];
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const listener = () => (stop ??= signal);
+    try {
+      Deno.addSignalListener(signal, listener);
+      listeners.push([signal, listener]);
+    } catch {
+      // Not a signal of this platform (SIGTERM on Windows).
+    }
+  }
   try {
     await runAll(
       items,
@@ -332,33 +467,44 @@ export async function runBatch(
       jobs,
       globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
       onDone,
-      () => stop,
+      () => stop !== undefined,
     );
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    manifest?.close();
   }
-  if (tty) Deno.stderr.writeSync(new TextEncoder().encode("\r\x1b[2K"));
-  const failed = outcomes.filter((o) => !o.ok);
+  progress?.clear();
+  const failed = outcomes.filter((o) => o.status === "failed");
   const secs = (performance.now() - started) / 1000;
-  const shardNote = (shard ? ` (shard ${shard[0]}/${shard[1]} of ${total} inputs)` : "") +
-    (stop ? `; interrupted: ${items.length - outcomes.length} not started` : "");
+  const notStarted = items.length - outcomes.length;
+  const notes = [...plan.notes];
+  if (shard) {
+    notes.unshift(
+      `shard ${shardText} of ${plan.total} inputs` +
+        (shard.source.startsWith("--") ? "" : `; ${shard.source}`),
+    );
+  }
+  if (plan.skipped.length) notes.push(`${plan.skipped.length} skipped: output exists`);
+  if (stop) notes.push(`interrupted: ${notStarted} not started`);
+  else if (notStarted) notes.push(`${notStarted} not started: the workers failed`);
   if (!globals.quiet || failed.length) {
     io.err(
       `batch: ${outcomes.length - failed.length} done, ${failed.length} failed in ${
         secs.toFixed(1)
-      } s${shardNote}`,
+      } s${notes.length ? ` (${notes.join("; ")})` : ""}`,
     );
   }
   if (globals.json) {
     io.out(JSON.stringify({
       done: outcomes.length - failed.length,
-      failed: failed.map((o) => ({ input: o.input, error: o.error })),
-      results: outcomes.filter((o) => o.ok).map((o) => ({
+      skipped: plan.skipped.length,
+      failed: failed.map((o) => ({ input: o.input, error: `error[${o.code}]: ${o.message}` })),
+      results: outcomes.filter((o) => o.status === "done").map((o) => ({
         input: o.input,
         output: o.output,
         data: o.data ?? null,
       })),
     }));
   }
-  return stop ? 130 : failed.length ? 1 : 0;
+  return stop === "SIGINT" ? 130 : stop === "SIGTERM" ? 143 : failed.length || notStarted ? 1 : 0;
 }

@@ -29,7 +29,9 @@ export function usage(): string {
     `       ${INVOCATION} impulse <filter> [--<param> <value> ...] [--extent N]  a linear filter's impulse response`,
     `       ${INVOCATION} <filter> <input> <output> [--<param> <value> ...]`,
     `       ${INVOCATION} pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...`,
-    `       ${INVOCATION} batch <input>... --out-dir <dir> [--jobs n] [--shard i/n] [--ext png] -- <filter> [options] [-- ...]`,
+    `       ${INVOCATION} batch <input>... --out-dir <dir> [--jobs n] [--shard i/n|auto] [--skip-existing] [--manifest m.jsonl] ... -- <filter> [options] [-- ...]`,
+    `       ${INVOCATION} batch-report <manifest.jsonl>...   totals and failures of batch manifests`,
+    `       (help batch, help batch-report: their options)`,
     "",
     "global options:",
     "  --plugin <module>   load filters from a module (path, jsr: or https: URL); repeatable",
@@ -37,7 +39,8 @@ export function usage(): string {
     "  --overwrite         replace an existing output file (or write over the input)",
     "  --max-pixels <n>    refuse inputs with more than n samples (width*height*channels)",
     "  --stretch           map a float output's min..max to 0..255 when writing PNG/JPEG",
-    "  --threads <n>       worker threads for one filter (default: all cores; 1: this thread only)",
+    "  --threads <n>       worker threads for one filter (default: all cores; 1: this thread only,",
+    "                      which is also what shows a progress estimate for a large image)",
     "  --quiet, -q         no progress or summary on stderr",
     "  --debug             print stack traces",
     "",
@@ -111,4 +114,61 @@ export function kernelsText(): string {
   const names = all.map((k) => (k.sized ? `${k.name}-N, ${k.name}-WxH` : k.name));
   const width = Math.max(...names.map((n) => n.length));
   return all.map((k, i) => `${names[i].padEnd(width)}  ${k.description}`).join("\n");
+}
+
+/** `help batch`: the batch command and its options. */
+export function batchHelp(): string {
+  return [
+    `usage: ${INVOCATION} batch <input>... --out-dir <dir> [options] -- <filter> [options] [-- <filter> [options]]...`,
+    "",
+    "Runs a filter (or a pipeline) on every input: files, folders (their image files, not",
+    "recursive) or *-patterns in file names. Outputs keep the input's name in --out-dir and are",
+    "written atomically (a temporary file, then a rename): a present output is complete.",
+    "",
+    "options:",
+    "  --out-dir <dir>           where outputs go (created if missing)",
+    "  --ext <ext>               output extension (default: the input's)",
+    "  --jobs, -j <n>            files filtered at once, in worker threads (default 1)",
+    "  --shard i/n               this task's share of an array job: 0 <= i < n",
+    "  --shard-base 1            with --shard i/n: i counts from 1 (1 <= i <= n)",
+    "  --shard auto              the share from the scheduler's environment: Slurm",
+    "                            (SLURM_ARRAY_TASK_ID, _MIN, _STEP, _MAX, _COUNT), Kubernetes Indexed",
+    "                            Jobs (JOB_COMPLETION_INDEX), AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX,",
+    "                            _SIZE), Cloud Run jobs (CLOUD_RUN_TASK_INDEX, _COUNT), Google Batch",
+    "                            (BATCH_TASK_INDEX, _COUNT); any Slurm --array=a-b:s maps onto 0..n-1",
+    "  --shard-count <n>         with --shard auto on Kubernetes: the Job's completions",
+    "                            (or set IMFILTER_SHARD_COUNT); elsewhere it must agree with the scheduler",
+    "  --partition sorted|hash   sorted (default): task i takes files i, i+n, ... of the sorted list;",
+    "                            hash: by an FNV-1a hash of the file name, so a folder that changes",
+    "                            while the tasks start still splits without overlap",
+    "  --skip-existing           leave files whose output exists (complete, as writes are atomic);",
+    "                            temporary files of a killed run for this shard's outputs are removed",
+    "  --manifest <file.jsonl>   append one JSON line per finished file (input, output, status,",
+    "                            code, message, ms, shard, time); {shard} in the name becomes the",
+    "                            shard index, e.g. --manifest 'runs/{shard}.jsonl'",
+    "  --retry-failed <file>     only the inputs whose latest record in this manifest (repeatable,",
+    "                            {shard} allowed) is a failure, and that belong to this shard",
+    "  --overwrite, --quiet, --json, --plugin, --max-pixels, --stretch: as for one filter",
+    "",
+    "A failed file is reported and the rest still run; exit status 1 if any failed, 2 on a usage",
+    "error, 130 or 143 when interrupted (SIGINT, SIGTERM: files under way finish, none start).",
+    "",
+    "example:",
+    `  ${INVOCATION} batch photos/ --out-dir out --shard auto --skip-existing --manifest 'runs/{shard}.jsonl' -- median --size 5`,
+  ].join("\n");
+}
+
+/** `help batch-report`. */
+export function batchReportHelp(): string {
+  return [
+    `usage: ${INVOCATION} batch-report <manifest.jsonl>... [--json]`,
+    "",
+    "Reads batch manifests (several tasks' manifests together, or their concatenation) and",
+    "prints how many inputs are done, skipped and failed, each input counted once by its latest",
+    "record, then every failure. Also notes shards that wrote no record and inputs done twice.",
+    "--json prints the same as one JSON object. Exit status 1 if any failure remains.",
+    "",
+    "example:",
+    `  ${INVOCATION} batch-report runs/*.jsonl`,
+  ].join("\n");
 }

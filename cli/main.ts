@@ -20,13 +20,14 @@
  */
 
 import { type GlobalFlags, parseFilterArgs, parseGlobals, UsageError } from "./args.ts";
-import { helpText, kernelsText, listText, usage } from "./help.ts";
+import { batchHelp, batchReportHelp, helpText, kernelsText, listText, usage } from "./help.ts";
 import { loadPlugins } from "./plugins.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
 import { type CliStreams, progressReporter } from "./progress.ts";
 
 export type { CliStreams };
 import { runBatch } from "./batch.ts";
+import { runBatchReport } from "./batch_report.ts";
 import { runImpulse, runKernel } from "./kernel_cmd.ts";
 import {
   type CliStep,
@@ -210,9 +211,22 @@ export async function main(
       return 0;
     }
     if (command === "pipe") return await runPipe(args, globals, io);
+    const commandHelp: Record<string, () => string> = {
+      batch: batchHelp,
+      "batch-report": batchReportHelp,
+    };
+    if (Object.hasOwn(commandHelp, command) && globals.help) {
+      io.out(commandHelp[command]());
+      return 0;
+    }
     if (command === "batch") return await runBatch(args, globals, io);
+    if (command === "batch-report") return runBatchReport(args, io);
     if (command === "help") {
-      io.out(helpText(registry.get(rest[0])));
+      io.out(
+        Object.hasOwn(commandHelp, rest[0])
+          ? commandHelp[rest[0]]()
+          : helpText(registry.get(rest[0])),
+      );
       return 0;
     }
     return await runFilter(args, command, io);
