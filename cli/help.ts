@@ -139,7 +139,7 @@ export function batchHelp(): string {
     "  --shard-count <n>         with --shard auto on Kubernetes: the Job's completions",
     "                            (or set IMFILTER_SHARD_COUNT); elsewhere it must agree with the scheduler",
     "  --partition sorted|hash   sorted (default): task i takes files i, i+n, ... of the sorted list;",
-    "                            hash: by an FNV-1a hash of the file name, so a folder that changes",
+    "                            hash: by a SHA-256 hash of the file name, so a folder that changes",
     "                            while the tasks start still splits without overlap",
     "  --skip-existing           leave files whose output exists (complete, as writes are atomic);",
     "                            temporary files of a killed run for this shard's outputs are removed",

