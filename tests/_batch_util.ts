@@ -74,12 +74,13 @@ export async function writeInputs(
   dir: string,
   n: number,
   broken: readonly string[] = [],
-  size = 8,
+  prefix = "img",
 ): Promise<string[]> {
+  const size = 8;
   await Deno.mkdir(dir, { recursive: true });
   const names: string[] = [];
   for (let i = 0; i < n; i++) {
-    const name = `img${String(i).padStart(2, "0")}.png`;
+    const name = `${prefix}${String(i).padStart(2, "0")}.png`;
     await writeImage(join(dir, name), syntheticImage(size, size, 1, "u8", 100 + i));
     names.push(name);
   }
@@ -187,7 +188,7 @@ export function installCommands(dir: string): string {
   const deno = quote(Deno.execPath());
   Deno.writeTextFileSync(
     join(bin, "imfilter"),
-    `#!/bin/sh\nexec ${deno} run ${cliArgv().map(quote).join(" ")} "$@"\n`,
+    `#!/bin/sh\nexec ${deno} ${cliArgv().map(quote).join(" ")} "$@"\n`,
     { mode: 0o755 },
   );
   Deno.writeTextFileSync(
