@@ -100,10 +100,18 @@ export function reportText(r: BatchReport): string[] {
   }
   if (r.doneMoreThanOnce) {
     lines.push(
-      `${r.doneMoreThanOnce} inputs were done more than once (reruns with --overwrite, or tasks whose shards overlap)`,
+      `${r.doneMoreThanOnce} input${
+        r.doneMoreThanOnce === 1 ? " was" : "s were"
+      } done more than once ` +
+        "(reruns with --overwrite, or tasks whose shards overlap)",
     );
   }
-  if (r.unreadable) lines.push(`${r.unreadable} lines were not records and were left out`);
+  if (r.unreadable) {
+    lines.push(
+      `${r.unreadable} line${r.unreadable === 1 ? " was not a record" : "s were not records"} ` +
+        "(a task killed while writing?) and left out",
+    );
+  }
   for (const f of r.failures) {
     lines.push(
       `FAILED ${f.input}: error[${f.code ?? "UNKNOWN"}]: ${

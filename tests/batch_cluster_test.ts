@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { ManifestRecord } from "../cli/manifest.ts";
-import { readImage } from "../mod.ts";
+import { readImage, writeImage } from "../mod.ts";
+import { syntheticImage } from "../testing.ts";
 import {
   cleanEnv,
   cliArgv,
@@ -281,4 +282,105 @@ Deno.test("a task killed halfway and rerun with --skip-existing finishes the res
     assert.ok(times <= 1, `${f} done ${times} times`);
     assert.ok(times === 1 || mine.some((r) => r.status === "skipped"), `${f} has no record`);
   }
+});
+
+/** A plugin module: `slow-copy` (pauses, then copies), `crash-on-9` (kills its worker on a 9-pixel-wide image). */
+function testPlugin(dir: string): string {
+  const path = join(dir, "plugin.ts");
+  Deno.mkdirSync(dir, { recursive: true });
+  Deno.writeTextFileSync(
+    path,
+    `const base = { [Symbol.for("imfilter.plugin")]: true, apiVersion: 1 };
+export const slowCopy = { ...base, name: "slow-copy", summary: "copies after a pause (test)",
+  params: { ms: { type: "number", default: 80, min: 0, description: "pause" } },
+  async apply(image, { ms }) { await new Promise((r) => setTimeout(r, ms)); return image; } };
+export const crashOn9 = { ...base, name: "crash-on-9", summary: "kills its thread on 9-wide images (test)",
+  params: {},
+  async apply(image) {
+    if (image.width === 9) { setTimeout(() => { throw new Error("boom"); }, 0); await new Promise(() => {}); }
+    return image;
+  } };
+`,
+  );
+  return path;
+}
+
+Deno.test("SIGTERM (a scheduler's preemption): files under way finish and are recorded, none start, exit 143", async () => {
+  const dir = join(tmp, "sigterm");
+  await writeInputs(join(dir, "in"), 20);
+  const args = [
+    "batch",
+    join(dir, "in"),
+    "--out-dir",
+    join(dir, "out"),
+    "--plugin",
+    testPlugin(dir),
+    "--jobs",
+    "2",
+    "--manifest",
+    join(dir, "m.jsonl"),
+    "--",
+    "slow-copy",
+    "--ms",
+    "150",
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...cliArgv(), ...args],
+    env: cleanEnv(),
+    clearEnv: true,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  for (let t = 0; t < 400 && filesIn(join(dir, "out")).length < 2; t++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  child.kill("SIGTERM");
+  const { code, stderr } = await child.output();
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(code, 143, err);
+  const outputs = filesIn(join(dir, "out"));
+  assert.ok(outputs.length >= 2 && outputs.length < 20, `${outputs.length} outputs`);
+  assert.ok(outputs.every((f) => !f.startsWith(".")), `temporary files left: ${outputs}`);
+  const records = Deno.readTextFileSync(join(dir, "m.jsonl")).trim().split("\n").map((l) =>
+    JSON.parse(l) as ManifestRecord
+  );
+  assert.deepEqual(records.map((r) => r.output.split("/").pop()).sort(), outputs);
+  assert.ok(records.every((r) => r.status === "done"));
+  assert.match(
+    err,
+    new RegExp(
+      `batch: ${outputs.length} done, 0 failed .*interrupted: ${20 - outputs.length} not started`,
+    ),
+  );
+});
+
+Deno.test("a --jobs worker that dies records its file as failed; the other workers do the rest", async () => {
+  const dir = join(tmp, "crash");
+  const inputs = await writeInputs(join(dir, "in"), 5);
+  await writeImage(join(dir, "in", "wide.png"), syntheticImage(9, 8, 1, "u8", 1));
+  const r = await runCli([
+    "batch",
+    join(dir, "in"),
+    "--out-dir",
+    join(dir, "out"),
+    "--plugin",
+    testPlugin(dir),
+    "--jobs",
+    "2",
+    "--manifest",
+    join(dir, "m.jsonl"),
+    "--",
+    "crash-on-9",
+  ]);
+  assert.equal(r.code, 1, r.err);
+  const records = Deno.readTextFileSync(join(dir, "m.jsonl")).trim().split("\n").map((l) =>
+    JSON.parse(l) as ManifestRecord
+  );
+  const failed = records.filter((x) => x.status === "failed");
+  assert.deepEqual(failed.map((x) => [x.input.split("/").pop(), x.code]), [[
+    "wide.png",
+    "INTERNAL",
+  ]]);
+  assert.match(failed[0].message!, /worker failed/);
+  assert.deepEqual(filesIn(join(dir, "out")), inputs);
 });
