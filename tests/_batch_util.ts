@@ -100,12 +100,17 @@ export function filesIn(dir: string): string[] {
   }
 }
 
+/** The records of one manifest file, in order. */
+export function readManifest(path: string): ManifestRecord[] {
+  const lines = Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
+  return lines.map((l) => JSON.parse(l));
+}
+
 /** The records of every `*.jsonl` in a folder, by file name. */
 export function manifestsIn(dir: string): Map<string, ManifestRecord[]> {
   const out = new Map<string, ManifestRecord[]>();
   for (const name of filesIn(dir).filter((n) => n.endsWith(".jsonl"))) {
-    const lines = Deno.readTextFileSync(join(dir, name)).split("\n").filter((l) => l !== "");
-    out.set(name, lines.map((l) => JSON.parse(l)));
+    out.set(name, readManifest(join(dir, name)));
   }
   return out;
 }

@@ -14,6 +14,7 @@ import {
   cliArgv,
   filesIn,
   manifestsIn,
+  readManifest,
   type Run,
   runCli,
   runTasks,
@@ -341,9 +342,7 @@ Deno.test("SIGTERM (a scheduler's preemption): files under way finish and are re
   const outputs = filesIn(join(dir, "out"));
   assert.ok(outputs.length >= 2 && outputs.length < 20, `${outputs.length} outputs`);
   assert.ok(outputs.every((f) => !f.startsWith(".")), `temporary files left: ${outputs}`);
-  const records = Deno.readTextFileSync(join(dir, "m.jsonl")).trim().split("\n").map((l) =>
-    JSON.parse(l) as ManifestRecord
-  );
+  const records = readManifest(join(dir, "m.jsonl"));
   assert.deepEqual(records.map((r) => r.output.split("/").pop()).sort(), outputs);
   assert.ok(records.every((r) => r.status === "done"));
   assert.match(
@@ -373,9 +372,7 @@ Deno.test("a --jobs worker that dies records its file as failed; the other worke
     "crash-on-9",
   ]);
   assert.equal(r.code, 1, r.err);
-  const records = Deno.readTextFileSync(join(dir, "m.jsonl")).trim().split("\n").map((l) =>
-    JSON.parse(l) as ManifestRecord
-  );
+  const records = readManifest(join(dir, "m.jsonl"));
   const failed = records.filter((x) => x.status === "failed");
   assert.deepEqual(failed.map((x) => [x.input.split("/").pop(), x.code]), [[
     "wide.png",
