@@ -104,12 +104,6 @@ async function runOne(
       stretch: globals.stretch,
       maxPixels: globals.maxPixels,
       progress: progress.update,
-      // A run on worker threads reports no progress: say what is under way instead.
-      onUntracked: (img) =>
-        progress.status(
-          `${label}: filtering ${img.width}x${img.height}x${img.channels} ${img.dtype} on ` +
-            `${globals.threads ?? navigator.hardwareConcurrency ?? 1} threads...`,
-        ),
       threads: globals.threads,
     });
   } finally {

@@ -29,8 +29,6 @@ export type ProgressSink = Pick<CliStreams, "err" | "errIsTerminal" | "write">;
 export interface ProgressReporter {
   /** Called by filters with a fraction from 0 to 1. */
   update: (fraction: number) => void;
-  /** Shows a line at once (for work that reports no progress); erased by `done`. */
-  status: (text: string) => void;
   /** Clears the bar. */
   done: () => void;
 }
@@ -91,7 +89,7 @@ export function progressReporter(
   quiet: boolean,
   timing: ProgressTiming = {},
 ): ProgressReporter {
-  if (quiet || !sink.errIsTerminal) return { update: () => {}, status: () => {}, done: () => {} };
+  if (quiet || !sink.errIsTerminal) return { update: () => {}, done: () => {} };
   const now = timing.now ?? (() => performance.now());
   const delay = timing.delayMs ?? 500, interval = timing.intervalMs ?? 100;
   const write = rawWriter(sink);
@@ -109,10 +107,6 @@ export function progressReporter(
         `\r\x1b[2K${name} ${bar(fraction)} ${Math.round(fraction * 100)}%` +
           (left === undefined ? "" : ` ${formatDuration(left)} left`),
       );
-      drawn = true;
-    },
-    status(text) {
-      write(`\r\x1b[2K${text}`);
       drawn = true;
     },
     done() {

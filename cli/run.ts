@@ -13,7 +13,6 @@ import {
   FilterError,
   formatFromPath,
   Image,
-  PARALLEL_MIN_PIXELS,
   type ParamSpec,
   type PipelineResult,
   type PipelineStep,
@@ -155,11 +154,6 @@ export interface ProcessOptions {
   maxPixels?: number;
   /** Progress callback. */
   progress?: (fraction: number) => void;
-  /**
-   * Called before a single-filter run that may use worker threads: those
-   * runs report no progress (`applyParallel` takes no progress callback).
-   */
-  onUntracked?: (image: Image) => void;
   /** Worker threads for a single-filter run (default: all cores). */
   threads?: number;
   /** Whether a Ctrl-C during the write exits after it (default); batch handles it itself. */
@@ -184,13 +178,10 @@ export async function processFile(
   let result: PipelineResult;
   if (steps.length === 1) {
     // One step keeps the filter's own output dtype (and allows data-only filters).
-    // Below applyParallel's threshold it would run on this thread anyway: run it
-    // here, where the filter's progress reaches the bar.
-    const here = options.threads === 1 || image.width * image.height < PARALLEL_MIN_PIXELS;
-    if (!here) options.onUntracked?.(image);
-    const r = here
-      ? await registry.run(last, image, steps[0].params, { progress: options.progress })
-      : await applyParallel(last, image, steps[0].params ?? {}, { threads: options.threads });
+    const r = await applyParallel(last, image, steps[0].params ?? {}, {
+      threads: options.threads,
+      progress: options.progress,
+    });
     result = { image: r.image as Image, data: [r.data] };
   } else {
     result = await runPipeline(image, steps, { progress: options.progress });

@@ -51,6 +51,12 @@ export interface ParallelOptions {
   threads?: number;
   /** Minimum width × height to go parallel (default {@linkcode PARALLEL_MIN_PIXELS}). */
   minPixels?: number;
+  /**
+   * Reports progress from 0 to 1, for the filters that report it. With
+   * threads, it follows the calling thread's stripe (the stripes are equal
+   * and run at once, so that is the whole run's pace).
+   */
+  progress?: (fraction: number) => void;
 }
 
 /** One stripe for a worker: where its input rows are and where its output rows go. */
@@ -167,7 +173,7 @@ export async function applyParallel(
     threads === 1 || halo === undefined || resolved.boundary === "wrap" || !BUILTIN.has(plugin) ||
     image.width * image.height < (options.minPixels ?? PARALLEL_MIN_PIXELS) || rows < 2 * threads
   ) {
-    return await defaultRegistry.run(name, image, params);
+    return await defaultRegistry.run(name, image, params, { progress: options.progress });
   }
   const stride = image.width * image.channels, inBytes = bytesPerSample(image.dtype);
   // The output keeps the shape; its dtype is the `dtype` param's, else the input's.
@@ -186,7 +192,16 @@ export async function applyParallel(
   const input = reuse ? staging! : new SharedArrayBuffer(need);
   if (reuse) stagingBusy = true;
   try {
-    return await runStripes(name, image, params, stripes, input, outDtype, stride);
+    return await runStripes(
+      name,
+      image,
+      params,
+      stripes,
+      input,
+      outDtype,
+      stride,
+      options.progress,
+    );
   } finally {
     if (reuse) stagingBusy = false;
   }
@@ -201,6 +216,7 @@ async function runStripes(
   input: SharedArrayBuffer,
   outDtype: DType,
   stride: number,
+  progress?: (fraction: number) => void,
 ): Promise<FilterResult> {
   const { width, height: rows, channels } = image;
   const inBytes = bytesPerSample(image.dtype), outBytes = bytesPerSample(outDtype);
@@ -241,7 +257,7 @@ async function runStripes(
   const kept = { from: 0, to: first.y1, into: pixelView(outDtype, output, 0, first.y1 * stride) };
   let fits = false, ownError: unknown;
   try {
-    const result = (await defaultRegistry.run(name, mine, params, { rows: kept })).image;
+    const result = (await defaultRegistry.run(name, mine, params, { rows: kept, progress })).image;
     fits = result !== undefined && storeKeptRows(result, kept, outDtype, channels);
   } catch (e) {
     ownError = e;
@@ -256,7 +272,7 @@ async function runStripes(
   }
   if (!fits || replies.some((r) => r.mismatch)) {
     // A filter whose output type the params do not tell: one thread, the plain way.
-    return await defaultRegistry.run(name, image, params);
+    return await defaultRegistry.run(name, image, params, { progress });
   }
   return { image: new Image(width, rows, channels, pixelView(outDtype, output, 0, rows * stride)) };
 }

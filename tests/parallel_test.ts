@@ -160,3 +160,25 @@ Deno.test("registry.run with rows: those rows of the full output, written into `
     );
   }
 });
+
+Deno.test("applyParallel reports the filter's progress from the calling thread's stripe, threaded or not", async () => {
+  try {
+    const img = syntheticImage(64, 80, 1, "u8", 3);
+    const params = { h: 10, patchSize: 3, searchSize: 9 };
+    const want = await registry.run("nl-means", img, params);
+    for (const threads of [1, 2]) {
+      const seen: number[] = [];
+      const got = await applyParallel("nl-means", img, params, {
+        threads,
+        minPixels: 0,
+        progress: (f) => seen.push(f),
+      });
+      assert.deepEqual(got.image!.data, want.image!.data);
+      assert.ok(seen.length > 2, `threads ${threads}: ${seen.length} reports`);
+      assert.ok(seen.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= seen[i - 1])));
+      assert.ok(seen.at(-1)! > 0.9, `threads ${threads}: ends at ${seen.at(-1)}`);
+    }
+  } finally {
+    closeParallel();
+  }
+});
