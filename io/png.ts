@@ -1,5 +1,5 @@
 /**
- * A self-contained PNG codec (zlib from `node:zlib`), strict about untrusted
+ * A self-contained PNG codec (zlib through the web-standard compression streams), strict about untrusted
  * input: every chunk's CRC is checked, the header is validated and the size
  * cap applied before anything is allocated, and inflation is bounded by the
  * exact number of bytes the header implies.
@@ -12,9 +12,9 @@
  * @module
  */
 
-import { deflateSync, inflateSync } from "node:zlib";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
+import { deflate, InflateError, inflateInto } from "./zlib.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const MAX_CHUNK = 0x7fffffff;
@@ -174,7 +174,7 @@ function unfilter(
  * Decodes a PNG file. Throws `DECODE_FAILED` for anything malformed and
  * `IMAGE_TOO_LARGE` when `width * height * channels` exceeds `maxPixels`.
  */
-export function decodePng(bytes: Uint8Array, maxPixels: number): Image {
+export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<Image> {
   if (!isPng(bytes)) fail("bad signature (not a PNG file)");
   let header: PngHeader | undefined;
   let palette: Uint8Array | undefined;
@@ -270,20 +270,16 @@ export function decodePng(bytes: Uint8Array, maxPixels: number): Image {
     compressed.set(part, o);
     o += part.length;
   }
-  let raw: Uint8Array;
+  const raw = new Uint8Array(expected);
+  let got = 0;
   try {
-    raw = inflateSync(compressed, { maxOutputLength: expected });
+    got = await inflateInto(compressed, raw);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    if (/larger than|too large|ERR_BUFFER/i.test(msg)) {
-      fail("more image data than the header allows");
-    }
-    fail(`image data is corrupt (${msg})`);
+    if (!(e instanceof InflateError)) throw e;
+    if (e.kind === "overflow") fail("more image data than the header allows");
+    fail(`image data is corrupt (${e.message})`);
   }
-  if (raw.length < expected) {
-    fail(`image data is truncated: ${raw.length} of ${expected} bytes`);
-  }
-  raw = new Uint8Array(raw.buffer, raw.byteOffset, raw.length);
+  if (got < expected) fail(`image data is truncated: ${got} of ${expected} bytes`);
 
   const is16 = bitDepth === 16;
   const out = is16
@@ -377,7 +373,7 @@ function writeChunk(parts: Uint8Array[], type: string, data: Uint8Array): void {
  * channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) and bit depth 8 or 16.
  * Each row uses the filter with the smallest sum of absolute differences.
  */
-export function encodePng(image: Image): Uint8Array {
+export async function encodePng(image: Image): Promise<Uint8Array> {
   const { width, height, channels } = image;
   const is16 = image.dtype === "u16";
   if (!is16 && image.dtype !== "u8") {
@@ -443,7 +439,7 @@ export function encodePng(image: Image): Uint8Array {
   hv.setUint32(4, height);
   ihdr[8] = is16 ? 16 : 8;
   ihdr[9] = colorType;
-  const z = deflateSync(raw, { level: 6 });
+  const z = await deflate(raw);
   const parts: Uint8Array[] = [new Uint8Array(SIGNATURE)];
   writeChunk(parts, "IHDR", ihdr);
   const step = 1 << 23;

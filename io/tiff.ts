@@ -13,9 +13,9 @@
  * @module
  */
 
-import { inflateSync } from "node:zlib";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
+import { InflateError, inflateInto } from "./zlib.ts";
 
 function fail(message: string): never {
   throw new FilterError("DECODE_FAILED", `TIFF: ${message}`);
@@ -134,7 +134,7 @@ function lzw(src: Uint8Array, out: Uint8Array): number {
  * Decodes the first image of a TIFF file. Throws `DECODE_FAILED` for
  * anything malformed or unsupported and `IMAGE_TOO_LARGE` over `maxPixels`.
  */
-export function decodeTiff(bytes: Uint8Array, maxPixels: number): Image {
+export async function decodeTiff(bytes: Uint8Array, maxPixels: number): Promise<Image> {
   if (!isTiff(bytes)) fail("bad magic (not a TIFF file, or BigTIFF)");
   if (bytes.length < 8) fail("file is truncated in its header");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -207,11 +207,10 @@ export function decodeTiff(bytes: Uint8Array, maxPixels: number): Image {
       got = lzw(src, target);
     } else if (compression === 8 || compression === 32946) {
       try {
-        const z = inflateSync(src, { maxOutputLength: target.length });
-        got = z.length;
-        target.set(z);
+        got = await inflateInto(src, target);
       } catch (e) {
-        fail(`strip ${s} has corrupt Deflate data (${(e as Error).message})`);
+        if (!(e instanceof InflateError)) throw e;
+        fail(`strip ${s} has corrupt Deflate data (${e.message})`);
       }
     } else {
       fail(`compression ${compression} is not supported (none, PackBits, LZW, Deflate)`);

@@ -1,0 +1,84 @@
+/**
+ * zlib (RFC 1950) inflate and deflate through the web-standard
+ * `DecompressionStream` / `CompressionStream` ("deflate" is the zlib
+ * format), which Deno, Node, Bun and browsers all implement natively — so
+ * the codecs need no `node:zlib` and no compression package.
+ *
+ * Inflating is bounded: the caller says how many bytes it expects, and the
+ * stream is cancelled the moment more arrive, so a small file that claims
+ * to hold a huge image (a "zip bomb") costs at most the expected size.
+ *
+ * @module
+ */
+
+/** Why an inflate failed: the data is corrupt, or holds more than expected. */
+export class InflateError extends Error {
+  /** `"corrupt"` (not zlib data, or a damaged stream) or `"overflow"` (more than expected). */
+  readonly kind: "corrupt" | "overflow";
+  /** Creates the error. */
+  constructor(kind: "corrupt" | "overflow", message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}
+
+function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
+  return new ReadableStream<BufferSource>({
+    start(controller) {
+      controller.enqueue(bytes as Uint8Array<ArrayBuffer>);
+      controller.close();
+    },
+  });
+}
+
+/**
+ * Inflates zlib `data` into `target`; returns the bytes written (fewer than
+ * `target.length` when the data is short: the caller decides whether that
+ * is truncation). Throws {@linkcode InflateError} `overflow` as soon as the
+ * data would produce more than `target.length` bytes, `corrupt` when the
+ * stream is damaged.
+ */
+export async function inflateInto(data: Uint8Array, target: Uint8Array): Promise<number> {
+  const reader = streamOf(data).pipeThrough(new DecompressionStream("deflate")).getReader();
+  let got = 0;
+  try {
+    for (;;) {
+      let step: ReadableStreamReadResult<Uint8Array>;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        throw new InflateError("corrupt", String((e as Error)?.message ?? e).split("\n")[0]);
+      }
+      if (step.done) return got;
+      const chunk = step.value;
+      if (got + chunk.length > target.length) {
+        throw new InflateError("overflow", `more than the ${target.length} bytes expected`);
+      }
+      target.set(chunk, got);
+      got += chunk.length;
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+/** Deflates `data` to the zlib format (the runtime's default level). */
+export async function deflate(data: Uint8Array): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = streamOf(data).pipeThrough(new CompressionStream("deflate")).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    total += value.length;
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
