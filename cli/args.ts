@@ -24,6 +24,8 @@ export interface GlobalFlags {
   quiet: boolean;
   /** Show help. */
   help: boolean;
+  /** Print the version. */
+  version: boolean;
   /** Map the output's min..max to the full 8-bit range (for viewing float results). */
   stretch: boolean;
   /** Worker threads for one filter run (default: all cores). */
@@ -39,6 +41,7 @@ export const GLOBAL_OPTIONS = {
   "max-pixels": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
   stretch: { type: "boolean" },
   threads: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
@@ -81,6 +84,7 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
     overwrite: values.overwrite === true,
     quiet: values.quiet === true,
     help: values.help === true,
+    version: values.version === true,
     stretch: values.stretch === true,
     maxPixels,
   };

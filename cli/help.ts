@@ -17,7 +17,7 @@ import {
 } from "../mod.ts";
 
 /** How the CLI is invoked, for usage lines. */
-export const INVOCATION = "deno task imfilter";
+export const INVOCATION = "imfilter";
 
 /** The general usage text. */
 export function usage(): string {
@@ -32,6 +32,8 @@ export function usage(): string {
     `       ${INVOCATION} batch <input>... --out-dir <dir> [--jobs n] [--shard i/n|auto] [--skip-existing] [--manifest m.jsonl] ... -- <filter> [options] [-- ...]`,
     `       ${INVOCATION} batch-report <manifest.jsonl>...   totals and failures of batch manifests`,
     `       (help batch, help batch-report: their options)`,
+    `       ${INVOCATION} --version`,
+    "       (from a checkout without installing: deno task imfilter ...; install: deno task install)",
     "",
     "global options:",
     "  --plugin <module>   load filters from a module (path, jsr: or https: URL); repeatable",
@@ -39,8 +41,7 @@ export function usage(): string {
     "  --overwrite         replace an existing output file (or write over the input)",
     "  --max-pixels <n>    refuse inputs with more than n samples (width*height*channels)",
     "  --stretch           map a float output's min..max to 0..255 when writing PNG/JPEG",
-    "  --threads <n>       worker threads for one filter (default: all cores; 1: this thread only,",
-    "                      which is also what shows a progress estimate for a large image)",
+    "  --threads <n>       worker threads for one filter (default: all cores; 1: this thread only)",
     "  --quiet, -q         no progress or summary on stderr",
     "  --debug             print stack traces",
     "",
@@ -171,4 +172,10 @@ export function batchReportHelp(): string {
     "example:",
     `  ${INVOCATION} batch-report runs/*.jsonl`,
   ].join("\n");
+}
+
+/** `--version`: the package's name and version, and the runtime's. */
+export function versionText(version: string): string {
+  const g = globalThis as { Deno?: { version?: { deno?: string } } };
+  return `imfilter ${version} (deno ${g.Deno?.version?.deno ?? "?"})`;
 }

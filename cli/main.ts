@@ -20,7 +20,16 @@
  */
 
 import { type GlobalFlags, parseFilterArgs, parseGlobals, UsageError } from "./args.ts";
-import { batchHelp, batchReportHelp, helpText, kernelsText, listText, usage } from "./help.ts";
+import {
+  batchHelp,
+  batchReportHelp,
+  helpText,
+  kernelsText,
+  listText,
+  usage,
+  versionText,
+} from "./help.ts";
+import config from "../deno.json" with { type: "json" };
 import { loadPlugins } from "./plugins.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
 import { type CliStreams, progressReporter } from "./progress.ts";
@@ -186,6 +195,10 @@ export async function main(
     debug = globals.debug;
     for (const spec of globals.plugin) await loadPlugins(registry, spec, userCwd());
     const [command, ...rest] = positionals;
+    if (globals.version && command === undefined) {
+      io.out(versionText(config.version));
+      return 0;
+    }
     if (command === undefined || command === "help" && rest.length === 0) {
       if (command === undefined && !globals.help) {
         io.err(usage());

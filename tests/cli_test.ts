@@ -50,7 +50,7 @@ Deno.test("help <filter> is generated from the param specs, with defaults, range
     r.out,
     /--boundary <constant\|replicate\|reflect\|symmetric\|wrap>.*default reflect.*aliases: zero/,
   );
-  assert.match(r.out, /example:\n\s+deno task imfilter convolve in\.png out\.png --kernel/);
+  assert.match(r.out, /example:\n\s+imfilter convolve in\.png out\.png --kernel/);
   assert.equal((await cli("convolve", "--help")).out, r.out);
 });
 
@@ -97,7 +97,7 @@ Deno.test("usage and parameter errors exit 2 with one line naming the fix", asyn
       "--max-pixels",
       "-1",
     ], /--max-pixels must be a positive integer/],
-    [[], /usage: deno task imfilter list/],
+    [[], /usage: imfilter list/],
   ];
   for (const [args, re] of cases) {
     const r = await cli(...args);
