@@ -8,103 +8,16 @@
  */
 
 import { FilterError, show } from "../core/errors.ts";
-import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "../core/image.ts";
+import { DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
+import { codecOf, CODECS } from "./codecs.ts";
 import {
   bad,
   type DecodeOptions,
   type EncodeOptions,
-  type Header,
   type ImageFormat,
-  jpegHeader,
   option,
   sniffFormat,
 } from "./formats.ts";
-import { decodeGif } from "./gif.ts";
-import { encodeGrayJpeg } from "./jpeg.ts";
-import { decodeNpy, encodeNpy } from "./npy.ts";
-import { decodePng, encodePng } from "./png.ts";
-import { decodeTiff } from "./tiff.ts";
-
-// deno-lint-ignore no-explicit-any
-type Imagescript = any;
-let imagescript: Promise<Imagescript> | undefined;
-
-/** Loads imagescript on first use, so PNG/TIFF/GIF/.npy users need no --allow-ffi. */
-function loadImagescript(): Promise<Imagescript> {
-  imagescript ??= import("imagescript").catch((e) => {
-    imagescript = undefined;
-    throw new FilterError(
-      "IO",
-      `cannot load the JPEG codec (${
-        String((e as Error)?.message ?? e).split("\n")[0]
-      }); run with --allow-read --allow-ffi --allow-env, or use PNG, TIFF or .npy`,
-    );
-  });
-  return imagescript;
-}
-
-/** Decodes JPEG through imagescript and keeps the channels the header announced. */
-async function decodeWithImagescript(bytes: Uint8Array, header: Header): Promise<Image> {
-  const name = "JPEG";
-  const lib = await loadImagescript();
-  let frame: { width: number; height: number; bitmap: ArrayBufferView } | undefined;
-  try {
-    frame = await lib.Image.decode(bytes);
-  } catch (e) {
-    const why = String((e as Error)?.message ?? e).split("\n")[0];
-    if ((e as Error)?.name === "NotCapable" || /^Requires \w+ access/.test(why)) {
-      // Not the file's fault: the codec's WebAssembly lives in Deno's npm cache.
-      throw new FilterError(
-        "IO",
-        `cannot load the ${name} decoder (${why}); run with --allow-read --allow-ffi --allow-env`,
-        { cause: e },
-      );
-    }
-    throw bad(name, `cannot decode (${why}); the file is corrupt or truncated`);
-  }
-  const bitmap = frame?.bitmap;
-  if (!(bitmap instanceof Uint8Array || bitmap instanceof Uint8ClampedArray)) {
-    throw bad(name, "the decoder returned no image");
-  }
-  const { width, height } = frame!;
-  if (width !== header.width || height !== header.height) {
-    throw bad(
-      name,
-      `decoded ${width}x${height} but the header says ${header.width}x${header.height}`,
-    );
-  }
-  if (bitmap.length !== width * height * 4) {
-    throw bad(name, "decoded bitmap has the wrong size");
-  }
-  const ch = header.channels, n = width * height, rgba = bitmap;
-  const out = new Uint8Array(n * ch);
-  const pick = ch === 1 ? [0] : ch === 2 ? [0, 3] : ch === 3 ? [0, 1, 2] : [0, 1, 2, 3];
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < ch; c++) out[i * ch + c] = rgba[i * 4 + pick[c]];
-  }
-  return new Image(width, height, ch, out);
-}
-
-async function decodeAs(bytes: Uint8Array, format: ImageFormat, maxPixels: number): Promise<Image> {
-  switch (format) {
-    case "png":
-      return decodePng(bytes, maxPixels);
-    case "npy":
-      return decodeNpy(bytes, { maxPixels });
-    case "tiff":
-      return decodeTiff(bytes, maxPixels);
-    case "gif":
-      return decodeGif(bytes, maxPixels);
-    case "jpeg": {
-      if (sniffFormat(bytes) !== format) {
-        throw bad("JPEG", "bad magic number; the data is not this format");
-      }
-      const header = jpegHeader(bytes);
-      checkImageSize(header.width, header.height, header.channels, maxPixels);
-      return await decodeWithImagescript(bytes, header);
-    }
-  }
-}
 
 /**
  * Decodes image bytes; the format comes from `options.format` or the magic
@@ -139,11 +52,20 @@ export async function decodeImage(
   if (format === undefined) {
     throw new FilterError(
       "DECODE_FAILED",
-      `unrecognised image data (${bytes.length} bytes): not PNG, JPEG, TIFF, GIF or .npy`,
+      `unrecognised image data (${bytes.length} bytes): not ${
+        CODECS.map((c) => c.label).join(", ")
+      }`,
     );
   }
+  const codec = codecOf(format);
+  if (!codec.decode) {
+    throw new FilterError("INVALID_PARAM", `reading ${codec.label} is not supported`);
+  }
   try {
-    return await decodeAs(bytes, format, maxPixels);
+    if (!codec.sniff(bytes)) {
+      throw bad(codec.label, "bad magic number; the data is not this format");
+    }
+    return await codec.decode(bytes, { maxPixels });
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.
@@ -155,40 +77,6 @@ export async function decodeImage(
     }
     const why = String((e as Error)?.message ?? e).split("\n")[0];
     throw bad(format.toUpperCase(), `cannot decode (${why})`);
-  }
-}
-
-/** JPEG: gray (and gray+alpha) through imfilter's own 1-component encoder, RGB(A) through imagescript. */
-async function encodeJpeg(image: Image, quality: number): Promise<Uint8Array> {
-  if (image.dtype !== "u8") {
-    throw new FilterError(
-      "UNSUPPORTED_DTYPE",
-      `JPEG holds 8-bit samples, this image is ${image.dtype}; pass dtype u8 or write .png (u16) or .npy`,
-    );
-  }
-  if (image.width > 65535 || image.height > 65535) {
-    throw new FilterError(
-      "INVALID_PARAM",
-      `JPEG cannot hold ${image.width}x${image.height} (at most 65535 per side); write .png or .npy`,
-    );
-  }
-  if (image.channels <= 2) {
-    return encodeGrayJpeg(image.data, image.width, image.height, image.channels, quality);
-  }
-  const lib = await loadImagescript();
-  const n = image.width * image.height, ch = image.channels, src = image.data;
-  const img = new lib.Image(image.width, image.height);
-  const rgba: Uint8Array = img.bitmap;
-  for (let i = 0; i < n; i++) {
-    rgba[i * 4] = src[i * ch];
-    rgba[i * 4 + 1] = src[i * ch + 1];
-    rgba[i * 4 + 2] = src[i * ch + 2];
-    rgba[i * 4 + 3] = 255;
-  }
-  try {
-    return new Uint8Array(await img.encodeJPEG(quality));
-  } catch (e) {
-    throw new FilterError("IO", `JPEG encoder failed: ${String((e as Error)?.message ?? e)}`);
   }
 }
 
@@ -212,16 +100,13 @@ export async function encodeImage(
 ): Promise<Uint8Array> {
   const fmt = option<ImageFormat>("encodeImage", "format", format, "png");
   const quality = option("encodeImage", "quality", options.quality, 90);
-  switch (fmt) {
-    case "png":
-      return encodePng(image);
-    case "npy":
-      return encodeNpy(image);
-    case "jpeg":
-      return await encodeJpeg(image, quality);
+  const codec = codecOf(fmt);
+  if (!codec.encode) {
+    const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");
+    throw new FilterError(
+      "INVALID_PARAM",
+      `writing ${codec.label} is not supported; write ${writable}`,
+    );
   }
-  throw new FilterError(
-    "INVALID_PARAM",
-    `writing ${fmt.toUpperCase()} is not supported; write .png, .jpg or .npy`,
-  );
+  return await codec.encode(image, { quality });
 }

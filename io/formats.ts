@@ -1,18 +1,15 @@
 /**
- * Image formats: the names, the extension table, the magic numbers, the
- * decode/encode option specs shared by every entry point, and the JPEG
- * header parser that sizes an image before any decoder allocates.
+ * Image formats: the names, the decode/encode option specs shared by every
+ * entry point, and telling a format from a file name or from the bytes —
+ * both read from the codec table (`codecs.ts`).
  *
  * @module
  */
 
 import { FilterError, show } from "../core/errors.ts";
 import { coerceParam, type ParamSpec } from "../core/params.ts";
-import { isGif } from "./gif.ts";
-import { isNpy } from "./npy.ts";
+import { CODECS } from "./codecs.ts";
 import { extname } from "./path.ts";
-import { isPng } from "./png.ts";
-import { isTiff } from "./tiff.ts";
 
 /** File formats imfilter reads (all) and writes (png, jpeg, npy). */
 export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy";
@@ -32,7 +29,7 @@ export interface EncodeOptions {
   quality?: number;
 }
 
-const FORMATS: readonly ImageFormat[] = ["png", "jpeg", "tiff", "gif", "npy"];
+const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);
 
 /** The option specs of the I/O entry points (one validation rule each). */
 const SPECS = {
@@ -52,15 +49,9 @@ export function option<T>(owner: string, name: keyof typeof SPECS, value: unknow
   return coerceParam(owner, name, SPECS[name], value) as T;
 }
 
-const EXTENSIONS: Record<string, ImageFormat> = {
-  ".png": "png",
-  ".jpg": "jpeg",
-  ".jpeg": "jpeg",
-  ".tif": "tiff",
-  ".tiff": "tiff",
-  ".gif": "gif",
-  ".npy": "npy",
-};
+const EXTENSIONS: Record<string, ImageFormat> = Object.fromEntries(
+  CODECS.flatMap((c) => c.extensions.map((e) => [e, c.format])),
+);
 
 /**
  * The format a path names by its extension (case-insensitive). An unknown
@@ -95,79 +86,10 @@ export function formatFromPath(path: string): ImageFormat {
  * ```
  */
 export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (isPng(bytes)) return "png";
-  if (isNpy(bytes)) return "npy";
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
-    return "jpeg";
-  }
-  if (isGif(bytes)) return "gif";
-  if (isTiff(bytes)) return "tiff";
-  return undefined;
+  return CODECS.find((c) => c.sniff(bytes))?.format;
 }
 
 /** A `DECODE_FAILED` error prefixed with the format's name. */
 export function bad(format: string, message: string): FilterError {
   return new FilterError("DECODE_FAILED", `${format}: ${message}`);
-}
-
-/** What a header tells before decoding. */
-export interface Header {
-  width: number;
-  height: number;
-  channels: number;
-}
-
-/**
- * Width, height and channel count from a JPEG's SOF marker (1 component →
- * 1 channel; 3 or 4 (CMYK, converted by the decoder) → 3), and a check that
- * the file is complete (an end-of-image marker after the scan data).
- */
-export function jpegHeader(bytes: Uint8Array): Header {
-  let pos = 2;
-  let header: Header | undefined;
-  while (pos + 4 <= bytes.length) {
-    if (bytes[pos] !== 0xff) throw bad("JPEG", `bad marker at byte ${pos} (corrupt file)`);
-    const marker = bytes[pos + 1];
-    if (marker === 0xff) {
-      pos++;
-      continue;
-    }
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) {
-      pos += 2;
-      continue;
-    }
-    if (marker === 0xd9 || marker === 0xda) break;
-    const len = (bytes[pos + 2] << 8) | bytes[pos + 3];
-    if (len < 2 || pos + 2 + len > bytes.length) {
-      throw bad("JPEG", `segment at byte ${pos} is truncated or has a bad length`);
-    }
-    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 &&
-      marker !== 0xcc;
-    if (isSof) {
-      if (len < 8) throw bad("JPEG", "frame header (SOF) is too short");
-      const height = (bytes[pos + 5] << 8) | bytes[pos + 6];
-      const width = (bytes[pos + 7] << 8) | bytes[pos + 8];
-      const comps = bytes[pos + 9];
-      if (comps !== 1 && comps !== 3 && comps !== 4) {
-        throw bad("JPEG", `${comps} colour components are not supported (1, 3 or 4)`);
-      }
-      if (width === 0 || height === 0) {
-        throw bad("JPEG", `size ${width}x${height} is empty or undefined (DNL is not supported)`);
-      }
-      header = { width, height, channels: comps === 1 ? 1 : 3 };
-    }
-    pos += 2 + len;
-  }
-  if (!header) throw bad("JPEG", "file is truncated or corrupt: no frame header (SOF) found");
-  if (bytes[pos + 1] !== 0xda) throw bad("JPEG", "file is truncated: no scan data (SOS)");
-  // An end-of-image marker after the scan: FF D9 cannot occur inside entropy-coded data.
-  let end = false;
-  for (let i = bytes.length - 2; i > pos; i--) {
-    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) {
-      end = true;
-      break;
-    }
-  }
-  if (!end) throw bad("JPEG", "file is truncated: no end-of-image marker");
-  return header;
 }

@@ -14,6 +14,7 @@
  * @module
  */
 
+import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
 
@@ -244,3 +245,12 @@ export function decodeGif(bytes: Uint8Array, maxPixels: number, frame = 0): Imag
   }
   return new Image(width, height, channels, out);
 }
+
+/** GIF (read: the first frame on its logical screen). */
+export const gifCodec: Codec = {
+  format: "gif",
+  label: "GIF",
+  extensions: [".gif"],
+  sniff: isGif,
+  decode: (bytes, { maxPixels }) => decodeGif(bytes, maxPixels),
+};

@@ -11,6 +11,7 @@
  * @module
  */
 
+import type { Codec } from "./codecs.ts";
 import { FilterError, show } from "../core/errors.ts";
 import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
@@ -318,3 +319,13 @@ export function encodeNpy(image: Image): Uint8Array {
   }
   return out;
 }
+
+/** NumPy `.npy` (read and write, exact). */
+export const npyCodec: Codec = {
+  format: "npy",
+  label: ".npy",
+  extensions: [".npy"],
+  sniff: isNpy,
+  decode: (bytes, { maxPixels }) => decodeNpy(bytes, { maxPixels }),
+  encode: (image) => encodeNpy(image),
+};

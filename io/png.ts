@@ -12,6 +12,7 @@
  * @module
  */
 
+import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
 import { deflate, InflateError, inflateInto } from "./zlib.ts";
@@ -461,3 +462,13 @@ export async function encodePng(image: Image): Promise<Uint8Array> {
   }
   return out;
 }
+
+/** PNG: 1–16-bit gray, gray+alpha, palette, RGB(A); written as 8 or 16 bits. */
+export const pngCodec: Codec = {
+  format: "png",
+  label: "PNG",
+  extensions: [".png"],
+  sniff: isPng,
+  decode: (bytes, { maxPixels }) => decodePng(bytes, maxPixels),
+  encode: (image) => encodePng(image),
+};

@@ -13,6 +13,7 @@
  * @module
  */
 
+import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
 import { InflateError, inflateInto } from "./zlib.ts";
@@ -260,3 +261,12 @@ export async function decodeTiff(bytes: Uint8Array, maxPixels: number): Promise<
   }
   return new Image(width, height, channels, values);
 }
+
+/** TIFF (read). */
+export const tiffCodec: Codec = {
+  format: "tiff",
+  label: "TIFF",
+  extensions: [".tif", ".tiff"],
+  sniff: isTiff,
+  decode: (bytes, { maxPixels }) => decodeTiff(bytes, maxPixels),
+};
