@@ -15,7 +15,7 @@
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
-import { deflate, InflateError, inflateInto } from "./zlib.ts";
+import { concatBytes, deflate, InflateError, inflateInto } from "./zlib.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const MAX_CHUNK = 0x7fffffff;
@@ -265,12 +265,7 @@ export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<I
     if (s.w > 0 && s.h > 0) expected += s.h * (1 + rowBytes(s.w, bitsPerPixel));
   }
 
-  const compressed = new Uint8Array(idatLength);
-  let o = 0;
-  for (const part of idat) {
-    compressed.set(part, o);
-    o += part.length;
-  }
+  const compressed = concatBytes(idat);
   const raw = new Uint8Array(expected);
   let got = 0;
   try {
@@ -452,15 +447,7 @@ export async function encodePng(image: Image): Promise<Uint8Array> {
     );
   }
   writeChunk(parts, "IEND", new Uint8Array(0));
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const part of parts) {
-    out.set(part, o);
-    o += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** PNG: 1–16-bit gray, gray+alpha, palette, RGB(A); written as 8 or 16 bits. */

@@ -62,23 +62,28 @@ export async function inflateInto(data: Uint8Array, target: Uint8Array): Promise
   }
 }
 
+/** The parts joined into one array (the part itself when there is one). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Deflates `data` to the zlib format (the runtime's default level). */
 export async function deflate(data: Uint8Array): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let total = 0;
   const reader = streamOf(data).pipeThrough(new CompressionStream("deflate")).getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     chunks.push(value);
-    total += value.length;
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+  return concatBytes(chunks);
 }
