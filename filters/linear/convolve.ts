@@ -59,7 +59,7 @@ import { boxFilterImage } from "./box_sums.ts";
 import { FFTCorrelator } from "./overlap_save.ts";
 import { forEachChannel, storeRow } from "../../core/strided_planes.ts";
 import { correlateSeparableChannel, exactFactors } from "./separable.ts";
-import { correlateSimdImage, simdCorrelateVariant } from "./correlate_simd.ts";
+import { correlateSimdImage, simdCorrelateAvailable } from "./correlate_simd.ts";
 import { correlateSmallChannel, correlateSmallImage } from "./small_kernel.ts";
 import type { ParamSpec, ParamSpecs } from "../../core/params.ts";
 import { type AlphaMode, mapPlanes } from "../../core/planes.ts";
@@ -119,24 +119,26 @@ export const FFT_MIN_TAPS = 49;
 
 /**
  * `method: "auto"` uses the SIMD engine (float32 sums) for u8/u16 input and
- * output with non-constant kernels of at most this many taps (31×31) when
- * the fused multiply-add build runs (relaxed SIMD; otherwise
- * {@linkcode SIMD_PLAIN_MAX_TAPS}); larger kernels take the FFT, whose cost
- * does not grow with the kernel. Measured on the project machine (AMD EPYC
- * with FMA, 2 cores shared, Deno 2.9, one thread), 2048² gray u8, median of
- * 7, FMA SIMD / plain SIMD / tiled FFT in ms: 15×15 43 / 54 / 175, 25×25
- * 111 / 167 / 194, 31×31 170 / 224 / 192, 35×35 229 / 311 / 211; at 512²
- * the FFT is relatively slower (31×31: 11 vs 16 ms, 35×35: 14 vs 16). So
- * the crossover is about 1000 taps for the FMA build.
+ * output with non-constant kernels of at most this many taps (25×25); larger
+ * kernels take the FFT, whose cost does not grow with the kernel. Integer
+ * outputs always run the plain SIMD build (separate multiply and add: the
+ * same bytes in every runtime), so this is its crossover. Measured on the
+ * project machine (AMD EPYC with FMA, 2 cores shared, Deno 2.9, one thread),
+ * 2048² gray u8, median of 7, FMA SIMD / plain SIMD / tiled FFT in ms: 15×15
+ * 43 / 54 / 175, 25×25 111 / 167 / 194, 31×31 170 / 224 / 192, 35×35 229 /
+ * 311 / 211: plain SIMD is faster than the FFT at 25×25, slower at 31×31.
+ * (The fused build's crossover, 31×31, applied to integer outputs until they
+ * left it for byte-identical results across runtimes.)
  */
-export const SIMD_MAX_TAPS = 961;
+export const SIMD_MAX_TAPS = 625;
 
 /**
- * {@linkcode SIMD_MAX_TAPS} for the plain SIMD build (separate multiply and
- * add; engines without relaxed SIMD): 25×25, from the same measurements
- * (plain SIMD is faster than the FFT at 25×25, slower at 31×31).
+ * The same as {@linkcode SIMD_MAX_TAPS}, from when the fused multiply-add
+ * build had its own, larger limit.
+ *
+ * @deprecated Use {@linkcode SIMD_MAX_TAPS}: integer outputs always run the plain SIMD build now.
  */
-export const SIMD_PLAIN_MAX_TAPS = 625;
+export const SIMD_PLAIN_MAX_TAPS = SIMD_MAX_TAPS;
 
 /**
  * Rank-1 kernels of at most this many taps (15×15) take the SIMD engine
@@ -342,15 +344,13 @@ export function linearFilter(image: Image, params: LinearParams, flip: boolean):
 
 /**
  * Whether `method: "auto"` takes the SIMD engine: u8/u16 input and output
- * (float outputs keep float64 sums), at most {@linkcode SIMD_MAX_TAPS} taps
- * ({@linkcode SIMD_PLAIN_MAX_TAPS} for the plain build), SIMD available,
- * float32 safe for the kernel and `cval`.
+ * (float outputs keep float64 sums; integer outputs run the plain build, the
+ * same in every runtime), at most {@linkcode SIMD_MAX_TAPS} taps, SIMD
+ * available, float32 safe for the kernel and `cval`.
  */
 function autoSimd(image: Image, dtype: DType, kernel: Kernel, cval: number): boolean {
   if (image.dtype === "f32" || dtype === "f32") return false;
-  const variant = simdCorrelateVariant(), taps = kernel.width * kernel.height;
-  return variant !== undefined &&
-    taps <= (variant === "fma" ? SIMD_MAX_TAPS : SIMD_PLAIN_MAX_TAPS) &&
+  return simdCorrelateAvailable() && kernel.width * kernel.height <= SIMD_MAX_TAPS &&
     simdSafe(image, kernel, cval);
 }
 

@@ -21,11 +21,18 @@
  * channel is filtered with the others and copied back when `alpha` is
  * `"keep"`.
  *
- * Two builds: `correlate_fma.wat` fuses each multiply-add
+ * Two builds: `correlate.wat` (separate multiply and add, every step
+ * rounded as IEEE float32 says, so the same bits in every engine and on
+ * every CPU) and `correlate_fma.wat`, which fuses each multiply-add
  * (`f32x4.relaxed_madd`: one FMA instruction on x86 with FMA3 and on ARM64,
- * about 1.4× faster for 15×15 kernels) and is used whenever the engine
- * compiles relaxed SIMD; `correlate.wat` (separate multiply and add) is the
- * fallback. Both meet the bound below (a fused step rounds once, not twice).
+ * faster for large kernels, but only where the engine compiles relaxed
+ * SIMD — Deno 2.9 and Bun 1.4, not Node 20 — and relaxed SIMD lets an
+ * engine fuse or not, per CPU). Integer outputs (u8, u16) always run the
+ * plain build: a fused step rounds once instead of twice, which moves a sum
+ * across a `.5` tie now and then (5 of 786,432 u8 samples, one level, in
+ * the case that showed it), and an integer result must be the same bytes
+ * in every runtime. Float32 outputs run the FMA build where it compiles;
+ * both builds meet the bound below.
  *
  * Precision: the products and sums are float32 (the kernel's weights are
  * float32 already; u8/u16 samples are exact). With `n = kw·kh` taps and
@@ -65,9 +72,13 @@ const kernels = {
 let fmaCompiles: boolean | undefined;
 let preferred: SimdCorrelateVariant = "fma";
 
-/** The kernel to run: the FMA build when the engine compiles it, else plain SIMD. */
-function simdKernel(): SimdKernel | undefined {
-  if (preferred === "fma" && fmaCompiles !== false) {
+/**
+ * The kernel to run for an output dtype: for f32, the FMA build when the
+ * engine compiles it (and it is preferred); else, and always for integer
+ * outputs, plain SIMD.
+ */
+function simdKernel(dtype: DType): SimdKernel | undefined {
+  if (dtype === "f32" && preferred === "fma" && fmaCompiles !== false) {
     try {
       const k = kernels.fma.get();
       if (k !== undefined) fmaCompiles = true;
@@ -79,15 +90,20 @@ function simdKernel(): SimdKernel | undefined {
   return kernels.plain.get();
 }
 
-/** The build {@linkcode correlateSimdImage} runs now, or `undefined` when SIMD is off. */
-export function simdCorrelateVariant(): SimdCorrelateVariant | undefined {
-  const k = simdKernel();
+/**
+ * The build {@linkcode correlateSimdImage} runs now for outputs of `dtype`
+ * (default f32; integer outputs always run `"plain"`), or `undefined` when
+ * SIMD is off.
+ */
+export function simdCorrelateVariant(dtype: DType = "f32"): SimdCorrelateVariant | undefined {
+  const k = simdKernel(dtype);
   if (k === undefined) return undefined;
-  return fmaCompiles && preferred === "fma" ? "fma" : "plain";
+  return dtype === "f32" && fmaCompiles && preferred === "fma" ? "fma" : "plain";
 }
 
 /**
- * Runs `fn` preferring the given build of the kernel (tests run both), and
+ * Runs `fn` preferring the given build of the kernel for float32 outputs
+ * (tests run both; integer outputs run the plain build either way), and
  * restores the preference after.
  */
 export function withSimdCorrelateVariant<T>(variant: SimdCorrelateVariant, fn: () => T): T {
@@ -111,7 +127,7 @@ export function simdCorrelationBound(taps: number, scale: number): number {
 
 /** Whether the SIMD correlation kernel can run now (SIMD supported and not disabled). */
 export function simdCorrelateAvailable(): boolean {
-  return simdKernel() !== undefined;
+  return simdKernel("u8") !== undefined;
 }
 
 const KIND: Record<DType, number> = { f32: 0, u8: 1, u16: 2 };
@@ -164,7 +180,7 @@ export function correlateSimdImage(
   dtype: DType,
   alpha: AlphaMode,
 ): Image | undefined {
-  const sim = simdKernel();
+  const sim = simdKernel(dtype);
   if (sim === undefined) return undefined;
   const { width: w, height: h, channels: ch, data } = image;
   const { width: ow, height: oh, offsetX, offsetY } = geometry;
