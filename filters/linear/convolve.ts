@@ -138,7 +138,7 @@ export const SIMD_MAX_TAPS = 625;
  *
  * @deprecated Use {@linkcode SIMD_MAX_TAPS}: integer outputs always run the plain SIMD build now.
  */
-export const SIMD_PLAIN_MAX_TAPS = SIMD_MAX_TAPS;
+export const SIMD_PLAIN_MAX_TAPS: number = SIMD_MAX_TAPS;
 
 /**
  * Rank-1 kernels of at most this many taps (15×15) take the SIMD engine
