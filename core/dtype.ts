@@ -13,6 +13,12 @@ export type DType = "u8" | "u16" | "f32";
 /** The typed array behind each {@linkcode DType}. */
 export type PixelArray = Uint8Array | Uint16Array | Float32Array;
 
+/**
+ * What {@linkcode Image} accepts as pixels: a {@linkcode PixelArray}, or a
+ * `Uint8ClampedArray` (what a canvas `ImageData` holds), taken as u8.
+ */
+export type PixelInput = PixelArray | Uint8ClampedArray;
+
 /** Every dtype name, in a stable order. */
 export const DTYPES: readonly DType[] = ["u8", "u16", "f32"];
 
@@ -22,6 +28,18 @@ export function dtypeOf(data: unknown): DType | undefined {
   if (data instanceof Uint16Array) return "u16";
   if (data instanceof Float32Array) return "f32";
   return undefined;
+}
+
+/**
+ * The pixel array behind accepted pixel data, without copying: a
+ * `Uint8ClampedArray` becomes a `Uint8Array` view of the same memory;
+ * `undefined` when `data` is no pixel array.
+ */
+export function pixelArrayOf(data: unknown): PixelArray | undefined {
+  if (data instanceof Uint8ClampedArray) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  }
+  return dtypeOf(data) === undefined ? undefined : data as PixelArray;
 }
 
 function unsupported(dtype: unknown, what = "dtype"): never {

@@ -12,7 +12,25 @@ import {
   type DType,
   dtypeOf,
   type PixelArray,
+  pixelArrayOf,
+  type PixelInput,
 } from "./dtype.ts";
+
+/**
+ * The shape of a canvas `ImageData`: RGBA, 8 bits per sample, row-major.
+ * {@linkcode Image.toImageData} returns a real `ImageData` where the global
+ * exists (browsers, Deno) and an object of this shape elsewhere (Node, Bun).
+ */
+export interface ImageDataLike {
+  /** Width in pixels. */
+  readonly width: number;
+  /** Height in pixels. */
+  readonly height: number;
+  /** `width · height · 4` samples: red, green, blue, alpha. */
+  readonly data: Uint8ClampedArray;
+  /** The colour space the samples are in (imfilter converts none). */
+  readonly colorSpace: "srgb" | "display-p3";
+}
 
 /** The default cap on `width * height * channels` for images imfilter creates. */
 export const DEFAULT_MAX_PIXELS = 2 ** 30;
@@ -39,29 +57,116 @@ export class Image {
   readonly data: PixelArray;
 
   /**
-   * Wraps pixel data (no copy). Throws `INVALID_PARAM` for bad dimensions,
+   * Wraps pixel data (no copy). A `Uint8ClampedArray` (a canvas
+   * `ImageData`'s) is taken as u8: `data` is then a `Uint8Array` view of the
+   * same memory. Throws `INVALID_PARAM` for bad dimensions,
    * `UNSUPPORTED_DTYPE` for another array type and `SIZE_MISMATCH` when the
    * length is not `width * height * channels`.
    */
-  constructor(width: number, height: number, channels: number, data: PixelArray) {
+  constructor(width: number, height: number, channels: number, data: PixelInput) {
     checkDims(width, height, channels);
-    if (dtypeOf(data) === undefined) {
+    const pixels = pixelArrayOf(data);
+    if (pixels === undefined) {
       throw new FilterError(
         "UNSUPPORTED_DTYPE",
-        `image data is ${show(data)}; use a Uint8Array, Uint16Array or Float32Array`,
+        `image data is ${
+          show(data)
+        }; use a Uint8Array, Uint8ClampedArray, Uint16Array or Float32Array`,
       );
     }
     const want = width * height * channels;
-    if (data.length !== want) {
+    if (pixels.length !== want) {
       throw new FilterError(
         "SIZE_MISMATCH",
-        `image data has ${data.length} samples but ${width}x${height}x${channels} needs ${want}`,
+        `image data has ${pixels.length} samples but ${width}x${height}x${channels} needs ${want}`,
       );
     }
     this.width = width;
     this.height = height;
     this.channels = channels;
-    this.data = data;
+    this.data = pixels;
+  }
+
+  /**
+   * An RGBA u8 image on a canvas `ImageData`'s pixels, sharing its memory
+   * (no copy): writing to either changes both. The samples are taken as
+   * they are, in the `ImageData`'s colour space. A float16 `ImageData`
+   * (`pixelFormat: "rgba-float16"`) is refused (`UNSUPPORTED_DTYPE`).
+   *
+   * @example
+   * ```ts
+   * import { Image } from "@imfilter/imfilter";
+   * const pixels = { width: 2, height: 1, data: new Uint8ClampedArray([255, 0, 0, 255, 0, 0, 255, 128]) };
+   * const img = Image.fromImageData(pixels); // or a canvas's ctx.getImageData(...)
+   * console.log(img.channels, img.dtype, img.get(1, 0, 3)); // 4 "u8" 128
+   * ```
+   */
+  static fromImageData(
+    imageData: {
+      readonly width: number;
+      readonly height: number;
+      readonly data: ArrayBufferView;
+    },
+  ): Image {
+    const { width, height, data } = imageData;
+    if (!(data instanceof Uint8ClampedArray)) {
+      throw new FilterError(
+        "UNSUPPORTED_DTYPE",
+        `fromImageData needs 8-bit RGBA pixels (a Uint8ClampedArray, pixelFormat "rgba-unorm8"), got data ${
+          show(data)
+        }`,
+      );
+    }
+    return new Image(width, height, 4, data);
+  }
+
+  /**
+   * This u8 image as a canvas `ImageData` (RGBA): gray, gray + alpha and RGB
+   * are expanded, with alpha 255 where the image has none. A real
+   * `ImageData` where the global exists (browsers, Deno), else an
+   * {@linkcode ImageDataLike} object. An RGBA image shares its memory with
+   * the result unless that memory is a `SharedArrayBuffer` (as
+   * `applyParallel`'s results are, and which browsers' `ImageData` refuses):
+   * then, and for the other channel counts, the samples are copied. Throws
+   * `UNSUPPORTED_DTYPE` for u16 and f32 images (convert with `toDtype("u8")`
+   * first, which rounds and saturates).
+   *
+   * @example
+   * ```ts
+   * import { Image } from "@imfilter/imfilter";
+   * const gray = Image.fromRows([[0, 128, 255]], "u8");
+   * const rgba = gray.toImageData(); // ctx.putImageData(rgba, 0, 0) draws it on a canvas
+   * console.log(rgba.width, Array.from(rgba.data.subarray(4, 8))); // 3 [128, 128, 128, 255]
+   * ```
+   */
+  toImageData(): ImageDataLike {
+    if (this.dtype !== "u8") {
+      throw new FilterError(
+        "UNSUPPORTED_DTYPE",
+        `toImageData needs a u8 image, this one is ${this.dtype}; convert it with toDtype("u8") first`,
+      );
+    }
+    const { width, height, channels } = this, src = this.data;
+    let rgba: Uint8ClampedArray;
+    if (channels === 4 && !isShared(src.buffer)) {
+      rgba = new Uint8ClampedArray(src.buffer, src.byteOffset, src.length);
+    } else {
+      rgba = new Uint8ClampedArray(width * height * 4);
+      const n = width * height;
+      const gray = channels < 3, alpha = channels === 2 || channels === 4;
+      for (let i = 0, j = 0, o = 0; i < n; i++, j += channels, o += 4) {
+        rgba[o] = src[j];
+        rgba[o + 1] = src[gray ? j : j + 1];
+        rgba[o + 2] = src[gray ? j : j + 2];
+        rgba[o + 3] = alpha ? src[j + channels - 1] : 255;
+      }
+    }
+    const ImageDataClass = (globalThis as {
+      ImageData?: new (data: Uint8ClampedArray, width: number, height: number) => ImageDataLike;
+    }).ImageData;
+    return typeof ImageDataClass === "function"
+      ? new ImageDataClass(rgba, width, height)
+      : { width, height, data: rgba, colorSpace: "srgb" };
   }
 
   /** The pixel type: `"u8"`, `"u16"` or `"f32"`. */
@@ -269,7 +374,12 @@ export function isImageLike(v: unknown): v is Image {
   if (typeof v !== "object" || v === null) return false;
   const o = v as Record<string, unknown>;
   return typeof o.width === "number" && typeof o.height === "number" &&
-    typeof o.channels === "number" && dtypeOf(o.data) !== undefined;
+    typeof o.channels === "number" && pixelArrayOf(o.data) !== undefined;
+}
+
+/** Whether memory is a `SharedArrayBuffer` (where the runtime has them). */
+function isShared(buffer: ArrayBufferLike): boolean {
+  return typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
 }
 
 /** Accepts an image from this or another copy of the library, as an {@linkcode Image}. */

@@ -8,8 +8,8 @@
 // The public API. Helpers the filters share (dtype storage, plane plumbing,
 // the direct engine, sync runners) are imported from their files directly.
 export { ERROR_CODES, type ErrorCode, FilterError, isFilterError } from "./errors.ts";
-export { type DType, DTYPES, type PixelArray, roundHalfEven } from "./dtype.ts";
-export { checkFinite, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
+export { type DType, DTYPES, type PixelArray, type PixelInput, roundHalfEven } from "./dtype.ts";
+export { checkFinite, DEFAULT_MAX_PIXELS, Image, type ImageDataLike } from "./image.ts";
 export { Kernel, type Point, SEPARABLE_TOLERANCE } from "./kernel.ts";
 export * from "./kernels.ts";
 export * from "./boundary.ts";
