@@ -2,7 +2,7 @@
  * Multi-core filtering: {@linkcode applyParallel} splits an image into
  * horizontal stripes, each with the rows of context (`halo`) its filter
  * declares; the calling thread filters the first stripe in place while
- * Deno workers filter the others from shared memory (`SharedArrayBuffer`:
+ * workers filter the others from shared memory (`SharedArrayBuffer`:
  * their rows are copied once into staging memory kept between calls) and
  * write their output rows straight into the shared result, so the result is
  * never gathered on the calling thread. Each thread asks its filter for just
@@ -15,10 +15,31 @@
  * real neighbouring rows, and the image's own top and bottom are handled by
  * the filter's boundary mode as usual.
  *
- * Runs single-threaded when the filter declares no halo for its params, for
+ * Threads run in Deno, Bun and browsers (web `Worker`s) and in Node ≥ 20.16
+ * (`worker_threads`, reached through `process.getBuiltinModule`; no `node:`
+ * import). The workers run this module itself — from source, or the
+ * single-file bundle that holds it (an ES module bundle: its
+ * `import.meta.url` is the bundle's) — which, loaded as a pool worker,
+ * serves stripes instead of acting as a library; so there is no worker file
+ * for a bundler to drop. An application bundled together with imfilter is
+ * loaded by the workers too: keep its start-up code from running there
+ * with {@linkcode isParallelWorker}.
+ *
+ * Runs single-threaded, with the same result, where threads cannot run:
+ * no workers, or no shared memory (a browser page without cross-origin
+ * isolation — `crossOriginIsolated` false — has no `SharedArrayBuffer`;
+ * serve it with `Cross-Origin-Opener-Policy: same-origin` and
+ * `Cross-Origin-Embedder-Policy: require-corp` for threads). Also
+ * single-threaded when the filter declares no halo for its params, for
  * `wrap` boundaries (the top stripe would need the image's last rows), and
  * for images below {@linkcode PARALLEL_MIN_PIXELS}, where starting workers
  * costs more than it saves.
+ *
+ * A worker that fails (its module does not load, it throws or exits, or it
+ * has not started within 30 s) rejects every call waiting on it with a
+ * one-line `FilterError` (code `IO`) and leaves the pool; the next call
+ * starts a new one. {@linkcode closeParallel} during a call rejects that
+ * call the same way. No call is left pending.
  *
  * @example
  * ```ts ignore
@@ -37,6 +58,18 @@ import { type FilterResult, registry as defaultRegistry } from "../core/registry
 import { resolveParams } from "../core/params.ts";
 import "../filters/mod.ts"; // the built-ins, which the workers know by name
 import { storeKeptRows } from "./rows.ts";
+import { runStripe, type StripeReply } from "./stripe.ts";
+import { closePool, type PoolWorker, poolWorkers, sendJob, sharedMemoryOn } from "./pool.ts";
+import { defaultThreads, poolWorkerChannel, serveParent, threadsAvailable } from "./threads.ts";
+
+/**
+ * What the workers run: this module (or the bundle that holds it).
+ * `undefined` in a non-module bundle (no `import.meta`): then one thread.
+ */
+const SELF: string | undefined = import.meta.url;
+
+/** This thread's line to the pool that started it, when it is a pool worker. */
+const parent = poolWorkerChannel();
 
 /**
  * Images with fewer pixels run on the calling thread. Measured here: one
@@ -47,7 +80,10 @@ export const PARALLEL_MIN_PIXELS = 1 << 20;
 
 /** Options of {@linkcode applyParallel}. */
 export interface ParallelOptions {
-  /** Worker threads (default: the machine's cores); 1 runs on this thread. */
+  /**
+   * Threads, this one included (default: `navigator.hardwareConcurrency`,
+   * else Node's `os.availableParallelism()`, else 1); 1 runs on this thread.
+   */
   threads?: number;
   /** Minimum width × height to go parallel (default {@linkcode PARALLEL_MIN_PIXELS}). */
   minPixels?: number;
@@ -59,60 +95,15 @@ export interface ParallelOptions {
   progress?: (fraction: number) => void;
 }
 
-/** One stripe for a worker: where its input rows are and where its output rows go. */
-interface StripeJob {
-  id: number;
-  filter: string;
-  params: Record<string, unknown>;
-  width: number;
-  /** Rows of the stripe with its halo. */
-  height: number;
-  channels: number;
-  dtype: DType;
-  /** The stripe's input samples: `width · height · channels` from `inputAt` (bytes). */
-  input: SharedArrayBuffer;
-  inputAt: number;
-  /** Rows of the stripe's output to keep: [keepFrom, keepFrom + keepRows). */
-  keepFrom: number;
-  keepRows: number;
-  /** Where the kept rows go, as `outDtype` with `channels` channels, from `outputAt` (bytes). */
-  output: SharedArrayBuffer;
-  outputAt: number;
-  outDtype: DType;
-}
-
-interface StripeReply {
-  id: number;
-  ok: boolean;
-  /** The stripe's result had another dtype or channel count than expected: nothing written. */
-  mismatch?: boolean;
-  error?: { code?: string; message: string };
-}
-
-let pool: Worker[] = [];
-let nextId = 0;
-const pending = new Map<number, (r: StripeReply) => void>();
 /** The workers' input rows, kept between calls (fresh memory costs a page fault per 4 KiB). */
 let staging: SharedArrayBuffer | undefined;
 /** Whether a call is using {@linkcode staging} (a concurrent call then takes fresh memory). */
 let stagingBusy = false;
 
-function workers(n: number): Worker[] {
-  while (pool.length < n) {
-    const w = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
-    w.onmessage = (ev: MessageEvent<StripeReply>) => {
-      const done = pending.get(ev.data.id);
-      pending.delete(ev.data.id);
-      done?.(ev.data);
-    };
-    pool.push(w);
-  }
-  return pool.slice(0, n);
-}
-
 /**
  * Stops the worker threads and frees the shared staging memory (both are
- * kept for reuse until then).
+ * kept for reuse until then). A call still waiting on a worker is rejected
+ * with a one-line `FilterError` (code `IO`).
  *
  * @example
  * ```ts
@@ -121,17 +112,25 @@ function workers(n: number): Worker[] {
  * ```
  */
 export function closeParallel(): void {
-  for (const w of pool) w.terminate();
-  pool = [];
+  closePool();
   staging = undefined;
 }
 
-function send(worker: Worker, job: Omit<StripeJob, "id">): Promise<StripeReply> {
-  const id = nextId++;
-  return new Promise((resolve) => {
-    pending.set(id, resolve);
-    worker.postMessage({ ...job, id });
-  });
+/**
+ * Whether this thread is one of `applyParallel`'s workers. An application
+ * bundled into one file with imfilter is what the workers load, so its own
+ * start-up code runs there too unless it checks this first.
+ *
+ * @example
+ * ```ts
+ * import { isParallelWorker } from "@imfilter/imfilter";
+ * if (!isParallelWorker()) {
+ *   console.log("main thread: start the application"); // not in the filter workers
+ * }
+ * ```
+ */
+export function isParallelWorker(): boolean {
+  return parent !== undefined;
 }
 
 /**
@@ -159,7 +158,7 @@ export async function applyParallel(
   options: ParallelOptions = {},
 ): Promise<FilterResult> {
   const plugin = defaultRegistry.get(name);
-  const threads = options.threads ?? navigator.hardwareConcurrency ?? 1;
+  const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
     throw new FilterError(
       "INVALID_PARAM",
@@ -171,14 +170,20 @@ export async function applyParallel(
   const rows = image.height;
   if (
     threads === 1 || halo === undefined || resolved.boundary === "wrap" || !BUILTIN.has(plugin) ||
-    image.width * image.height < (options.minPixels ?? PARALLEL_MIN_PIXELS) || rows < 2 * threads
+    image.width * image.height < (options.minPixels ?? PARALLEL_MIN_PIXELS) || rows < 2 * threads ||
+    SELF === undefined || !sharedMemoryOn() || !threadsAvailable()
   ) {
+    return await defaultRegistry.run(name, image, params, { progress: options.progress });
+  }
+  const per = Math.ceil(rows / threads);
+  const ws = poolWorkers(Math.ceil(rows / per) - 1, SELF);
+  if (ws === undefined) {
+    // The runtime would not start a worker for this module: one thread.
     return await defaultRegistry.run(name, image, params, { progress: options.progress });
   }
   const stride = image.width * image.channels, inBytes = bytesPerSample(image.dtype);
   // The output keeps the shape; its dtype is the `dtype` param's, else the input's.
   const outDtype = typeof resolved.dtype === "string" ? checkDtype(resolved.dtype) : image.dtype;
-  const per = Math.ceil(rows / threads);
   const stripes: { y0: number; y1: number; from: number; to: number }[] = [];
   for (let y0 = 0; y0 < rows; y0 += per) {
     const y1 = Math.min(rows, y0 + per);
@@ -197,6 +202,7 @@ export async function applyParallel(
       image,
       params,
       stripes,
+      ws,
       input,
       outDtype,
       stride,
@@ -213,6 +219,7 @@ async function runStripes(
   image: Image,
   params: Readonly<Record<string, unknown>>,
   stripes: { y0: number; y1: number; from: number; to: number }[],
+  ws: PoolWorker[],
   input: SharedArrayBuffer,
   outDtype: DType,
   stride: number,
@@ -221,7 +228,6 @@ async function runStripes(
   const { width, height: rows, channels } = image;
   const inBytes = bytesPerSample(image.dtype), outBytes = bytesPerSample(outDtype);
   const output = new SharedArrayBuffer(rows * stride * outBytes);
-  const ws = workers(stripes.length - 1);
   const jobs: Promise<StripeReply>[] = [];
   let at = 0;
   stripes.slice(1).forEach((s, i) => {
@@ -229,7 +235,7 @@ async function runStripes(
     pixelView(image.dtype, input, at, n).set(
       image.data.subarray(s.from * stride, s.to * stride),
     );
-    jobs.push(send(ws[i], {
+    jobs.push(sendJob(ws[i], {
       filter: name,
       params,
       width,
@@ -262,8 +268,14 @@ async function runStripes(
   } catch (e) {
     ownError = e;
   }
-  const replies = await Promise.all(jobs);
+  // Every stripe settles (none is left reading the staging memory) before the call ends.
+  const settled = await Promise.allSettled(jobs);
   if (ownError !== undefined) throw ownError;
+  const replies: StripeReply[] = [];
+  for (const s of settled) {
+    if (s.status === "rejected") throw s.reason; // a worker failed, or closeParallel()
+    replies.push(s.value);
+  }
   for (const r of replies) {
     if (!r.ok) {
       const e = r.error!;
@@ -279,3 +291,6 @@ async function runStripes(
 
 /** The plugins registered by the built-in modules when this module loaded (the workers know them). */
 const BUILTIN = new Set(defaultRegistry.list());
+
+// Loaded as a pool worker, this module serves stripes instead of acting as a library.
+if (parent !== undefined) serveParent(parent, runStripe);
