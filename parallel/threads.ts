@@ -166,7 +166,8 @@ export function startThread(
     w.addEventListener("message", (ev) => events.message(ev.data));
     w.addEventListener("error", (ev) => {
       ev.preventDefault(); // Deno would rethrow it on this thread
-      events.failed(firstLine(ev.error ?? ev.message));
+      // A browser's module load failure is a bare Event, with no message.
+      events.failed(firstLine(ev.error ?? ev.message ?? "its module did not load or run"));
     });
     w.addEventListener("messageerror", () => events.failed("a message from it could not be read"));
     w.addEventListener("close", () => events.failed("it exited")); // Bun's, when a worker ends

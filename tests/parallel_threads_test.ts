@@ -164,6 +164,45 @@ Deno.test("threads: Node workers get the module's file URL and the marker; their
   );
 });
 
+Deno.test("threads: web workers are named (and marked in workerData in Bun); their failures are one line", () => {
+  const made: FakeWebWorker[] = [];
+  class FakeWebWorker {
+    listeners: Record<string, (ev: unknown) => void> = {};
+    constructor(readonly url: string, readonly options: Record<string, unknown>) {
+      made.push(this);
+    }
+    addEventListener(type: string, fn: (ev: unknown) => void) {
+      this.listeners[type] = fn;
+    }
+    postMessage() {}
+    terminate() {}
+  }
+  const failures: string[] = [];
+  const events = { message() {}, failed: (r: string) => failures.push(r) };
+  startThread("file:///app/mod.ts", events, { Worker: FakeWebWorker as never }); // Deno, browsers
+  startThread("file:///app/mod.ts", events, { Worker: FakeWebWorker as never, Bun: {} });
+  assert.deepEqual(made[0].options, { type: "module", name: WORKER_NAME });
+  assert.deepEqual(made[1].options, {
+    type: "module",
+    name: WORKER_NAME,
+    workerData: { imfilterParallel: "web" },
+  });
+  let prevented = 0;
+  const error = (fields: object) => ({ preventDefault: () => prevented++, ...fields });
+  const w = made[0].listeners;
+  w.error(error({ message: "Uncaught Error: boom\n    at x", error: undefined }));
+  w.error(error({})); // a browser's failed module load: a bare Event
+  w.messageerror({});
+  w.close({}); // Bun, when a worker ends
+  assert.equal(prevented, 2, "Deno would rethrow an unprevented worker error");
+  assert.deepEqual(failures, [
+    "Uncaught Error: boom",
+    "its module did not load or run",
+    "a message from it could not be read",
+    "it exited",
+  ]);
+});
+
 Deno.test("threads: a pool worker announces it is ready, then answers each message", async () => {
   const sent: unknown[] = [];
   let listener: ((d: unknown) => void) | undefined;
