@@ -79,6 +79,7 @@ Deno.test("applyParallel: a worker that never starts serving is given up after t
 Deno.test("applyParallel: closeParallel() during a call rejects that call", async () => {
   const big = syntheticImage(300, 400, 1, "u8", 2);
   const nl = { h: 10, patchSize: 5, searchSize: 15 };
+  closeParallel(); // a fresh pool
   // Right after the call started (its own stripe is done, the workers' are not).
   const call = applyParallel("nl-means", big, nl, { threads: 2, minPixels: 0 });
   assert.equal(poolSize(), 1);
