@@ -111,7 +111,7 @@ if (only.has("bun")) {
   const bun = join(tools, "node_modules", "@oven", "bun-linux-x64", "bin", "bun");
   results.bun = run("bun", bun, ["run", join(root, "tests", "runtimes", "run_bun.ts")]);
 }
-if (only.has("chromium")) results.chromium = await inChromium();
+if (only.has("chromium")) Object.assign(results, await inChromium());
 
 // 3. Compare with Deno.
 function close(a, b, path) {
@@ -180,16 +180,28 @@ console.log(
   `cross-runtime check: ${Object.keys(results).join(", ")} agree on ${cases.length} cases`,
 );
 
-/** Serves the bundle on 127.0.0.1 (cross-origin isolated) and runs the scenario in headless Chromium. */
+/**
+ * Serves the bundle on 127.0.0.1 (cross-origin isolated) and runs the scenario in headless
+ * Chromium, on the page and in a dedicated worker.
+ */
 async function inChromium() {
-  const page = `<!doctype html><meta charset="utf-8"><title>imfilter cross-runtime</title>
-<script type="module">
-  const lib = await import("/imfilter.js");
-  const { runScenario, SCENARIO_FILES } = await import("/scenario.js");
-  try {
+  // The scenario on the page, and again inside a dedicated Web Worker (the library in a worker,
+  // its applyParallel starting nested workers).
+  const run = `
+    const lib = await import("/imfilter.js");
+    const { runScenario, SCENARIO_FILES } = await import("/scenario.js");
     const files = {};
     for (const f of SCENARIO_FILES) files[f] = new Uint8Array(await (await fetch("/io/" + f)).arrayBuffer());
-    window.__result = JSON.stringify(await runScenario(lib, files));
+    const result = JSON.stringify(await runScenario(lib, files));`;
+  const worker = `${run}\npostMessage(result);`;
+  const page = `<!doctype html><meta charset="utf-8"><title>imfilter cross-runtime</title>
+<script type="module">
+  try {
+    ${run}
+    window.__result = result;
+    const w = new Worker("/worker.js", { type: "module" });
+    w.onmessage = (e) => window.__workerResult = e.data;
+    w.onerror = (e) => window.__error = "worker: " + (e.message || "failed to load");
   } catch (e) {
     window.__error = String(e && e.stack || e);
   }
@@ -202,6 +214,7 @@ async function inChromium() {
     const url = new URL(req.url, "http://127.0.0.1");
     let body, type = "text/javascript";
     if (url.pathname === "/") [body, type] = [page, "text/html"];
+    else if (url.pathname === "/worker.js") body = worker;
     else if (url.pathname === "/imfilter.js") body = readFileSync(bundle);
     else if (url.pathname === "/scenario.js") body = readFileSync(join(out, "scenario.js"));
     else if (url.pathname.startsWith("/io/") && !url.pathname.includes("..")) {
@@ -231,12 +244,17 @@ async function inChromium() {
     tab.on("console", (m) => logs.push(m.text()));
     tab.on("pageerror", (e) => logs.push(String(e)));
     await tab.goto(`http://127.0.0.1:${server.address().port}/`);
-    await tab.waitForFunction("window.__result || window.__error", { timeout: 240_000 });
+    await tab.waitForFunction("(window.__result && window.__workerResult) || window.__error", {
+      timeout: 240_000,
+    });
     const error = await tab.evaluate("window.__error");
     if (error) throw new Error(`chromium: ${error}\n${logs.join("\n")}`);
     const isolated = await tab.evaluate("crossOriginIsolated");
     if (!isolated) throw new Error("chromium: the page is not cross-origin isolated (no threads)");
-    return JSON.parse(await tab.evaluate("window.__result"));
+    return {
+      chromium: JSON.parse(await tab.evaluate("window.__result")),
+      "chromium-worker": JSON.parse(await tab.evaluate("window.__workerResult")),
+    };
   } finally {
     await browser.close();
     server.close();
