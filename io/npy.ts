@@ -1,7 +1,10 @@
 /**
- * NumPy `.npy` encoding and decoding (format versions 1–3): float32, uint8
- * and uint16 arrays, shape H×W or H×W×C, little-endian C order — so numbers
- * travel exactly between imfilter and NumPy. Pure, no permissions needed.
+ * NumPy `.npy` encoding and decoding (format versions 1–3). Reading takes
+ * every numeric dtype — bool, int8–int64, uint8–uint64, float16–float64 —
+ * in either byte order and in C or Fortran order, and converts it to the
+ * nearest imfilter dtype (the rule is in {@linkcode decodeNpy}); writing is
+ * float32, uint8 and uint16, little-endian C order, so those travel exactly
+ * between imfilter and NumPy. Pure, no permissions needed.
  *
  * The header dict is parsed by a strict little parser (never `eval`): exactly
  * the keys `descr`, `fortran_order` and `shape`, a string, a boolean and a
@@ -15,6 +18,7 @@ import type { Codec } from "./codecs.ts";
 import { FilterError, show } from "../core/errors.ts";
 import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
+import { halfToFloat, int64ToFloat } from "./numeric.ts";
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const MAX_HEADER = 1 << 20;
@@ -154,47 +158,67 @@ function parseHeader(bytes: Uint8Array): NpyHeader {
   return { descr, fortran, shape, dataOffset: start + headerLen };
 }
 
-type Kind = "u8" | "u16" | "f32" | "f64";
-
-const KINDS: Record<string, Kind> = {
-  "|u1": "u8",
-  "<u1": "u8",
-  ">u1": "u8",
-  "<u2": "u16",
-  "<f4": "f32",
-  "<f8": "f64",
-};
-const SIZES: Record<Kind, number> = { u8: 1, u16: 2, f32: 4, f64: 8 };
-
-function dtypeKind(header: NpyHeader, allowF64: boolean): Kind {
-  const { descr } = header;
-  if (header.fortran) {
-    bad("array is in Fortran order; save it with np.save(path, np.ascontiguousarray(arr))");
-  }
-  const kind = KINDS[descr];
-  const allowed = `float32 (<f4), uint8 (|u1) or uint16 (<u2)${
-    allowF64 ? " or float64 (<f8)" : ""
-  }`;
-  if (kind === undefined || (kind === "f64" && !allowF64)) {
-    if (descr.includes("O")) {
-      bad(`object arrays (${show(descr)}) cannot be read; save a numeric array`);
-    }
-    if (descr.startsWith(">")) {
-      bad(`dtype ${show(descr)} is big-endian; save with arr.astype(arr.dtype.newbyteorder('<'))`);
-    }
-    bad(`dtype ${show(descr)} is not supported; use ${allowed}, e.g. arr.astype(np.float32)`);
-  }
-  return kind;
+/** An array's element type, from its `descr`. */
+interface Dtype {
+  /** b bool, i signed, u unsigned, f float. */
+  kind: "b" | "i" | "u" | "f";
+  /** Bytes per element. */
+  size: number;
+  /** Little-endian (or single bytes). */
+  le: boolean;
 }
 
+const NOT_REPRESENTABLE: Record<string, string> = {
+  c: "complex numbers",
+  O: "Python objects",
+  V: "structured records",
+  U: "strings",
+  S: "byte strings",
+  a: "byte strings",
+  M: "dates",
+  m: "time deltas",
+};
+
+/** Parses `descr`; what no image can hold is `DECODE_FAILED` naming the dtype. */
+function parseDtype(descr: string): Dtype {
+  const m = /^([<>|=])([biuf])(\d{1,2})$/.exec(descr);
+  const size = m ? Number(m[3]) : 0;
+  const ok = m !== null &&
+    (m[2] === "b"
+      ? size === 1
+      : m[2] === "f"
+      ? size === 2 || size === 4 || size === 8
+      : size === 1 || size === 2 || size === 4 || size === 8);
+  if (!ok) {
+    const what = /^[<>|=]?([A-Za-z])/.exec(descr)?.[1] ?? "V";
+    const why = NOT_REPRESENTABLE[what] ??
+      (what === "f" ? `${8 * size}-bit floats` : "an unknown type");
+    bad(
+      `dtype ${show(descr)} (${why}) cannot be represented in an image; ` +
+        "save a numeric array, e.g. arr.astype(np.float32)",
+    );
+  }
+  return { kind: m![2] as Dtype["kind"], size, le: m![1] !== ">" || size === 1 };
+}
+
+/** The imfilter dtype a NumPy dtype reads as (the rule in {@linkcode decodeNpy}). */
+function targetOf(d: Dtype): "u8" | "u16" | "f32" {
+  if (d.kind === "b" || (d.kind === "u" && d.size === 1)) return "u8";
+  return d.kind === "u" && d.size === 2 ? "u16" : "f32";
+}
+
+/**
+ * The array's values in C order as `target`: `shape` is the array's, the
+ * data is checked to have exactly the bytes the header implies.
+ */
 function readValues(
   bytes: Uint8Array,
   header: NpyHeader,
-  kind: Kind,
+  target: "u8" | "u16" | "f32",
   count: number,
-): Uint8Array | Uint16Array | Float32Array | Float64Array {
-  const size = SIZES[kind];
-  const need = count * size;
+): Uint8Array | Uint16Array | Float32Array {
+  const d = parseDtype(header.descr);
+  const need = count * d.size;
   const have = bytes.length - header.dataOffset;
   if (have !== need) {
     bad(
@@ -203,35 +227,69 @@ function readValues(
       } needs ${need} data bytes, the file has ${have}`,
     );
   }
-  const data = bytes.slice(header.dataOffset, header.dataOffset + need);
-  if (kind === "u8") return data;
-  if (LITTLE_ENDIAN) {
-    return kind === "u16"
+  const { kind, size, le } = d;
+  const { shape } = header;
+  const contiguous = !header.fortran || shape.length < 2;
+  const same = (kind === "u" && size === 1 && target === "u8") ||
+    (le === LITTLE_ENDIAN &&
+      ((kind === "u" && size === 2 && target === "u16") ||
+        (kind === "f" && size === 4 && target === "f32")));
+  if (contiguous && same) {
+    // The bytes are already the image's: one copy, no per-element work.
+    const data = bytes.slice(header.dataOffset, header.dataOffset + need);
+    return target === "u8"
+      ? data
+      : target === "u16"
       ? new Uint16Array(data.buffer, 0, count)
-      : kind === "f32"
-      ? new Float32Array(data.buffer, 0, count)
-      : new Float64Array(data.buffer, 0, count);
+      : new Float32Array(data.buffer, 0, count);
   }
-  const view = new DataView(data.buffer);
-  const out = kind === "u16"
+  const out = target === "u8"
+    ? new Uint8Array(count)
+    : target === "u16"
     ? new Uint16Array(count)
-    : kind === "f32"
-    ? new Float32Array(count)
-    : new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    out[i] = kind === "u16"
-      ? view.getUint16(2 * i, true)
-      : kind === "f32"
-      ? view.getFloat32(4 * i, true)
-      : view.getFloat64(8 * i, true);
+    : new Float32Array(count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset + header.dataOffset, need);
+  const read: (i: number) => number = kind === "b"
+    ? (i) => (view.getUint8(i) ? 1 : 0)
+    : kind === "f"
+    ? (size === 2
+      ? (i) => halfToFloat(view.getUint16(2 * i, le))
+      : size === 4
+      ? (i) => view.getFloat32(4 * i, le)
+      : (i) => view.getFloat64(8 * i, le))
+    : size === 1
+    ? (kind === "i" ? (i) => view.getInt8(i) : (i) => view.getUint8(i))
+    : size === 2
+    ? (kind === "i" ? (i) => view.getInt16(2 * i, le) : (i) => view.getUint16(2 * i, le))
+    : size === 4
+    ? (kind === "i" ? (i) => view.getInt32(4 * i, le) : (i) => view.getUint32(4 * i, le))
+    : kind === "i"
+    ? (i) => int64ToFloat(view.getBigInt64(8 * i, le))
+    : (i) => int64ToFloat(view.getBigUint64(8 * i, le));
+  if (contiguous) {
+    for (let i = 0; i < count; i++) out[i] = read(i);
+    return out;
+  }
+  // Fortran order: the first index varies fastest.
+  const [h, w, c = 1] = shape;
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < c; k++) out[i++] = read(y + h * (x + w * k));
+    }
   }
   return out;
 }
 
 /**
- * Decodes a `.npy` image: float32, uint8 or uint16, shape (H, W) or (H, W, C)
- * with C from 1 to 4, little-endian, C order. Anything else is
- * `DECODE_FAILED` with the reason; more than `maxPixels` samples is
+ * Decodes a `.npy` image of shape (H, W) or (H, W, C), C from 1 to 4, any
+ * byte order, C or Fortran order. dtypes: bool and uint8 → `u8` (bool as
+ * 0/1), uint16 → `u16`, every other numeric dtype → `f32` with the value
+ * `arr.astype(np.float32)` has: exact for int8, int16, float16 and float32,
+ * and for int32/uint32/int64/uint64/float64 values that float32 holds
+ * (integers up to 2^24 in magnitude); others round to the nearest float32,
+ * ties to even, and float64 beyond float32's range becomes ±Infinity.
+ * Complex, object, structured, string and date arrays cannot be an image:
+ * `DECODE_FAILED` naming the dtype. More than `maxPixels` samples is
  * `IMAGE_TOO_LARGE`, checked from the header before the data is read.
  *
  * @example
@@ -243,7 +301,7 @@ function readValues(
  */
 export function decodeNpy(bytes: Uint8Array, options: { maxPixels?: number } = {}): Image {
   const header = parseHeader(bytes);
-  const kind = dtypeKind(header, false);
+  const target = targetOf(parseDtype(header.descr));
   const { shape } = header;
   if (shape.length !== 2 && shape.length !== 3) {
     bad(`shape (${shape.join(", ")}) is not an image; use (H, W) or (H, W, C)`);
@@ -253,26 +311,25 @@ export function decodeNpy(bytes: Uint8Array, options: { maxPixels?: number } = {
     bad(`shape (${shape.join(", ")}) is not an image with 1 to 4 channels`);
   }
   checkImageSize(w, h, c, options.maxPixels ?? DEFAULT_MAX_PIXELS);
-  const values = readValues(bytes, header, kind, w * h * c);
-  return new Image(w, h, c, values as Uint8Array | Uint16Array | Float32Array);
+  return new Image(w, h, c, readValues(bytes, header, target, w * h * c));
 }
 
 /**
- * Decodes a 1-D or 2-D `.npy` array (float32, float64, uint8 or uint16) as a
- * kernel; a 1-D array is one row.
+ * Decodes a 1-D or 2-D `.npy` array of any numeric dtype (converted to
+ * float32 as {@linkcode decodeNpy} does) as a kernel; a 1-D array is one row.
  */
 export function decodeNpyKernel(bytes: Uint8Array): Kernel {
   const header = parseHeader(bytes);
-  const kind = dtypeKind(header, true);
+  parseDtype(header.descr);
   const s = header.shape;
   const count = s.reduce((a, b) => a * b, 1);
   if (s.length < 1 || s.length > 2 || count < 1 || count > MAX_KERNEL) {
     bad(`shape (${s.join(", ")}) is not a kernel; use a non-empty 1-D or 2-D array`);
   }
   const [h, w] = s.length === 1 ? [1, s[0]] : s;
-  const values = readValues(bytes, header, kind, count);
+  const values = readValues(bytes, header, "f32", count) as Float32Array;
   try {
-    return new Kernel(w, h, Float32Array.from(values));
+    return new Kernel(w, h, values);
   } catch (e) {
     bad((e as Error).message);
   }
