@@ -61,11 +61,18 @@ export async function decodeImage(
   if (!codec.decode) {
     throw new FilterError("INVALID_PARAM", `reading ${codec.label} is not supported`);
   }
+  const page = option("decodeImage", "page", options.page, 0);
+  if (page > 0 && !codec.pages) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `decodeImage: page ${page} given, but ${codec.label} holds one image`,
+    );
+  }
   try {
     if (!codec.sniff(bytes)) {
       throw bad(codec.label, "bad magic number; the data is not this format");
     }
-    return await codec.decode(bytes, { maxPixels });
+    return await codec.decode(bytes, { maxPixels, page });
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.
@@ -100,6 +107,7 @@ export async function encodeImage(
 ): Promise<Uint8Array> {
   const fmt = option<ImageFormat>("encodeImage", "format", format, "png");
   const quality = option("encodeImage", "quality", options.quality, 90);
+  const compression = option("encodeImage", "compression", options.compression, "deflate");
   const codec = codecOf(fmt);
   if (!codec.encode) {
     const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");
@@ -108,5 +116,5 @@ export async function encodeImage(
       `writing ${codec.label} is not supported; write ${writable}`,
     );
   }
-  return await codec.encode(image, { quality });
+  return await codec.encode(image, { quality, compression });
 }

@@ -1,6 +1,6 @@
 /**
  * The codec table: one entry per format, each from its own module
- * (`png.ts`, `jpeg_*.ts`, `tiff.ts`, `gif.ts`, `npy.ts`, …). The entry points
+ * (`png.ts`, `jpeg_*.ts`, `tiff/`, `gif.ts`, `npy.ts`, `bmp.ts`, `netpbm.ts`, …). The entry points
  * (`decodeImage`, `encodeImage`, `sniffFormat`, `formatFromPath`) read it,
  * so a new format is its module plus one line here.
  *
@@ -8,23 +8,30 @@
  */
 
 import type { Image } from "../core/image.ts";
+import { bmpCodec } from "./bmp.ts";
 import type { ImageFormat } from "./formats.ts";
 import { gifCodec } from "./gif.ts";
 import { jpegCodec } from "./jpeg_legacy.ts";
+import { netpbmCodec } from "./netpbm.ts";
 import { npyCodec } from "./npy.ts";
 import { pngCodec } from "./png.ts";
-import { tiffCodec } from "./tiff.ts";
+import { tiffCodec } from "./tiff/mod.ts";
+import type { TiffCompression } from "./tiff/encode.ts";
 
 /** Decoding options after validation, as every decoder receives them. */
 export interface CodecDecodeOptions {
   /** Cap on width × height × channels, checked from the header before allocating. */
   maxPixels: number;
+  /** Which page (IFD) of a multi-page file, 0-based; only codecs with `pages` see a non-zero one. */
+  page: number;
 }
 
 /** Encoding options after validation, as every encoder receives them. */
 export interface CodecEncodeOptions {
   /** Quality 1–100 of the lossy formats. */
   quality: number;
+  /** TIFF compression. */
+  compression: TiffCompression;
 }
 
 /** One image format: how to recognise it, and its decoder and encoder where it has them. */
@@ -37,6 +44,8 @@ export interface Codec {
   extensions: readonly string[];
   /** Whether the bytes start with this format's magic number. */
   sniff(bytes: Uint8Array): boolean;
+  /** Whether the format holds several pages and the decoder honours `page`. */
+  pages?: boolean;
   /** Decodes (absent: the format is write-only). */
   decode?(bytes: Uint8Array, options: CodecDecodeOptions): Promise<Image> | Image;
   /** Encodes (absent: the format is read-only). */
@@ -44,7 +53,15 @@ export interface Codec {
 }
 
 /** Every codec, in the order their magic numbers are tried. */
-export const CODECS: readonly Codec[] = [pngCodec, npyCodec, jpegCodec, gifCodec, tiffCodec];
+export const CODECS: readonly Codec[] = [
+  pngCodec,
+  npyCodec,
+  jpegCodec,
+  gifCodec,
+  tiffCodec,
+  bmpCodec,
+  netpbmCodec,
+];
 
 /** The codec of a format. */
 export function codecOf(format: ImageFormat): Codec {

@@ -84,6 +84,7 @@ export async function readImage(path: string, options: DecodeOptions = {}): Prom
   try {
     return await decodeImage(bytes, {
       maxPixels,
+      page: options.page,
       format: sniffFormat(bytes) ?? formatFromPath(path),
     });
   } catch (e) {
@@ -171,7 +172,10 @@ export async function writeImage(
   options: EncodeOptions & { overwrite?: boolean } = {},
 ): Promise<void> {
   const overwrite = option("writeImage", "overwrite", options.overwrite, true);
-  const bytes = await encodeImage(image, formatFromPath(path), { quality: options.quality });
+  const bytes = await encodeImage(image, formatFromPath(path), {
+    quality: options.quality,
+    compression: options.compression,
+  });
   await writeFileAtomic(path, bytes, overwrite);
 }
 

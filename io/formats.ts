@@ -11,8 +11,11 @@ import { coerceParam, type ParamSpec } from "../core/params.ts";
 import { CODECS } from "./codecs.ts";
 import { extname } from "./path.ts";
 
-/** File formats imfilter reads (all) and writes (png, jpeg, npy). */
-export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy";
+/**
+ * File formats imfilter reads (all) and writes (all but gif). `netpbm` is
+ * PBM, PGM, PPM and PAM (.pbm .pgm .ppm .pnm .pam).
+ */
+export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy" | "bmp" | "netpbm";
 
 /** Options of decoding. */
 export interface DecodeOptions {
@@ -21,12 +24,20 @@ export interface DecodeOptions {
    * anything is allocated (default {@linkcode DEFAULT_MAX_PIXELS}).
    */
   maxPixels?: number;
+  /**
+   * Which page of a multi-page file (TIFF) to read, 0-based (default 0, the
+   * first). A page past the last is `DECODE_FAILED` naming the page count; a
+   * non-zero page of a single-image format is `INVALID_PARAM`.
+   */
+  page?: number;
 }
 
 /** Options of encoding. */
 export interface EncodeOptions {
   /** JPEG quality 1–100 (default 90). */
   quality?: number;
+  /** TIFF compression: `"deflate"` (default), `"lzw"` or `"none"`. */
+  compression?: "deflate" | "lzw" | "none";
 }
 
 const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);
@@ -39,6 +50,13 @@ const SPECS = {
     description: "cap on width * height * channels of a decoded image",
   },
   quality: { type: "integer", min: 1, max: 100, default: 90, description: "JPEG quality" },
+  page: { type: "integer", min: 0, default: 0, description: "page of a multi-page file" },
+  compression: {
+    type: "enum",
+    values: ["deflate", "lzw", "none"],
+    default: "deflate",
+    description: "TIFF compression",
+  },
   format: { type: "enum", values: FORMATS, description: "image format" },
   overwrite: { type: "boolean", default: true, description: "replace an existing file" },
 } as const satisfies Record<string, ParamSpec>;
