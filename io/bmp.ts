@@ -19,6 +19,10 @@
  * `DECODE_FAILED`. One difference: an odd RLE4 absolute run keeps its last
  * pixel, as the format says (Pillow drops it and loses its place).
  *
+ * Untrusted input: the size cap is applied from the header, and before the
+ * image is allocated uncompressed data must hold every row and RLE data at
+ * least one byte per 65,536 pixels (a delta skips at most 255 rows).
+ *
  * Writes `u8`: 1 channel as 8-bit gray palette, 3 as 24-bit, 2 and 4 as
  * 32-bit BI_BITFIELDS with an alpha mask (a V4 header: Pillow, browsers and
  * Windows read the alpha); rows bottom-up, as every writer does.
@@ -166,6 +170,16 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): Image {
   const channels = palettised ? (gray ? 1 : 3) : fields[3].max ? 4 : 3;
   checkImageSize(width, height, channels, maxPixels);
   if (offset > bytes.length) fail(`pixel data offset ${offset} is past the end of the file`);
+  // Before allocating: raw rows must all be there; RLE codes at most 65,536 pixels a byte.
+  const stride = ((width * bits + 31) >>> 5) * 4;
+  const rleBytes = bytes.length - offset;
+  if (compression === 1 || compression === 2) {
+    if (width * height > rleBytes * 65536) {
+      fail(`${rleBytes} bytes of RLE data cannot hold ${width}x${height} pixels`);
+    }
+  } else if (offset + stride * height > bytes.length) {
+    fail(`pixel data is truncated: ${bytes.length - offset} of ${stride * height} bytes`);
+  }
 
   const out = new Uint8Array(width * height * channels);
   const colour = (dst: number, index: number): void => {
@@ -185,10 +199,6 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): Image {
       for (let x = 0; x < width; x++) colour((row * width + x) * channels, indices[y * width + x]);
     }
     return new Image(width, height, channels, out);
-  }
-  const stride = ((width * bits + 31) >>> 5) * 4;
-  if (offset + stride * height > bytes.length) {
-    fail(`pixel data is truncated: ${bytes.length - offset} of ${stride * height} bytes`);
   }
   const bytesPer = bits >> 3;
   for (let r = 0; r < height; r++) {
