@@ -114,6 +114,56 @@ export async function checkOwn(match: RegExp, sameBytes: RegExp): Promise<string
   return checked;
 }
 
+/** A version-1.0 .npy file as NumPy lays it out (header padded to 64 bytes). */
+export function npyBytes(
+  descr: string,
+  shape: string,
+  data: Uint8Array,
+  fortran = false,
+): Uint8Array {
+  let text = `{'descr': '${descr}', 'fortran_order': ${
+    fortran ? "True" : "False"
+  }, 'shape': ${shape}, }`;
+  text += " ".repeat((64 - ((10 + text.length + 1) % 64)) % 64) + "\n";
+  const out = new Uint8Array(10 + text.length + data.length);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 255, text.length >> 8]);
+  for (let i = 0; i < text.length; i++) out[10 + i] = text.charCodeAt(i);
+  out.set(data, 10 + text.length);
+  return out;
+}
+
+/** The sample cap the fuzz tests decode with. */
+export const FUZZ_MAX_PIXELS = 1 << 22;
+
+/**
+ * Decodes (with `decode`, default `decodeImage`) and checks the outcome: a
+ * well-formed image or a one-line `DECODE_FAILED` / `IMAGE_TOO_LARGE`, in
+ * under 2 s. Returns "image" or the error code.
+ */
+export async function decodeSafely(
+  bytes: Uint8Array,
+  decode: (b: Uint8Array) => Image | Promise<Image> = (b) =>
+    decodeImage(b, { maxPixels: FUZZ_MAX_PIXELS }),
+): Promise<string> {
+  const t = performance.now();
+  try {
+    const img = await decode(bytes);
+    assert.ok(img.width >= 1 && img.height >= 1 && img.channels >= 1 && img.channels <= 4);
+    assert.equal(img.data.length, img.width * img.height * img.channels);
+    return "image";
+  } catch (e) {
+    if (!(e instanceof FilterError)) throw new Error(`non-FilterError escaped: ${e}`, { cause: e });
+    assert.ok(
+      e.code === "DECODE_FAILED" || e.code === "IMAGE_TOO_LARGE",
+      `unexpected code ${e.code}: ${e.message}`,
+    );
+    assert.ok(!/[\r\n]/.test(e.message), e.message);
+    return e.code;
+  } finally {
+    assert.ok(performance.now() - t < 2000, `decoding took ${performance.now() - t} ms`);
+  }
+}
+
 /** Runs `f`, returning its result with the time taken and the growth of memory (bytes). */
 export async function measured<T>(
   f: () => Promise<T>,

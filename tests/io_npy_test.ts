@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeImage, decodeNpy, readKernel } from "../mod.ts";
-import { checkBad, checkFixtures, FORMATS, rejects } from "./_formats.ts";
+import { checkBad, checkFixtures, FORMATS, npyBytes, rejects } from "./_formats.ts";
 
 Deno.test(".npy of every numeric dtype, byte order and memory order decodes to NumPy's astype", async () => {
   const names = await checkFixtures(/\.npy$/);
@@ -32,36 +32,23 @@ Deno.test(".npy of every numeric dtype, byte order and memory order decodes to N
   ) assert.ok(names.includes(`${want}.npy`), `${want}.npy is in the corpus`);
 });
 
-/** A version-1.0 .npy with the given dtype, order and shape. */
-function npy(descr: string, shape: string, data: Uint8Array, fortran = false): Uint8Array {
-  let text = `{'descr': '${descr}', 'fortran_order': ${
-    fortran ? "True" : "False"
-  }, 'shape': ${shape}, }`;
-  text += " ".repeat((64 - ((10 + text.length + 1) % 64)) % 64) + "\n";
-  const out = new Uint8Array(10 + text.length + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 255, text.length >> 8]);
-  for (let i = 0; i < text.length; i++) out[10 + i] = text.charCodeAt(i);
-  out.set(data, 10 + text.length);
-  return out;
-}
-
 Deno.test(".npy conversion rule: exact to 2^24, then rounded once to float32; overflow is Infinity; bool is 0/1", () => {
   const i8 = new BigInt64Array([16777217n, 9007199254740993n, -(2n ** 63n), 2n ** 62n + 2n ** 38n]);
-  const a = decodeNpy(npy("<i8", "(1, 4)", new Uint8Array(i8.buffer)));
+  const a = decodeNpy(npyBytes("<i8", "(1, 4)", new Uint8Array(i8.buffer)));
   assert.equal(a.dtype, "f32");
   // 2^53 + 1 through a double would round to 2^53 then stay; correct single rounding agrees here,
   // and 2^62 + 2^38 is exactly halfway between float32 neighbours: ties to even (2^62).
   assert.deepEqual(Array.from(a.data), [16777216, 9007199254740992, -(2 ** 63), 2 ** 62]);
   const f8 = decodeNpy(
-    npy("<f8", "(1, 3)", new Uint8Array(new Float64Array([0.1, 1e300, -1e300]).buffer)),
+    npyBytes("<f8", "(1, 3)", new Uint8Array(new Float64Array([0.1, 1e300, -1e300]).buffer)),
   );
   assert.deepEqual(Array.from(f8.data), [Math.fround(0.1), Infinity, -Infinity]);
-  const b = decodeNpy(npy("|b1", "(1, 3)", new Uint8Array([0, 1, 7])));
+  const b = decodeNpy(npyBytes("|b1", "(1, 3)", new Uint8Array([0, 1, 7])));
   assert.deepEqual([b.dtype, ...b.data], ["u8", 0, 1, 1]);
-  const be = decodeNpy(npy(">u2", "(1, 2)", new Uint8Array([1, 2, 0xff, 0])));
+  const be = decodeNpy(npyBytes(">u2", "(1, 2)", new Uint8Array([1, 2, 0xff, 0])));
   assert.deepEqual([be.dtype, ...be.data], ["u16", 258, 65280]);
   // Fortran order (H, W, C): the first index varies fastest.
-  const f = decodeNpy(npy("|u1", "(2, 2, 2)", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), true));
+  const f = decodeNpy(npyBytes("|u1", "(2, 2, 2)", new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), true));
   assert.deepEqual(Array.from(f.data), [1, 5, 3, 7, 2, 6, 4, 8]);
 });
 
@@ -71,7 +58,7 @@ Deno.test(".npy kernels read any numeric dtype and order", async () => {
   const values = new Float64Array([1, 2, 3, 4, 5, 6]);
   const bytes = new Uint8Array(values.buffer).slice();
   for (let i = 0; i < bytes.length; i += 8) bytes.subarray(i, i + 8).reverse(); // big-endian
-  await Deno.writeFile(path, npy(">f8", "(2, 3)", bytes, true));
+  await Deno.writeFile(path, npyBytes(">f8", "(2, 3)", bytes, true));
   const k = await readKernel(path);
   assert.deepEqual([k.width, k.height, ...k.data], [3, 2, 1, 3, 5, 2, 4, 6]);
 });

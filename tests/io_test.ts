@@ -25,6 +25,7 @@ import {
   writeImage,
 } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
+import { decodeSafely, FUZZ_MAX_PIXELS, npyBytes } from "./_formats.ts";
 
 const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 const GOOD = join(FIXTURES, "io");
@@ -47,17 +48,6 @@ function maxAbsDiff(a: Image, b: Image): number {
   let m = 0;
   for (let i = 0; i < a.data.length; i++) m = Math.max(m, Math.abs(a.data[i] - b.data[i]));
   return m;
-}
-
-/** A version-1.0 .npy file as NumPy lays it out (header padded to 64 bytes). */
-function npyBytes(descr: string, shape: string, data: Uint8Array): Uint8Array {
-  let text = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
-  text += " ".repeat((64 - ((10 + text.length + 1) % 64)) % 64) + "\n";
-  const out = new Uint8Array(10 + text.length + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length & 255, text.length >> 8]);
-  for (let i = 0; i < text.length; i++) out[10 + i] = text.charCodeAt(i);
-  out.set(data, 10 + text.length);
-  return out;
 }
 
 function tempDir(): string {
@@ -451,27 +441,12 @@ Deno.test("readKernel rejects broken kernel files with a clear code", async () =
 
 const RUNS = Number(Deno.env.get("IMFILTER_FUZZ_RUNS") ?? 400);
 const SEED = Number(Deno.env.get("IMFILTER_FUZZ_SEED") ?? 20261122);
-const FUZZ_MAX_PIXELS = 1 << 22;
 
-/** Decodes and checks the outcome: a well-formed Image or a clean FilterError. */
-async function decodeSafely(bytes: Uint8Array, npyOnly = false): Promise<string> {
-  try {
-    const img = npyOnly
-      ? decodeNpy(bytes, { maxPixels: FUZZ_MAX_PIXELS })
-      : await decodeImage(bytes, { maxPixels: FUZZ_MAX_PIXELS });
-    assert.ok(img instanceof Image);
-    assert.ok(img.width >= 1 && img.height >= 1 && img.channels >= 1 && img.channels <= 4);
-    assert.equal(img.data.length, img.width * img.height * img.channels);
-    return "image";
-  } catch (e) {
-    if (!(e instanceof FilterError)) throw new Error(`non-FilterError escaped: ${e}`, { cause: e });
-    assert.ok(
-      e.code === "DECODE_FAILED" || e.code === "IMAGE_TOO_LARGE",
-      `unexpected code ${e.code}: ${e.message}`,
-    );
-    assert.ok(!e.message.includes("\n"), e.message);
-    return e.code;
-  }
+/** Decodes with `decodeImage` (or `decodeNpy`) and checks the outcome (see `decodeSafely`). */
+function decodeChecked(bytes: Uint8Array, npyOnly = false): Promise<string> {
+  return npyOnly
+    ? decodeSafely(bytes, (b) => decodeNpy(b, { maxPixels: FUZZ_MAX_PIXELS }))
+    : decodeSafely(bytes);
 }
 
 /** Recomputes every PNG chunk CRC, so mutations reach the decoder's deeper stages. */
@@ -545,7 +520,7 @@ Deno.test("fuzz: random bytes behind every magic number give a FilterError or a 
       fc.uint8Array({ maxLength: 600 }),
       async (m, tail) => {
         const bytes = new Uint8Array([...MAGICS[m], ...tail]);
-        await decodeSafely(bytes);
+        await decodeChecked(bytes);
       },
     ),
     { numRuns: RUNS, seed: SEED },
@@ -556,7 +531,7 @@ Deno.test("fuzz: mutated and truncated valid files give a FilterError or a valid
   const outcomes = new Map<string, number>();
   await fc.assert(
     fc.asyncProperty(mutation, async (m) => {
-      const what = await decodeSafely(mutate(m));
+      const what = await decodeChecked(mutate(m));
       outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
     }),
     { numRuns: RUNS * 2, seed: SEED + 1 },
@@ -585,7 +560,7 @@ Deno.test("fuzz: decodeNpy on mutated headers and data gives a FilterError or a 
         bytes[9] = head.length >> 8;
         bytes.set(head, 10);
         bytes.set(base.subarray(128), 10 + head.length);
-        await decodeSafely(bytes.subarray(0, bytes.length - (cut % 3 === 0 ? cut : 0)), true);
+        await decodeChecked(bytes.subarray(0, bytes.length - (cut % 3 === 0 ? cut : 0)), true);
       },
     ),
     { numRuns: RUNS, seed: SEED + 2 },

@@ -151,29 +151,22 @@ export type IntSamples =
   | Uint32Array
   | Int32Array;
 
-/** Undoes predictor 2 in place: each sample adds the one `stride` before it in its row. */
-export function undoHorizontal(
+/**
+ * Predictor 2 in place, per row of `rowLength` samples: undoing adds to each
+ * sample the one `stride` before it; applying (`apply`) subtracts it,
+ * right to left. Typed-array stores wrap the sums as the file's do.
+ */
+export function horizontalPredictor(
   a: IntSamples,
   rows: number,
   rowLength: number,
   stride: number,
+  apply: boolean,
 ): void {
   for (let r = 0; r < rows; r++) {
     const start = r * rowLength, end = start + rowLength;
-    for (let i = start + stride; i < end; i++) a[i] += a[i - stride];
-  }
-}
-
-/** Applies predictor 2 in place (the inverse of {@linkcode undoHorizontal}). */
-export function applyHorizontal(
-  a: IntSamples,
-  rows: number,
-  rowLength: number,
-  stride: number,
-): void {
-  for (let r = 0; r < rows; r++) {
-    const start = r * rowLength;
-    for (let i = start + rowLength - 1; i >= start + stride; i--) a[i] -= a[i - stride];
+    if (apply) { for (let i = end - 1; i >= start + stride; i--) a[i] -= a[i - stride]; }
+    else for (let i = start + stride; i < end; i++) a[i] += a[i - stride];
   }
 }
 
@@ -192,49 +185,52 @@ export function swapBytes(bytes: Uint8Array, size: number): void {
 }
 
 /**
- * Undoes predictor 3 in place on `rows` rows of `count` samples of `size`
- * bytes, `stride` samples per pixel: byte differencing is summed back, then
- * the byte planes (most significant first) are put back together as
- * host-order samples, ready to be viewed as a float array.
+ * Moves one row between host-order samples and byte planes (most
+ * significant byte first, the layout predictor 3 differences): to planes
+ * when `toPlanes`, back otherwise. `tmp` is scratch of the row's length.
  */
-export function undoFloat(
-  bytes: Uint8Array,
-  rows: number,
+function shuffle(
+  row: Uint8Array,
+  tmp: Uint8Array,
   count: number,
   size: number,
-  stride: number,
+  toPlanes: boolean,
 ): void {
-  const rowBytes = count * size, tmp = new Uint8Array(rowBytes);
-  for (let r = 0; r < rows; r++) {
-    const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
-    for (let i = stride; i < rowBytes; i++) row[i] = (row[i] + row[i - stride]) & 255;
-    tmp.set(row);
-    for (let j = 0; j < count; j++) {
-      for (let k = 0; k < size; k++) {
-        row[j * size + (HOST_LE ? size - 1 - k : k)] = tmp[k * count + j];
-      }
+  tmp.set(row);
+  for (let j = 0; j < count; j++) {
+    for (let k = 0; k < size; k++) {
+      const sample = j * size + (HOST_LE ? size - 1 - k : k), plane = k * count + j;
+      if (toPlanes) row[plane] = tmp[sample];
+      else row[sample] = tmp[plane];
     }
   }
 }
 
-/** Applies predictor 3 in place to host-order float samples (the inverse of {@linkcode undoFloat}). */
-export function applyFloat(
+/**
+ * Predictor 3 in place on `rows` rows of `count` samples of `size` bytes,
+ * `stride` samples per pixel. Undoing (`apply` false, libtiff's `fpAcc`)
+ * sums the byte differences back, then puts the byte planes back together
+ * as host-order samples, ready to be viewed as a float array; applying
+ * (libtiff's `fpDiff`) does the inverse to host-order float samples.
+ */
+export function floatPredictor(
   bytes: Uint8Array,
   rows: number,
   count: number,
   size: number,
   stride: number,
+  apply: boolean,
 ): void {
   const rowBytes = count * size, tmp = new Uint8Array(rowBytes);
   for (let r = 0; r < rows; r++) {
     const row = bytes.subarray(r * rowBytes, (r + 1) * rowBytes);
-    for (let j = 0; j < count; j++) {
-      for (let k = 0; k < size; k++) {
-        tmp[k * count + j] = row[j * size + (HOST_LE ? size - 1 - k : k)];
-      }
+    if (apply) {
+      shuffle(row, tmp, count, size, true);
+      for (let i = rowBytes - 1; i >= stride; i--) row[i] = (row[i] - row[i - stride]) & 255;
+    } else {
+      for (let i = stride; i < rowBytes; i++) row[i] = (row[i] + row[i - stride]) & 255;
+      shuffle(row, tmp, count, size, false);
     }
-    row.set(tmp);
-    for (let i = rowBytes - 1; i >= stride; i--) row[i] = (row[i] - row[i - stride]) & 255;
   }
 }
 

@@ -35,14 +35,14 @@ import { checkImageSize, Image } from "../../core/image.ts";
 import { halfToFloat, int64ToFloat } from "../numeric.ts";
 import { InflateError, inflateInto } from "../zlib.ts";
 import {
+  floatPredictor,
+  horizontalPredictor,
   HOST_LE,
   type IntSamples,
   lzwDecode,
   packBitsDecode,
   reverseBits,
   swapBytes,
-  undoFloat,
-  undoHorizontal,
 } from "./compression.ts";
 import { fail, findIfd, parseHeader, readIfd, Tags, type TiffFile } from "./ifd.ts";
 
@@ -257,7 +257,7 @@ function samples(
     }
     return levels;
   }
-  if (l.predictor === 3) undoFloat(raw, rows, perRow, size, l.chunkSpp);
+  if (l.predictor === 3) floatPredictor(raw, rows, perRow, size, l.chunkSpp, false);
   else if (size > 1 && le !== HOST_LE) swapBytes(raw.subarray(0, n * size), size);
   const buf = raw.buffer, at = raw.byteOffset;
   let out: Samples;
@@ -285,7 +285,7 @@ function samples(
     : size === 2
     ? (signed ? new Int16Array(buf, at, n) : new Uint16Array(buf, at, n))
     : (signed ? new Int32Array(buf, at, n) : new Uint32Array(buf, at, n));
-  if (l.predictor === 2) undoHorizontal(ints, rows, perRow, l.chunkSpp);
+  if (l.predictor === 2) horizontalPredictor(ints, rows, perRow, l.chunkSpp, false);
   return ints;
 }
 

@@ -16,7 +16,13 @@
 import { FilterError } from "../../core/errors.ts";
 import type { Image } from "../../core/image.ts";
 import { deflate } from "../zlib.ts";
-import { applyFloat, applyHorizontal, HOST_LE, lzwEncode, swapBytes } from "./compression.ts";
+import {
+  floatPredictor,
+  horizontalPredictor,
+  HOST_LE,
+  lzwEncode,
+  swapBytes,
+} from "./compression.ts";
 
 /** TIFF compressions imfilter writes. */
 export type TiffCompression = "deflate" | "lzw" | "none";
@@ -43,10 +49,10 @@ async function encodeStrip(
   )
     .slice();
   if (compression !== "none") {
-    if (image.dtype === "f32") applyFloat(raw, rows, perRow, 4, channels);
+    if (image.dtype === "f32") floatPredictor(raw, rows, perRow, 4, channels, true);
     else {
       const ints = size === 1 ? raw : new Uint16Array(raw.buffer, 0, rows * perRow);
-      applyHorizontal(ints, rows, perRow, channels);
+      horizontalPredictor(ints, rows, perRow, channels, true);
     }
   }
   if (!HOST_LE && size > 1 && !(compression !== "none" && image.dtype === "f32")) {
