@@ -250,6 +250,21 @@ Deno.test("bomb: headers larger than the data are refused before anything is all
     ], table),
     /strips claim \d+ bytes, more than the file's/,
   );
+  // More Deflate strips than the time bound allows (each is a decompression stream).
+  await assertBomb(
+    tiff([
+      [256, 4, 1, 1],
+      [257, 4, 1, 300_000],
+      [258, 3, 1, 8],
+      [259, 3, 1, 8],
+      [262, 3, 1, 1],
+      [273, 4, 300_000, 8],
+      [277, 3, 1, 1],
+      [278, 4, 1, 1],
+      [279, 4, 300_000, 8],
+    ], new Uint8Array(1_200_000)),
+    /300000 Deflate strips in one page/,
+  );
   // A tile far larger than its image.
   await assertBomb(
     tiff([
