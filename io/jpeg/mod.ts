@@ -21,6 +21,7 @@
 import { FilterError } from "../../core/errors.ts";
 import type { Image } from "../../core/image.ts";
 import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
+import { encodeWith, typescriptEncodeKernels } from "./encode.ts";
 import { typescriptKernels } from "./pixels.ts";
 
 export type { JpegInfo } from "./decode.ts";
@@ -101,6 +102,44 @@ export interface EncodeJpegOptions {
  * ```
  */
 export function encodeJpeg(image: Image, options: EncodeJpegOptions): Promise<Uint8Array> {
-  void image, options;
-  return Promise.reject(new FilterError("IO", "JPEG encoder: not yet"));
+  try {
+    const { quality, subsampling = "4:2:0", progressive = false } = options;
+    if (image.dtype !== "u8") {
+      throw new FilterError(
+        "UNSUPPORTED_DTYPE",
+        `JPEG holds 8-bit samples, this image is ${image.dtype}; pass dtype u8 or write .png (u16) or .npy`,
+      );
+    }
+    if (!Number.isInteger(quality) || quality < 1 || quality > 100) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `JPEG quality must be an integer 1-100, got ${quality}`,
+      );
+    }
+    if (subsampling !== "4:2:0" && subsampling !== "4:4:4") {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `JPEG subsampling must be "4:2:0" or "4:4:4", got ${JSON.stringify(subsampling)}`,
+      );
+    }
+    if (image.width > 65535 || image.height > 65535) {
+      throw new FilterError(
+        "INVALID_PARAM",
+        `JPEG cannot hold ${image.width}x${image.height} (at most 65535 per side); write .png or .npy`,
+      );
+    }
+    const bytes = encodeWith(
+      image.data as Uint8Array,
+      image.width,
+      image.height,
+      image.channels,
+      quality,
+      subsampling === "4:2:0",
+      progressive,
+      typescriptEncodeKernels,
+    );
+    return Promise.resolve(bytes);
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
