@@ -22,7 +22,13 @@ import { FilterError } from "../../core/errors.ts";
 import type { Image } from "../../core/image.ts";
 import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
 import { encodeWith, typescriptEncodeKernels } from "./encode.ts";
-import { typescriptKernels } from "./pixels.ts";
+import { type PixelKernels, typescriptKernels } from "./pixels.ts";
+import { simdPixelKernels } from "./jpeg_simd.ts";
+
+/** SIMD kernels when enabled and available, else the TypeScript ones. */
+function pixelKernels(bytes: number): PixelKernels {
+  return simdPixelKernels(bytes) ?? typescriptKernels(bytes);
+}
 
 export type { JpegInfo } from "./decode.ts";
 
@@ -71,7 +77,7 @@ export interface DecodeJpegOptions {
 export function decodeJpeg(bytes: Uint8Array, options: DecodeJpegOptions): Promise<Image> {
   try {
     const img = guarded(() =>
-      decodeWith(bytes, options.maxPixels, options.keepOrientation ?? false, typescriptKernels)
+      decodeWith(bytes, options.maxPixels, options.keepOrientation ?? false, pixelKernels)
     );
     return Promise.resolve(img);
   } catch (e) {

@@ -1,0 +1,60 @@
+/**
+ * The JPEG codec's WebAssembly SIMD kernels and their glue: the decoder's
+ * inverse DCT (`idct.wat`) and upsampling + YCbCr → RGB (`color.wat`), the
+ * encoder's forward DCT + quantization (`fdct.wat`) and RGB → YCbCr +
+ * downsampling (`ycc.wat`). Each set runs on one kernel memory that the
+ * codec uses as its arena (see `pixels.ts` and `encode.ts`), so rows need
+ * no copying between TypeScript and WebAssembly; Huffman coding stays in
+ * TypeScript, reading and writing that memory directly.
+ *
+ * Byte for byte the TypeScript kernels, which stay the fallback (SIMD off
+ * or unsupported) and the reference the tests compare against.
+ *
+ * @module
+ */
+
+import { lazyKernel, type SimdKernel } from "../../engines/simd.ts";
+import type { PixelKernels } from "./pixels.ts";
+import { WASM_BASE64 as IDCT } from "./idct_wasm.ts";
+import { WASM_BASE64 as COLOR } from "./color_wasm.ts";
+
+const decodeKernel = lazyKernel(() => [IDCT, COLOR]);
+
+interface DecodeExports {
+  idct(coef: number, quant: number, n: number, dst: number, stride: number): void;
+  ycc_rgb(y: number, cb: number, cr: number, dst: number, n: number): void;
+  h2v1(src: number, dst: number, w: number): void;
+  h2v2(cur: number, nbr: number, dst: number, w: number): void;
+  h1v2(cur: number, nbr: number, dst: number, w: number, bias: number): void;
+}
+
+/** The decoder's kernels on the SIMD memory, or `undefined` when SIMD is off or memory fails. */
+export function simdPixelKernels(bytes: number): PixelKernels | undefined {
+  const kernel = decodeKernel.get();
+  if (!kernel) return undefined;
+  const buffer = reserve(kernel, bytes);
+  if (!buffer) return undefined;
+  const e = kernel.exports as unknown as DecodeExports;
+  return {
+    u8: new Uint8Array(buffer),
+    i16: new Int16Array(buffer),
+    i32: new Int32Array(buffer),
+    idct: e.idct,
+    h2v1: e.h2v1,
+    h2v2: e.h2v2,
+    h1v2: e.h1v2,
+    ycc: e.ycc_rgb,
+  };
+}
+
+/** The most kernel memory a call may use (beyond it: the TypeScript path). */
+const MAX_BYTES = 2 ** 30;
+
+function reserve(kernel: SimdKernel, bytes: number): ArrayBuffer | undefined {
+  if (bytes > MAX_BYTES) return undefined;
+  try {
+    return kernel.reserve(bytes);
+  } catch {
+    return undefined;
+  }
+}
