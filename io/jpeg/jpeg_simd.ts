@@ -14,11 +14,16 @@
  */
 
 import { lazyKernel, type SimdKernel } from "../../engines/simd.ts";
+import { grayRow } from "./downsample.ts";
+import type { EncodeKernels } from "./encode.ts";
 import type { PixelKernels } from "./pixels.ts";
 import { WASM_BASE64 as IDCT } from "./idct_wasm.ts";
 import { WASM_BASE64 as COLOR } from "./color_wasm.ts";
+import { WASM_BASE64 as YCC } from "./ycc_wasm.ts";
+import { WASM_BASE64 as FDCT } from "./fdct_wasm.ts";
 
 const decodeKernel = lazyKernel(() => [IDCT, COLOR]);
+const encodeKernel = lazyKernel(() => [YCC, FDCT]);
 
 interface DecodeExports {
   idct(coef: number, quant: number, n: number, dst: number, stride: number): void;
@@ -44,6 +49,40 @@ export function simdPixelKernels(bytes: number): PixelKernels | undefined {
     h2v2: e.h2v2,
     h1v2: e.h1v2,
     ycc: e.ycc_rgb,
+  };
+}
+
+interface EncodeExports {
+  rgb_ycc(
+    src: number,
+    ch: number,
+    n: number,
+    y: number,
+    cb: number,
+    cr: number,
+    padded: number,
+  ): void;
+  down(top: number, bottom: number, dst: number, w: number): void;
+  fdct(src: number, stride: number, n: number, table: number, coef: number): void;
+}
+
+/** The encoder's kernels on the SIMD memory, or `undefined` when SIMD is off or memory fails. */
+export function simdEncodeKernels(bytes: number): EncodeKernels | undefined {
+  const kernel = encodeKernel.get();
+  if (!kernel) return undefined;
+  const buffer = reserve(kernel, bytes);
+  if (!buffer) return undefined;
+  const e = kernel.exports as unknown as EncodeExports;
+  const u8 = new Uint8Array(buffer);
+  return {
+    u8,
+    i16: new Int16Array(buffer),
+    u16: new Uint16Array(buffer),
+    u32: new Uint32Array(buffer),
+    ycc: (src, ch, n, y, cb, cr, padded) => e.rgb_ycc(src, ch, n, y, cb, cr, padded),
+    gray: (src, ch, n, y, padded) => grayRow(u8, src, ch, n, u8, y, padded),
+    down: e.down,
+    fdct: e.fdct,
   };
 }
 

@@ -21,13 +21,18 @@
 import { FilterError } from "../../core/errors.ts";
 import type { Image } from "../../core/image.ts";
 import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
-import { encodeWith, typescriptEncodeKernels } from "./encode.ts";
+import { type EncodeKernels, encodeWith, typescriptEncodeKernels } from "./encode.ts";
 import { type PixelKernels, typescriptKernels } from "./pixels.ts";
-import { simdPixelKernels } from "./jpeg_simd.ts";
+import { simdEncodeKernels, simdPixelKernels } from "./jpeg_simd.ts";
 
 /** SIMD kernels when enabled and available, else the TypeScript ones. */
 function pixelKernels(bytes: number): PixelKernels {
   return simdPixelKernels(bytes) ?? typescriptKernels(bytes);
+}
+
+/** SIMD encoder kernels when enabled and available, else the TypeScript ones. */
+function encodeKernels(bytes: number): EncodeKernels {
+  return simdEncodeKernels(bytes) ?? typescriptEncodeKernels(bytes);
 }
 
 export type { JpegInfo } from "./decode.ts";
@@ -142,7 +147,7 @@ export function encodeJpeg(image: Image, options: EncodeJpegOptions): Promise<Ui
       quality,
       subsampling === "4:2:0",
       progressive,
-      typescriptEncodeKernels,
+      encodeKernels,
     );
     return Promise.resolve(bytes);
   } catch (e) {
