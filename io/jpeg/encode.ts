@@ -25,7 +25,7 @@
 import {
   BitWriter,
   type BitWriter as Writer,
-  encodeBlock,
+  encodeBlocks,
   ProgressiveEncoder,
 } from "./entropy_encode.ts";
 import { buildEncodeTable, type EncodeTable, optimalTable } from "./huffman.ts";
@@ -39,7 +39,7 @@ import {
   ZIGZAG,
 } from "./tables.ts";
 import { downsample2x2, grayRow, rgbToYcc } from "./downsample.ts";
-import { fdctQuantize, reciprocalDivisors } from "./fdct.ts";
+import { fdctQuantize, reciprocalDivisors, zigzagMask } from "./fdct.ts";
 
 /** The encoder's per-row kernels on one arena (byte offsets for pointers). */
 export interface EncodeKernels {
@@ -51,8 +51,12 @@ export interface EncodeKernels {
   ycc(src: number, ch: number, n: number, y: number, cb: number, cr: number, padded: number): void;
   /** 2×2 downsampling of two rows into `w` samples. */
   down(top: number, bottom: number, dst: number, w: number): void;
-  /** Forward DCT + quantization of `n` side-by-side blocks at `src` (row `stride`) into `coef`. */
-  fdct(src: number, stride: number, n: number, table: number, coef: number): void;
+  /**
+   * Forward DCT + quantization of `n` side-by-side blocks at `src` (row
+   * `stride`) into `coef`, with two u32 per block at `mask`: bit k set when
+   * the coefficient at zigzag position k is not zero.
+   */
+  fdct(src: number, stride: number, n: number, table: number, coef: number, mask: number): void;
   /** The gray channel of `n` pixels, extended to `padded`. */
   gray(src: number, ch: number, n: number, y: number, padded: number): void;
 }
@@ -75,6 +79,7 @@ interface Comp {
   plane: number;
   stride: number;
   coef: number;
+  mask: number;
 }
 
 function align(n: number): number {
@@ -134,6 +139,7 @@ export function encodeWith(
       plane: fullAt[comps.length],
       stride: fullW,
       coef: 0,
+      mask: 0,
     };
     if (s < f) {
       c.plane = at;
@@ -145,6 +151,8 @@ export function encodeWith(
   for (const c of comps) {
     c.coef = at;
     at = align(at + c.paddedW * c.v * 128);
+    c.mask = at;
+    at = align(at + c.paddedW * c.v * 8);
   }
   const k = kernels(at);
   const quant = [scaledQuantTable(false, quality), scaledQuantTable(true, quality)];
@@ -185,6 +193,26 @@ export function encodeWith(
     w.bytes(segment(0xda, [...sos, 0, 63, 0]));
   }
 
+  // The blocks of an MCU row in coding order: int16 offsets and components.
+  const order = { at: [] as number[], mask: [] as number[], comp: [] as number[] };
+  for (let mx = 0; mx < mcusX; mx++) {
+    for (let i = 0; i < comps.length; i++) {
+      const c = comps[i];
+      for (let by = 0; by < c.v; by++) {
+        for (let bx = 0; bx < c.h; bx++) {
+          order.at.push((c.coef >> 1) + (by * c.paddedW + mx * c.h + bx) * 64);
+          order.mask.push((c.mask >> 2) + (by * c.paddedW + mx * c.h + bx) * 2);
+          order.comp.push(i);
+        }
+      }
+    }
+  }
+  const blocks = {
+    at: new Int32Array(order.at),
+    mask: new Int32Array(order.mask),
+    comp: new Uint8Array(order.comp),
+  };
+  const compTables = comps.map((c) => tables[c.tq]);
   const halfRows = Math.ceil(height / 2);
   for (let m = 0; m < mcusY; m++) {
     // Input rows of this MCU row, the last image row repeated below the image.
@@ -213,9 +241,11 @@ export function encodeWith(
     for (const c of comps) {
       const table = tablesAt + c.tq * TABLE_BYTES;
       for (let by = 0; by < c.v; by++) {
-        const row = c.coef + by * c.paddedW * 128;
+        const row = c.coef + by * c.paddedW * 128, mask = c.mask + by * c.paddedW * 8;
+        // Dummy blocks have no AC coefficients: their masks are 0.
+        k.u32.fill(0, mask >> 2, (mask >> 2) + 2 * c.paddedW);
         if (m * c.v + by < c.blocksH) {
-          k.fdct(c.plane + by * 8 * c.stride, c.stride, c.blocksW, table, row);
+          k.fdct(c.plane + by * 8 * c.stride, c.stride, c.blocksW, table, row, mask);
           for (let bx = c.blocksW; bx < c.paddedW; bx++) {
             dummy(k.i16, (row >> 1) + bx * 64, (row >> 1) + (c.blocksW - 1) * 64);
           }
@@ -234,17 +264,7 @@ export function encodeWith(
       }
       continue;
     }
-    for (let mx = 0; mx < mcusX; mx++) {
-      for (let i = 0; i < comps.length; i++) {
-        const c = comps[i], t = tables[c.tq];
-        for (let by = 0; by < c.v; by++) {
-          for (let bx = 0; bx < c.h; bx++) {
-            const b = (c.coef >> 1) + (by * c.paddedW + mx * c.h + bx) * 64;
-            preds[i] = encodeBlock(w, k.i16, b, preds[i], t.dc, t.ac);
-          }
-        }
-      }
-    }
+    encodeBlocks(w, k.i16, k.u32, blocks, compTables, preds);
   }
   if (coefAll) progressiveScans(w, comps, coefAll, planeAt, mcusX, mcusY);
   else w.flush();
@@ -362,10 +382,11 @@ export function typescriptEncodeKernels(bytes: number): EncodeKernels {
     ycc: (src, ch, n, y, cb, cr, padded) => rgbToYcc(u8, src, ch, n, u8, y, cb, cr, padded),
     gray: (src, ch, n, y, padded) => grayRow(u8, src, ch, n, u8, y, padded),
     down: (top, bottom, dst, w) => downsample2x2(u8, top, bottom, dst, w),
-    fdct: (src, stride, n, table, coef) => {
+    fdct: (src, stride, n, table, coef, mask) => {
       const q = u16.subarray(table >> 1, (table >> 1) + 64);
       for (let j = 0; j < n; j++) {
         fdctQuantize(u8, src + 8 * j, stride, q, i16, (coef >> 1) + 64 * j);
+        zigzagMask(i16, (coef >> 1) + 64 * j, u32, (mask >> 2) + 2 * j);
       }
     },
   };

@@ -21,8 +21,9 @@ const ZZ = new Int32Array(ZIGZAG);
 export class BitWriter {
   buf: Uint8Array;
   pos = 0;
-  private acc = 0;
-  private nbits = 0;
+  /** Pending bits: the low `nbits` bits of `acc` (fewer than 16 between calls). */
+  acc = 0;
+  nbits = 0;
 
   constructor(capacity: number) {
     this.buf = new Uint8Array(Math.max(1024, capacity));
@@ -45,24 +46,19 @@ export class BitWriter {
 
   /** Appends the low `size` bits (≤ 16) of `value`; the caller ensured the room. */
   put(value: number, size: number): void {
-    const acc = (this.acc << size) | (value & ((1 << size) - 1));
-    let n = this.nbits + size;
-    const buf = this.buf;
-    let p = this.pos;
-    while (n >= 8) {
-      n -= 8;
-      const byte = (acc >>> n) & 255;
-      buf[p++] = byte;
-      if (byte === 255) buf[p++] = 0;
+    this.acc = (this.acc << size) | (value & ((1 << size) - 1));
+    this.nbits += size;
+    while (this.nbits >= 8) {
+      this.nbits -= 8;
+      const byte = (this.acc >>> this.nbits) & 255;
+      this.buf[this.pos++] = byte;
+      if (byte === 255) this.buf[this.pos++] = 0;
     }
-    this.acc = acc;
-    this.nbits = n;
-    this.pos = p;
   }
 
   /** Pads the last byte with one-bits. */
   flush(): void {
-    this.ensure(2);
+    this.ensure(4);
     if (this.nbits > 0) this.put(0x7f, 8 - this.nbits);
     this.acc = 0;
   }
@@ -78,42 +74,125 @@ function bitLength(v: number): number {
   return 32 - Math.clz32(v < 0 ? -v : v);
 }
 
+/** Room one block can take: 64 codes of ≤ 16 bits with ≤ 11 value bits, every byte stuffed. */
+const BLOCK_BYTES = 512;
+
+/** Where the blocks of an MCU row are: int16 offsets, u32 offsets of their masks, components. */
+export interface BlockOrder {
+  at: Int32Array;
+  mask: Int32Array;
+  comp: Uint8Array;
+}
+
 /**
- * Encodes one block of a sequential scan (natural order at `coef[at]`)
- * after the DC prediction `pred`; returns the block's DC for the next one.
+ * Encodes blocks of a sequential scan: block `j` (natural order at
+ * `coef[order.at[j]]`, nonzero coefficients flagged in zigzag order by the
+ * two words at `masks[order.mask[j]]`) with the tables of component
+ * `order.comp[j]`, whose DC prediction `preds[…]` it updates. Only nonzero
+ * coefficients are visited, and the bit writer's state lives in locals:
+ * this is the encoder's hottest loop.
  */
-export function encodeBlock(
+export function encodeBlocks(
   w: BitWriter,
   coef: Int16Array,
-  at: number,
-  pred: number,
-  dc: EncodeTable,
-  ac: EncodeTable,
-): number {
-  w.ensure(400);
-  const d = coef[at], diff = d - pred;
-  let n = diff === 0 ? 0 : bitLength(diff);
-  w.put(dc.code[n], dc.size[n]);
-  if (n) w.put(diff < 0 ? diff - 1 : diff, n);
-  let run = 0;
-  for (let k = 1; k < 64; k++) {
-    const v = coef[at + ZZ[k]];
-    if (v === 0) {
-      run++;
-      continue;
+  masks: Uint32Array,
+  order: BlockOrder,
+  tables: readonly { dc: EncodeTable; ac: EncodeTable }[],
+  preds: Int32Array,
+): void {
+  const n = order.at.length;
+  w.ensure(n * BLOCK_BYTES);
+  const buf = w.buf;
+  let acc = w.acc, nbits = w.nbits, pos = w.pos;
+  for (let j = 0; j < n; j++) {
+    const a = order.at[j], c = order.comp[j], t = tables[c];
+    const dcCode = t.dc.code, dcSize = t.dc.size, acCode = t.ac.code, acSize = t.ac.size;
+    // DC difference: its size category's code, then its bits (F.1.2.1).
+    const d = coef[a], diff = d - preds[c];
+    preds[c] = d;
+    let nb = diff === 0 ? 0 : 32 - Math.clz32(diff < 0 ? -diff : diff);
+    acc = (acc << dcSize[nb]) | dcCode[nb];
+    nbits += dcSize[nb];
+    acc = (acc << nb) | ((diff < 0 ? diff - 1 : diff) & ((1 << nb) - 1));
+    nbits += nb; // < 8 + 16 + 11 bits
+    while (nbits >= 8) {
+      nbits -= 8;
+      const byte = (acc >>> nbits) & 255;
+      buf[pos++] = byte;
+      if (byte === 255) buf[pos++] = 0;
     }
-    while (run > 15) {
-      w.put(ac.code[0xf0], ac.size[0xf0]);
-      run -= 16;
+    // AC (F.1.2.2): each nonzero coefficient after its run of zeros, by the mask's set bits.
+    let last = 0;
+    for (let half = 0; half < 2; half++) {
+      let m = masks[order.mask[j] + half] | 0;
+      if (half === 0) m &= ~1;
+      while (m !== 0) {
+        const low = m & -m;
+        m ^= low;
+        const k = (half << 5) + 31 - Math.clz32(low);
+        let run = k - last - 1;
+        last = k;
+        while (run > 15) {
+          acc = (acc << acSize[0xf0]) | acCode[0xf0];
+          nbits += acSize[0xf0];
+          run -= 16;
+          while (nbits >= 8) {
+            nbits -= 8;
+            const byte = (acc >>> nbits) & 255;
+            buf[pos++] = byte;
+            if (byte === 255) buf[pos++] = 0;
+          }
+        }
+        const v = coef[a + ZZ[k]];
+        nb = 32 - Math.clz32(v < 0 ? -v : v);
+        const s = (run << 4) + nb;
+        const size = acSize[s];
+        // Code and value in one go when they fit the accumulator (nbits < 16 here).
+        if (size + nb <= 16) {
+          acc = (acc << (size + nb)) | (acCode[s] << nb) | ((v < 0 ? v - 1 : v) & ((1 << nb) - 1));
+          nbits += size + nb;
+        } else {
+          acc = (acc << size) | acCode[s];
+          nbits += size;
+          if (nbits >= 16) {
+            nbits -= 8;
+            let byte = (acc >>> nbits) & 255;
+            buf[pos++] = byte;
+            if (byte === 255) buf[pos++] = 0;
+            nbits -= 8;
+            byte = (acc >>> nbits) & 255;
+            buf[pos++] = byte;
+            if (byte === 255) buf[pos++] = 0;
+          }
+          acc = (acc << nb) | ((v < 0 ? v - 1 : v) & ((1 << nb) - 1));
+          nbits += nb;
+        }
+        while (nbits >= 16) {
+          nbits -= 8;
+          let byte = (acc >>> nbits) & 255;
+          buf[pos++] = byte;
+          if (byte === 255) buf[pos++] = 0;
+          nbits -= 8;
+          byte = (acc >>> nbits) & 255;
+          buf[pos++] = byte;
+          if (byte === 255) buf[pos++] = 0;
+        }
+      }
     }
-    n = bitLength(v);
-    const s = (run << 4) + n;
-    w.put(ac.code[s], ac.size[s]);
-    w.put(v < 0 ? v - 1 : v, n);
-    run = 0;
+    if (last !== 63) {
+      acc = (acc << acSize[0]) | acCode[0];
+      nbits += acSize[0];
+    }
+    while (nbits >= 8) {
+      nbits -= 8;
+      const byte = (acc >>> nbits) & 255;
+      buf[pos++] = byte;
+      if (byte === 255) buf[pos++] = 0;
+    }
   }
-  if (run > 0) w.put(ac.code[0], ac.size[0]);
-  return d;
+  w.acc = acc;
+  w.nbits = nbits;
+  w.pos = pos;
 }
 
 /** The most correction bits buffered before libjpeg forces the end-of-band run out. */

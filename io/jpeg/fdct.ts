@@ -12,6 +12,8 @@
  * @module
  */
 
+import { ZIGZAG } from "./tables.ts";
+
 const F0_298 = 2446, F0_390 = 3196, F0_541 = 4433, F0_765 = 6270, F0_899 = 7373;
 const F1_175 = 9633, F1_501 = 12299, F1_847 = 15137, F1_961 = 16069, F2_053 = 16819;
 const F2_562 = 20995, F3_072 = 25172;
@@ -100,6 +102,18 @@ export function fdctQuantize(
     ws[base + 3 * step] = (t6 + z2 + z3 + round) >> shift;
     ws[base + step] = (t7 + z1 + z4 + round) >> shift;
   }
+}
+
+/**
+ * The nonzero coefficients of the block at `coef[at]` as bits in zigzag
+ * order: bit k of `mask[m]` (k < 32) or of `mask[m + 1]` (k ≥ 32).
+ */
+export function zigzagMask(coef: Int16Array, at: number, mask: Uint32Array, m: number): void {
+  let lo = 0, hi = 0;
+  for (let k = 0; k < 32; k++) if (coef[at + ZIGZAG[k]] !== 0) lo |= 1 << k;
+  for (let k = 32; k < 64; k++) if (coef[at + ZIGZAG[k]] !== 0) hi |= 1 << (k - 32);
+  mask[m] = lo;
+  mask[m + 1] = hi;
 }
 
 /**

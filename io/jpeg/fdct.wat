@@ -116,11 +116,13 @@
       (v128.load offset=512 (local.get $t))) (i32.const 16)))
     (i32x4.sub (v128.xor (local.get $a) (local.get $s)) (local.get $s)))
 
-  ;; fdct(src, stride, n, table, coef): n blocks of 8x8 samples side by side at src
-  ;; (rows stride apart) to quantized coefficients (64 int16 each, natural order) at
-  ;; coef. The table: 64 u16 quantization values, then 64 u32 reciprocals,
+  ;; fdct(src, stride, n, table, coef, mask): n blocks of 8x8 samples side by side at
+  ;; src (rows stride apart) to quantized coefficients (64 int16 each, natural order)
+  ;; at coef, and for each block two i32 at mask: bit k of the 64 is set when the
+  ;; coefficient at zigzag position k is not zero. The table: 64 u16 quantization values, then 64 u32 reciprocals,
   ;; 64 corrections and 64 scales (fdct.ts reciprocalDivisors).
   (func (export "fdct") (param $src i32) (param $stride i32) (param $n i32) (param $tbl i32) (param $coef i32)
+    (param $mask i32)
     (local $j i32) (local $p i32) (local $d i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $r6 v128) (local $r7 v128)
     (local $u v128) (local $v v128) (local $w v128) (local $x v128)
@@ -129,7 +131,9 @@
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128) (local $b4 v128) (local $b5 v128) (local $b6 v128) (local $b7 v128)
     (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $c6 v128) (local $c7 v128)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $d6 v128) (local $d7 v128)
-    (local $k128 v128)
+    (local $k128 v128) (local $zero v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128) (local $q4 v128) (local $q5 v128) (local $q6 v128) (local $q7 v128)
+    (local $n0 v128) (local $n1 v128) (local $n2 v128) (local $n3 v128)
     (local.set $k128 (i32x4.splat (i32.const 128)))
     (local.set $d (i32.add (local.get $tbl) (i32.const 128)))
     (block $done
@@ -233,30 +237,63 @@
         (local.set $c7) (local.set $c6) (local.set $c5) (local.set $c4) (local.set $c3) (local.set $c2) (local.set $c1) (local.set $c0)
         (call $pass2 (local.get $d0) (local.get $d1) (local.get $d2) (local.get $d3) (local.get $d4) (local.get $d5) (local.get $d6) (local.get $d7))
         (local.set $d7) (local.set $d6) (local.set $d5) (local.set $d4) (local.set $d3) (local.set $d2) (local.set $d1) (local.set $d0)
-        (v128.store offset=0 (local.get $coef) (i16x8.narrow_i32x4_s
+        (local.set $q0 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c0) (i32.add (local.get $d) (i32.const 0)))
           (call $quant (local.get $d0) (i32.add (local.get $d) (i32.const 16)))))
-        (v128.store offset=16 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=0 (local.get $coef) (local.get $q0))
+        (local.set $q1 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c1) (i32.add (local.get $d) (i32.const 32)))
           (call $quant (local.get $d1) (i32.add (local.get $d) (i32.const 48)))))
-        (v128.store offset=32 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=16 (local.get $coef) (local.get $q1))
+        (local.set $q2 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c2) (i32.add (local.get $d) (i32.const 64)))
           (call $quant (local.get $d2) (i32.add (local.get $d) (i32.const 80)))))
-        (v128.store offset=48 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=32 (local.get $coef) (local.get $q2))
+        (local.set $q3 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c3) (i32.add (local.get $d) (i32.const 96)))
           (call $quant (local.get $d3) (i32.add (local.get $d) (i32.const 112)))))
-        (v128.store offset=64 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=48 (local.get $coef) (local.get $q3))
+        (local.set $q4 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c4) (i32.add (local.get $d) (i32.const 128)))
           (call $quant (local.get $d4) (i32.add (local.get $d) (i32.const 144)))))
-        (v128.store offset=80 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=64 (local.get $coef) (local.get $q4))
+        (local.set $q5 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c5) (i32.add (local.get $d) (i32.const 160)))
           (call $quant (local.get $d5) (i32.add (local.get $d) (i32.const 176)))))
-        (v128.store offset=96 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=80 (local.get $coef) (local.get $q5))
+        (local.set $q6 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c6) (i32.add (local.get $d) (i32.const 192)))
           (call $quant (local.get $d6) (i32.add (local.get $d) (i32.const 208)))))
-        (v128.store offset=112 (local.get $coef) (i16x8.narrow_i32x4_s
+        (v128.store offset=96 (local.get $coef) (local.get $q6))
+        (local.set $q7 (i16x8.narrow_i32x4_s
           (call $quant (local.get $c7) (i32.add (local.get $d) (i32.const 224)))
           (call $quant (local.get $d7) (i32.add (local.get $d) (i32.const 240)))))
+        (v128.store offset=112 (local.get $coef) (local.get $q7))
+        ;; Nonzero coefficients as bits in zigzag order (bit k: position k), for the
+        ;; Huffman coder to skip zero runs: bytes 0/-1 in natural order, permuted.
+        (local.set $n0 (i8x16.narrow_i16x8_s (i16x8.ne (local.get $q0) (local.get $zero)) (i16x8.ne (local.get $q1) (local.get $zero))))
+        (local.set $n1 (i8x16.narrow_i16x8_s (i16x8.ne (local.get $q2) (local.get $zero)) (i16x8.ne (local.get $q3) (local.get $zero))))
+        (local.set $n2 (i8x16.narrow_i16x8_s (i16x8.ne (local.get $q4) (local.get $zero)) (i16x8.ne (local.get $q5) (local.get $zero))))
+        (local.set $n3 (i8x16.narrow_i16x8_s (i16x8.ne (local.get $q6) (local.get $zero)) (i16x8.ne (local.get $q7) (local.get $zero))))
+        (i32.store (local.get $mask) (i32.or (i8x16.bitmask
+            (v128.or (v128.or (i8x16.swizzle (local.get $n0) (v128.const i8x16 0 1 8 -128 9 2 3 10 -128 -128 -128 -128 -128 11 4 5))
+            (i8x16.swizzle (local.get $n1) (v128.const i8x16 -128 -128 -128 0 -128 -128 -128 -128 1 8 -128 9 2 -128 -128 -128)))
+            (i8x16.swizzle (local.get $n2) (v128.const i8x16 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 0 -128 -128 -128 -128 -128))))
+          (i32.shl (i8x16.bitmask
+            (v128.or (v128.or (v128.or (i8x16.swizzle (local.get $n0) (v128.const i8x16 12 -128 -128 -128 -128 -128 -128 -128 -128 -128 13 6 7 14 -128 -128))
+            (i8x16.swizzle (local.get $n1) (v128.const i8x16 -128 3 10 -128 -128 -128 -128 -128 11 4 -128 -128 -128 -128 5 12)))
+            (i8x16.swizzle (local.get $n2) (v128.const i8x16 -128 -128 -128 1 8 -128 9 2 -128 -128 -128 -128 -128 -128 -128 -128)))
+            (i8x16.swizzle (local.get $n3) (v128.const i8x16 -128 -128 -128 -128 -128 0 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128)))) (i32.const 16))))
+        (i32.store offset=4 (local.get $mask) (i32.or (i8x16.bitmask
+            (v128.or (v128.or (v128.or (i8x16.swizzle (local.get $n0) (v128.const i8x16 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128 15 -128 -128 -128 -128 -128))
+            (i8x16.swizzle (local.get $n1) (v128.const i8x16 -128 -128 -128 -128 -128 -128 -128 -128 13 6 -128 7 14 -128 -128 -128)))
+            (i8x16.swizzle (local.get $n2) (v128.const i8x16 3 10 -128 -128 -128 -128 11 4 -128 -128 -128 -128 -128 5 12 -128)))
+            (i8x16.swizzle (local.get $n3) (v128.const i8x16 -128 -128 1 8 9 2 -128 -128 -128 -128 -128 -128 -128 -128 -128 3))))
+          (i32.shl (i8x16.bitmask
+            (v128.or (v128.or (i8x16.swizzle (local.get $n1) (v128.const i8x16 -128 -128 -128 -128 -128 15 -128 -128 -128 -128 -128 -128 -128 -128 -128 -128))
+            (i8x16.swizzle (local.get $n2) (v128.const i8x16 -128 -128 -128 13 6 -128 7 14 -128 -128 -128 -128 15 -128 -128 -128)))
+            (i8x16.swizzle (local.get $n3) (v128.const i8x16 10 11 4 -128 -128 -128 -128 -128 5 12 13 6 -128 7 14 15)))) (i32.const 16))))
+        (local.set $mask (i32.add (local.get $mask) (i32.const 8)))
         (local.set $src (i32.add (local.get $src) (i32.const 8)))
         (local.set $coef (i32.add (local.get $coef) (i32.const 128)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))

@@ -63,7 +63,7 @@ interface EncodeExports {
     padded: number,
   ): void;
   down(top: number, bottom: number, dst: number, w: number): void;
-  fdct(src: number, stride: number, n: number, table: number, coef: number): void;
+  fdct(src: number, stride: number, n: number, table: number, coef: number, mask: number): void;
 }
 
 /** The encoder's kernels on the SIMD memory, or `undefined` when SIMD is off or memory fails. */
