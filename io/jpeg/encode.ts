@@ -108,7 +108,7 @@ export function encodeWith(
   subsample: boolean,
   progressive: boolean,
   kernels: EncodeKernelFactory,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const gray = ch <= 2;
   const f = gray || !subsample ? 1 : 2; // hmax = vmax
   const mcusX = Math.ceil(width / (8 * f)), mcusY = Math.ceil(height / (8 * f));

@@ -19,7 +19,7 @@ const ZZ = new Int32Array(ZIGZAG);
 
 /** Bits and bytes of an encoded file. */
 export class BitWriter {
-  buf: Uint8Array;
+  buf: Uint8Array<ArrayBuffer>;
   pos = 0;
   /** Pending bits: the low `nbits` bits of `acc` (fewer than 16 between calls). */
   acc = 0;
@@ -64,7 +64,7 @@ export class BitWriter {
   }
 
   /** The bytes written. */
-  result(): Uint8Array {
+  result(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.pos);
   }
 }

@@ -112,7 +112,10 @@ export interface EncodeJpegOptions {
  * console.log(bytes[0], bytes[1]); // 255 216
  * ```
  */
-export function encodeJpeg(image: Image, options: EncodeJpegOptions): Promise<Uint8Array> {
+export function encodeJpeg(
+  image: Image,
+  options: EncodeJpegOptions,
+): Promise<Uint8Array<ArrayBuffer>> {
   try {
     const { quality, subsampling = "4:2:0", progressive = false } = options;
     if (image.dtype !== "u8") {
