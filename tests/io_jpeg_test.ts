@@ -394,3 +394,25 @@ Deno.test("libjpeg-turbo's reciprocal quantization equals rounded division for e
     }
   }
 });
+
+Deno.test("mutated and cut files decode or fail with a one-line DECODE_FAILED, never an internal error", async () => {
+  const runs = Number(Deno.env.get("IMFILTER_FUZZ_RUNS") ?? 400);
+  const seeds = ["base_420.jpg", "prog_420.jpg", "restart_blocks.jpg", "ycck.jpg", "multiscan.jpg"]
+    .map(read);
+  const next = rng(Number(Deno.env.get("IMFILTER_FUZZ_SEED") ?? 99));
+  for (let i = 0; i < runs; i++) {
+    const b = seeds[i % seeds.length].slice();
+    for (let e = 1 + (next() % 6); e > 0; e--) b[next() % b.length] = next() & 255;
+    const bytes = next() % 4 === 0 ? b.subarray(0, next() % b.length) : b;
+    try {
+      await withSimd(i % 2 === 0, () => decodeJpeg(bytes, { maxPixels: 1e7 }));
+    } catch (e) {
+      assert.ok(e instanceof FilterError, `run ${i}: ${e}`);
+      assert.ok(e.code === "DECODE_FAILED" || e.code === "IMAGE_TOO_LARGE", `run ${i}: ${e.code}`);
+      assert.ok(
+        !e.message.includes("\n") && !e.message.includes("cannot decode ("),
+        `run ${i}: ${e.message}`,
+      );
+    }
+  }
+});
