@@ -17,7 +17,7 @@
  */
 
 import type { DecodeTable } from "./huffman.ts";
-import { LOOKAHEAD } from "./huffman.ts";
+import { FAST_BITS, LOOKAHEAD } from "./huffman.ts";
 import { fail, type Frame, type Scan } from "./markers.ts";
 import { ZIGZAG } from "./tables.ts";
 
@@ -270,6 +270,21 @@ export class EntropyDecoder {
             } else zeros += 8;
             acc = (acc << 8) | byte;
             bits += 8;
+          }
+        }
+        if (k !== 0) {
+          // A short AC code with its value bits: one look-up.
+          const f = t.fast[(acc >>> (bits - FAST_BITS)) & ((1 << FAST_BITS) - 1)];
+          if (f !== 0) {
+            bits -= f & 255;
+            k += (f >> 8) & 255;
+            if (k > 63) {
+              Object.assign(this, { acc, bits, pos, zeros });
+              this.corrupt("a run of zeros past coefficient 63");
+            }
+            coef[at + ZZ[k]] = f >> 16;
+            k++;
+            continue;
           }
         }
         let sym: number;

@@ -12,6 +12,8 @@ import type { HuffmanSpec } from "./tables.ts";
 
 /** Codes up to this many bits are found with one table look-up. */
 export const LOOKAHEAD = 9;
+/** AC codes whose code and value bits fit this many bits decode with one look-up. */
+export const FAST_BITS = 10;
 
 /** What the decoder needs to turn bits into symbols. */
 export interface DecodeTable {
@@ -26,6 +28,13 @@ export interface DecodeTable {
   offset: Int32Array;
   /** The symbols in code order. */
   symbols: Uint8Array;
+  /**
+   * For AC tables, indexed by the next {@linkcode FAST_BITS} bits when
+   * they hold a whole code and its value bits: `(value << 16) | (run << 8)
+   * | bits used`, the value already sign-extended; 0 otherwise (and for EOB
+   * and ZRL).
+   */
+  fast: Int32Array;
 }
 
 function fail(message: string): never {
@@ -89,7 +98,18 @@ export function buildDecodeTable(spec: HuffmanSpec): DecodeTable {
     const shift = LOOKAHEAD - l, first = codes[i] << shift;
     for (let j = 0; j < 1 << shift; j++) lookup[first + j] = (l << 8) | spec.symbols[i];
   }
-  return { lookup, maxcode, offset, symbols: spec.symbols };
+  const fast = new Int32Array(1 << FAST_BITS);
+  for (let i = 0; i < codes.length; i++) {
+    const l = lengths[i], sym = spec.symbols[i], s = sym & 15;
+    if (s === 0 || l + s > FAST_BITS) continue;
+    const free = FAST_BITS - l, first = codes[i] << free;
+    for (let j = 0; j < 1 << free; j++) {
+      const raw = j >> (free - s);
+      const v = raw < 1 << (s - 1) ? raw - (1 << s) + 1 : raw;
+      fast[first + j] = (v << 16) | ((sym >> 4) << 8) | (l + s);
+    }
+  }
+  return { lookup, maxcode, offset, symbols: spec.symbols, fast };
 }
 
 /** The encoder's tables: `code[s]` and `size[s]` of symbol `s` (size 0: no code). */
