@@ -249,109 +249,93 @@ export class EntropyDecoder {
     const d = this.data, n = d.length, preds = this.preds;
     let acc = this.acc, bits = this.bits, pos = this.pos, zeros = this.zeros;
     const nb = plan.blockSlot.length;
+    const lookMask = (1 << LOOKAHEAD) - 1, fastMask = (1 << FAST_BITS) - 1;
+    /** Tops the bit buffer up to at least 25 bits (zero bits past a marker, counted). */
+    const fill = () => {
+      while (bits <= 24) {
+        let byte = 0;
+        if (pos < n) {
+          byte = d[pos];
+          if (byte !== 0xff) pos++;
+          else if (d[pos + 1] === 0) pos += 2;
+          else {
+            byte = 0;
+            zeros += 8;
+          }
+        } else zeros += 8;
+        acc = (acc << 8) | byte;
+        bits += 8;
+      }
+    };
+    /** The next symbol of table `t` (bits ≥ 17 on entry). */
+    const symbol = (t: DecodeTable): number => {
+      const e = t.lookup[(acc >>> (bits - LOOKAHEAD)) & lookMask];
+      if (e !== 0) {
+        bits -= e >> 8;
+        return e & 255;
+      }
+      let l = LOOKAHEAD + 1;
+      let code = (acc >>> (bits - l)) & ((1 << l) - 1);
+      while (code > t.maxcode[l]) {
+        l++;
+        code = (acc >>> (bits - l)) & ((1 << l) - 1);
+      }
+      if (l > 16) return -1;
+      bits -= l;
+      return t.symbols[code + t.offset[l]];
+    };
+    const fail = (what: string): never => {
+      Object.assign(this, { acc, bits, pos, zeros });
+      this.corrupt(what);
+    };
     for (let b = 0; b < nb; b++) {
       const i = plan.blockSlot[b];
       const at = bases[i] + plan.blockDy[b] * plan.rowStride[i] +
         (m * plan.across[i] + plan.blockDx[b]) * 64;
-      for (let k = 0; k < 64;) {
-        const t = k === 0 ? plan.dc[i]! : plan.ac[i]!;
-        // Decode one symbol.
-        if (bits < 17) {
-          while (bits <= 24) {
-            let byte = 0;
-            if (pos < n) {
-              byte = d[pos];
-              if (byte !== 0xff) pos++;
-              else if (d[pos + 1] === 0) pos += 2;
-              else {
-                byte = 0;
-                zeros += 8;
-              }
-            } else zeros += 8;
-            acc = (acc << 8) | byte;
-            bits += 8;
-          }
-        }
-        if (k !== 0) {
-          // A short AC code with its value bits: one look-up.
-          const f = t.fast[(acc >>> (bits - FAST_BITS)) & ((1 << FAST_BITS) - 1)];
-          if (f !== 0) {
-            bits -= f & 255;
-            k += (f >> 8) & 255;
-            if (k > 63) {
-              Object.assign(this, { acc, bits, pos, zeros });
-              this.corrupt("a run of zeros past coefficient 63");
-            }
-            coef[at + ZZ[k]] = f >> 16;
-            k++;
-            continue;
-          }
-        }
-        let sym: number;
-        const e = t.lookup[(acc >>> (bits - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)];
-        if (e !== 0) {
-          bits -= e >> 8;
-          sym = e & 255;
-        } else {
-          let l = LOOKAHEAD + 1;
-          let code = (acc >>> (bits - l)) & ((1 << l) - 1);
-          while (code > t.maxcode[l]) {
-            l++;
-            code = (acc >>> (bits - l)) & ((1 << l) - 1);
-          }
-          if (l > 16) {
-            Object.assign(this, { acc, bits, pos, zeros });
-            this.corrupt("a code no Huffman table holds");
-          }
-          bits -= l;
-          sym = t.symbols[code + t.offset[l]];
-        }
-        const s = sym & 15;
-        let v = 0;
-        if (s !== 0) {
-          if (bits < s) {
-            while (bits <= 24) {
-              let byte = 0;
-              if (pos < n) {
-                byte = d[pos];
-                if (byte !== 0xff) pos++;
-                else if (d[pos + 1] === 0) pos += 2;
-                else {
-                  byte = 0;
-                  zeros += 8;
-                }
-              } else zeros += 8;
-              acc = (acc << 8) | byte;
-              bits += 8;
-            }
-          }
-          bits -= s;
-          v = (acc >>> bits) & ((1 << s) - 1);
-          if (v < 1 << (s - 1)) v += 1 - (1 << s);
-        }
-        if (k === 0) {
-          // DC: the symbol is the size of the difference (F.2.2.1).
-          const pred = (preds[i] + v) | 0;
-          preds[i] = pred;
-          coef[at] = pred;
-          k = 1;
+      const ac = plan.ac[i]!, fast = ac.fast;
+      // DC: the symbol is the size of the difference (F.2.2.1).
+      if (bits < 17) fill();
+      let s = symbol(plan.dc[i]!);
+      if (s < 0) fail("a code no Huffman table holds");
+      let v = 0;
+      if (s !== 0) {
+        if (bits < s) fill();
+        bits -= s;
+        v = (acc >>> bits) & ((1 << s) - 1);
+        if (v < 1 << (s - 1)) v += 1 - (1 << s);
+      }
+      const pred = (preds[i] + v) | 0;
+      preds[i] = pred;
+      coef[at] = pred;
+      // AC: run/size symbols (F.2.2.2).
+      for (let k = 1; k < 64;) {
+        if (bits < 17) fill();
+        // A short code with its value bits: one look-up.
+        const f = fast[(acc >>> (bits - FAST_BITS)) & fastMask];
+        if (f !== 0) {
+          bits -= f & 255;
+          k += (f >> 8) & 255;
+          if (k > 63) fail("a run of zeros past coefficient 63");
+          coef[at + ZZ[k]] = f >> 16;
+          k++;
           continue;
         }
+        const sym = symbol(ac);
+        if (sym < 0) fail("a code no Huffman table holds");
+        s = sym & 15;
         const r = sym >> 4;
         if (s === 0) {
           if (r !== 15) break; // EOB
           k += 16; // ZRL
-          if (k > 64) {
-            Object.assign(this, { acc, bits, pos, zeros });
-            this.corrupt("a run of zeros past coefficient 63");
-          }
+          if (k > 64) fail("a run of zeros past coefficient 63");
           continue;
         }
         k += r;
-        if (k > 63) {
-          Object.assign(this, { acc, bits, pos, zeros });
-          this.corrupt("a run of zeros past coefficient 63");
-        }
+        if (k > 63) fail("a run of zeros past coefficient 63");
+        if (bits < s) fill();
+        bits -= s;
+        v = (acc >>> bits) & ((1 << s) - 1);
+        if (v < 1 << (s - 1)) v += 1 - (1 << s);
         coef[at + ZZ[k]] = v;
         k++;
       }
