@@ -416,3 +416,30 @@ Deno.test("mutated and cut files decode or fail with a one-line DECODE_FAILED, n
     }
   }
 });
+
+Deno.test("the SIMD encoder (WebAssembly Huffman coder included) writes the TypeScript encoder's bytes on hard images", async () => {
+  const next = rng(5);
+  const images = [
+    new Image(67, 45, 3, new Uint8Array(67 * 45 * 3).map(() => next() & 255)), // noise: long codes, FF bytes
+    new Image(33, 17, 4, new Uint8Array(33 * 17 * 4).fill(255)),
+    new Image(
+      40,
+      24,
+      1,
+      new Uint8Array(40 * 24).map((_, i) => (i % 40 < 20) === (i % 7 < 3) ? 0 : 255),
+    ),
+  ];
+  for (const img of images) {
+    for (const quality of [1, 50, 95, 100]) {
+      for (const subsampling of ["4:2:0", "4:4:4"] as const) {
+        const a = await withSimd(true, () => encodeJpeg(img, { quality, subsampling }));
+        const b = await withSimd(false, () => encodeJpeg(img, { quality, subsampling }));
+        assert.deepEqual(
+          a,
+          b,
+          `${img.width}x${img.height}x${img.channels} q${quality} ${subsampling}`,
+        );
+      }
+    }
+  }
+});

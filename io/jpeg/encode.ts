@@ -59,6 +59,15 @@ export interface EncodeKernels {
   fdct(src: number, stride: number, n: number, table: number, coef: number, mask: number): void;
   /** The gray channel of `n` pixels, extended to `padded`. */
   gray(src: number, ch: number, n: number, y: number, padded: number): void;
+  /**
+   * A faster Huffman coder of sequential blocks, when there is one
+   * (`entropy_encode.wat`): the same bytes as {@linkcode encodeBlocks}.
+   */
+  huffman?: {
+    reset(): void;
+    blocks(list: number, n: number, tables: number, preds: number, zz: number, out: number): number;
+    flush(out: number): number;
+  };
 }
 
 /** Makes the kernels on an arena of at least `bytes` bytes. */
@@ -154,6 +163,12 @@ export function encodeWith(
     c.mask = at;
     at = align(at + c.paddedW * c.v * 8);
   }
+  // For a WebAssembly Huffman coder: tables, zigzag offsets, predictions, the
+  // blocks of an MCU row, and room for its bytes (512 per block at worst).
+  const blocksPerRow = mcusX * comps.reduce((n, c) => n + c.h * c.v, 0);
+  const huffAt = at, zzAt = huffAt + 2048 * comps.length, predsAt = zzAt + 256;
+  const listAt = predsAt + 64, outAt = align(listAt + 12 * blocksPerRow);
+  at = align(outAt + 512 * blocksPerRow + 64);
   const k = kernels(at);
   const quant = [scaledQuantTable(false, quality), scaledQuantTable(true, quality)];
   for (let t = 0; t < 2; t++) {
@@ -213,6 +228,22 @@ export function encodeWith(
     comp: new Uint8Array(order.comp),
   };
   const compTables = comps.map((c) => tables[c.tq]);
+  const huffman = progressive ? undefined : k.huffman;
+  if (huffman) {
+    for (let i = 0; i < comps.length; i++) {
+      for (const [t, base] of [[compTables[i].dc, 0], [compTables[i].ac, 256]] as const) {
+        for (let sym = 0; sym < 256; sym++) {
+          k.u32[(huffAt >> 2) + 512 * i + base + sym] = (t.code[sym] << 8) | t.size[sym];
+        }
+      }
+    }
+    for (let z = 0; z < 64; z++) k.u32[(zzAt >> 2) + z] = 2 * ZIGZAG[z];
+    k.u32.fill(0, predsAt >> 2, (predsAt >> 2) + 16);
+    for (let j = 0; j < blocks.at.length; j++) {
+      k.u32.set([2 * blocks.at[j], 4 * blocks.mask[j], blocks.comp[j]], (listAt >> 2) + 3 * j);
+    }
+    huffman.reset();
+  }
   const halfRows = Math.ceil(height / 2);
   for (let m = 0; m < mcusY; m++) {
     // Input rows of this MCU row, the last image row repeated below the image.
@@ -264,9 +295,13 @@ export function encodeWith(
       }
       continue;
     }
-    encodeBlocks(w, k.i16, k.u32, blocks, compTables, preds);
+    if (huffman) {
+      const n = huffman.blocks(listAt, blocks.at.length, huffAt, predsAt, zzAt, outAt);
+      w.bytes(k.u8.subarray(outAt, outAt + n));
+    } else encodeBlocks(w, k.i16, k.u32, blocks, compTables, preds);
   }
   if (coefAll) progressiveScans(w, comps, coefAll, planeAt, mcusX, mcusY);
+  else if (huffman) w.bytes(k.u8.subarray(outAt, outAt + huffman.flush(outAt)));
   else w.flush();
   w.bytes([0xff, 0xd9]);
   return w.result();
