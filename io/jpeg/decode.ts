@@ -32,8 +32,9 @@ import { type KernelFactory, Reconstructor } from "./pixels.ts";
 
 /** What the headers of a JPEG say. */
 export interface JpegInfo {
-  /** Size as stored (orientations 5–8 swap it in the decoded image). */
+  /** Width as stored (orientations 5–8 swap width and height in the decoded image). */
   width: number;
+  /** Height as stored. */
   height: number;
   /** 1 for a one-component (gray) file, 3 for colour (YCbCr, RGB, CMYK and YCCK decode to RGB). */
   channels: 1 | 3;
