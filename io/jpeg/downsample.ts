@@ -41,9 +41,12 @@ export function rgbToYcc(
     m[cb + x] = (-11059 * r - 21709 * g + 32768 * b + 8421375) >> 16;
     m[cr + x] = (32768 * r - 27439 * g - 5329 * b + 8421375) >> 16;
   }
-  m.fill(m[y + n - 1], y + n, y + padded);
-  m.fill(m[cb + n - 1], cb + n, cb + padded);
-  m.fill(m[cr + n - 1], cr + n, cr + padded);
+  for (const row of [y, cb, cr]) extend(m, row, n, padded);
+}
+
+/** Repeats the last of `n` samples at `m[row]` up to `padded` samples. */
+function extend(m: Uint8Array, row: number, n: number, padded: number): void {
+  m.fill(m[row + n - 1], row + n, row + padded);
 }
 
 /** Copies the first channel of `n` pixels (`ch` samples each) to `m[y]`, extended to `padded`. */
@@ -58,7 +61,7 @@ export function grayRow(
 ): void {
   if (ch === 1) m.set(src.subarray(s, s + n), y);
   else for (let x = 0; x < n; x++, s += ch) m[y + x] = src[s];
-  m.fill(m[y + n - 1], y + n, y + padded);
+  extend(m, y, n, padded);
 }
 
 /** 2×2 downsampling of rows `top` and `bottom` into `w` samples at `dst`. */

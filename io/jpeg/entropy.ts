@@ -90,6 +90,22 @@ export function planScan(
 
 const ZZ = new Int32Array(ZIGZAG);
 
+/**
+ * The code of table `t` that starts the `bits` (≥ 17) valid low bits of
+ * `acc`: `(length << 8) | symbol`, or −1 when no code matches (F.2.2.3).
+ */
+function codeAt(t: DecodeTable, acc: number, bits: number): number {
+  const e = t.lookup[(acc >>> (bits - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)];
+  if (e !== 0) return e;
+  let l = LOOKAHEAD + 1;
+  let code = (acc >>> (bits - l)) & ((1 << l) - 1);
+  while (code > t.maxcode[l]) {
+    l++;
+    code = (acc >>> (bits - l)) & ((1 << l) - 1);
+  }
+  return l > 16 ? -1 : (l << 8) | t.symbols[code + t.offset[l]];
+}
+
 /** Decodes the entropy-coded segments of one scan, an MCU row at a time. */
 export class EntropyDecoder {
   private readonly data: Uint8Array;
@@ -216,21 +232,10 @@ export class EntropyDecoder {
   private decode(t: DecodeTable | undefined): number {
     if (!t) this.corrupt("a Huffman table is missing");
     if (this.bits < 17) this.fill();
-    const acc = this.acc, bits = this.bits;
-    const e = t.lookup[(acc >>> (bits - LOOKAHEAD)) & ((1 << LOOKAHEAD) - 1)];
-    if (e !== 0) {
-      this.bits = bits - (e >> 8);
-      return e & 255;
-    }
-    let l = LOOKAHEAD + 1;
-    let code = (acc >>> (bits - l)) & ((1 << l) - 1);
-    while (code > t.maxcode[l]) {
-      l++;
-      code = (acc >>> (bits - l)) & ((1 << l) - 1);
-    }
-    if (l > 16) this.corrupt("a code no Huffman table holds");
-    this.bits = bits - l;
-    return t.symbols[code + t.offset[l]];
+    const e = codeAt(t, this.acc, this.bits);
+    if (e < 0) this.corrupt("a code no Huffman table holds");
+    this.bits -= e >> 8;
+    return e & 255;
   }
 
   private receive(s: number): number {
@@ -246,46 +251,28 @@ export class EntropyDecoder {
 
   /** One MCU of a sequential scan: the hot loop, with the bit reader in locals. */
   private sequentialMcu(plan: ScanPlan, coef: Int16Array, bases: Int32Array, m: number): void {
-    const d = this.data, n = d.length, preds = this.preds;
-    let acc = this.acc, bits = this.bits, pos = this.pos, zeros = this.zeros;
+    const preds = this.preds;
+    let acc = this.acc, bits = this.bits;
     const nb = plan.blockSlot.length;
-    const lookMask = (1 << LOOKAHEAD) - 1, fastMask = (1 << FAST_BITS) - 1;
-    /** Tops the bit buffer up to at least 25 bits (zero bits past a marker, counted). */
+    const fastMask = (1 << FAST_BITS) - 1;
+    /** The bit buffer is in locals here; refilling goes through the fields. */
     const fill = () => {
-      while (bits <= 24) {
-        let byte = 0;
-        if (pos < n) {
-          byte = d[pos];
-          if (byte !== 0xff) pos++;
-          else if (d[pos + 1] === 0) pos += 2;
-          else {
-            byte = 0;
-            zeros += 8;
-          }
-        } else zeros += 8;
-        acc = (acc << 8) | byte;
-        bits += 8;
-      }
+      this.acc = acc;
+      this.bits = bits;
+      this.fill();
+      acc = this.acc;
+      bits = this.bits;
     };
-    /** The next symbol of table `t` (bits ≥ 17 on entry). */
+    /** The next symbol of table `t` (bits ≥ 17 on entry), −1 for none. */
     const symbol = (t: DecodeTable): number => {
-      const e = t.lookup[(acc >>> (bits - LOOKAHEAD)) & lookMask];
-      if (e !== 0) {
-        bits -= e >> 8;
-        return e & 255;
-      }
-      let l = LOOKAHEAD + 1;
-      let code = (acc >>> (bits - l)) & ((1 << l) - 1);
-      while (code > t.maxcode[l]) {
-        l++;
-        code = (acc >>> (bits - l)) & ((1 << l) - 1);
-      }
-      if (l > 16) return -1;
-      bits -= l;
-      return t.symbols[code + t.offset[l]];
+      const e = codeAt(t, acc, bits);
+      if (e < 0) return -1;
+      bits -= e >> 8;
+      return e & 255;
     };
     const fail = (what: string): never => {
-      Object.assign(this, { acc, bits, pos, zeros });
+      this.acc = acc;
+      this.bits = bits;
       this.corrupt(what);
     };
     for (let b = 0; b < nb; b++) {
@@ -342,8 +329,6 @@ export class EntropyDecoder {
     }
     this.acc = acc;
     this.bits = bits;
-    this.pos = pos;
-    this.zeros = zeros;
   }
 
   /** First DC scan of a progressive image (G.1.2.1): the difference, shifted by Al. */

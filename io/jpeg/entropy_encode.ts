@@ -89,8 +89,8 @@ export interface BlockOrder {
  * `coef[order.at[j]]`, nonzero coefficients flagged in zigzag order by the
  * two words at `masks[order.mask[j]]`) with the tables of component
  * `order.comp[j]`, whose DC prediction `preds[…]` it updates. Only nonzero
- * coefficients are visited, and the bit writer's state lives in locals:
- * this is the encoder's hottest loop.
+ * coefficients are visited; the bit writer's state lives in locals. (The
+ * reference of the WebAssembly coder `entropy_encode.wat`.)
  */
 export function encodeBlocks(
   w: BitWriter,
@@ -104,6 +104,17 @@ export function encodeBlocks(
   w.ensure(n * BLOCK_BYTES);
   const buf = w.buf;
   let acc = w.acc, nbits = w.nbits, pos = w.pos;
+  /** Appends `size` (≤ 16) bits and writes out the whole bytes (fewer than 8 bits stay). */
+  const put = (value: number, size: number) => {
+    acc = (acc << size) | value;
+    nbits += size;
+    while (nbits >= 8) {
+      nbits -= 8;
+      const byte = (acc >>> nbits) & 255;
+      buf[pos++] = byte;
+      if (byte === 255) buf[pos++] = 0;
+    }
+  };
   for (let j = 0; j < n; j++) {
     const a = order.at[j], c = order.comp[j], t = tables[c];
     const dcCode = t.dc.code, dcSize = t.dc.size, acCode = t.ac.code, acSize = t.ac.size;
@@ -111,16 +122,8 @@ export function encodeBlocks(
     const d = coef[a], diff = d - preds[c];
     preds[c] = d;
     let nb = diff === 0 ? 0 : 32 - Math.clz32(diff < 0 ? -diff : diff);
-    acc = (acc << dcSize[nb]) | dcCode[nb];
-    nbits += dcSize[nb];
-    acc = (acc << nb) | ((diff < 0 ? diff - 1 : diff) & ((1 << nb) - 1));
-    nbits += nb; // < 8 + 16 + 11 bits
-    while (nbits >= 8) {
-      nbits -= 8;
-      const byte = (acc >>> nbits) & 255;
-      buf[pos++] = byte;
-      if (byte === 255) buf[pos++] = 0;
-    }
+    put(dcCode[nb], dcSize[nb]);
+    put((diff < 0 ? diff - 1 : diff) & ((1 << nb) - 1), nb);
     // AC (F.1.2.2): each nonzero coefficient after its run of zeros, by the mask's set bits.
     let last = 0;
     for (let half = 0; half < 2; half++) {
@@ -132,63 +135,15 @@ export function encodeBlocks(
         const k = (half << 5) + 31 - Math.clz32(low);
         let run = k - last - 1;
         last = k;
-        while (run > 15) {
-          acc = (acc << acSize[0xf0]) | acCode[0xf0];
-          nbits += acSize[0xf0];
-          run -= 16;
-          while (nbits >= 8) {
-            nbits -= 8;
-            const byte = (acc >>> nbits) & 255;
-            buf[pos++] = byte;
-            if (byte === 255) buf[pos++] = 0;
-          }
-        }
+        for (; run > 15; run -= 16) put(acCode[0xf0], acSize[0xf0]);
         const v = coef[a + ZZ[k]];
         nb = 32 - Math.clz32(v < 0 ? -v : v);
         const s = (run << 4) + nb;
-        const size = acSize[s];
-        // Code and value in one go when they fit the accumulator (nbits < 16 here).
-        if (size + nb <= 16) {
-          acc = (acc << (size + nb)) | (acCode[s] << nb) | ((v < 0 ? v - 1 : v) & ((1 << nb) - 1));
-          nbits += size + nb;
-        } else {
-          acc = (acc << size) | acCode[s];
-          nbits += size;
-          if (nbits >= 16) {
-            nbits -= 8;
-            let byte = (acc >>> nbits) & 255;
-            buf[pos++] = byte;
-            if (byte === 255) buf[pos++] = 0;
-            nbits -= 8;
-            byte = (acc >>> nbits) & 255;
-            buf[pos++] = byte;
-            if (byte === 255) buf[pos++] = 0;
-          }
-          acc = (acc << nb) | ((v < 0 ? v - 1 : v) & ((1 << nb) - 1));
-          nbits += nb;
-        }
-        while (nbits >= 16) {
-          nbits -= 8;
-          let byte = (acc >>> nbits) & 255;
-          buf[pos++] = byte;
-          if (byte === 255) buf[pos++] = 0;
-          nbits -= 8;
-          byte = (acc >>> nbits) & 255;
-          buf[pos++] = byte;
-          if (byte === 255) buf[pos++] = 0;
-        }
+        put(acCode[s], acSize[s]);
+        put((v < 0 ? v - 1 : v) & ((1 << nb) - 1), nb);
       }
     }
-    if (last !== 63) {
-      acc = (acc << acSize[0]) | acCode[0];
-      nbits += acSize[0];
-    }
-    while (nbits >= 8) {
-      nbits -= 8;
-      const byte = (acc >>> nbits) & 255;
-      buf[pos++] = byte;
-      if (byte === 255) buf[pos++] = 0;
-    }
+    if (last !== 63) put(acCode[0], acSize[0]);
   }
   w.acc = acc;
   w.nbits = nbits;

@@ -12,11 +12,11 @@
  * @module
  */
 
+import { ISLOW } from "./idct.ts";
 import { ZIGZAG } from "./tables.ts";
 
-const F0_298 = 2446, F0_390 = 3196, F0_541 = 4433, F0_765 = 6270, F0_899 = 7373;
-const F1_175 = 9633, F1_501 = 12299, F1_847 = 15137, F1_961 = 16069, F2_053 = 16819;
-const F2_562 = 20995, F3_072 = 25172;
+const { F0_298, F0_390, F0_541, F0_765, F0_899, F1_175, F1_501, F1_847 } = ISLOW;
+const { F1_961, F2_053, F2_562, F3_072 } = ISLOW;
 
 const ws = new Int32Array(64);
 

@@ -14,17 +14,67 @@
  * @module
  */
 
-// 13-bit fixed-point constants: round(x · 2^13).
-const F0_298 = 2446, F0_390 = 3196, F0_541 = 4433, F0_765 = 6270, F0_899 = 7373;
-const F1_175 = 9633, F1_501 = 12299, F1_847 = 15137, F1_961 = 16069, F2_053 = 16819;
-const F2_562 = 20995, F3_072 = 25172;
+/** The 13-bit fixed-point constants of libjpeg's ISLOW transforms (both ways): round(x · 2^13). */
+export const ISLOW = {
+  F0_298: 2446,
+  F0_390: 3196,
+  F0_541: 4433,
+  F0_765: 6270,
+  F0_899: 7373,
+  F1_175: 9633,
+  F1_501: 12299,
+  F1_847: 15137,
+  F1_961: 16069,
+  F2_053: 16819,
+  F2_562: 20995,
+  F3_072: 25172,
+} as const;
+const { F0_298, F0_390, F0_541, F0_765, F0_899, F1_175, F1_501, F1_847 } = ISLOW;
+const { F1_961, F2_053, F2_562, F3_072 } = ISLOW;
 
 const ws = new Int32Array(64);
+/** The butterfly's outputs 0..7 (int32: stores wrap, as the kernel's lanes). */
+const t = new Int32Array(8);
 
 /** libjpeg's post-IDCT range limit of a descaled value `v` (centred on 0). */
 function limit(v: number): number {
   const s = ((v + 512) & 1023) - 384;
   return s < 0 ? 0 : s > 255 ? 255 : s;
+}
+
+/**
+ * The 1-D inverse transform of both passes (LLM, even part from inputs 0,
+ * 2, 4, 6, odd part from 1, 3, 5, 7), unscaled, into `t`; int32 arithmetic
+ * with wrap-around.
+ */
+function butterfly(
+  x0: number,
+  x1: number,
+  x2: number,
+  x3: number,
+  x4: number,
+  x5: number,
+  x6: number,
+  x7: number,
+): void {
+  const mul = Math.imul;
+  const z1 = mul((x2 + x6) | 0, F0_541);
+  const e2 = (z1 - mul(x6, F1_847)) | 0, e3 = (z1 + mul(x2, F0_765)) | 0;
+  const e0 = ((x0 + x4) | 0) << 13, e1 = ((x0 - x4) | 0) << 13;
+  const t10 = (e0 + e3) | 0, t13 = (e0 - e3) | 0, t11 = (e1 + e2) | 0, t12 = (e1 - e2) | 0;
+  const z3 = (x7 + x3) | 0, z4 = (x5 + x1) | 0, z5 = mul((z3 + z4) | 0, F1_175);
+  const o1 = mul((x7 + x1) | 0, -F0_899), o2 = mul((x5 + x3) | 0, -F2_562);
+  const o3 = (mul(z3, -F1_961) + z5) | 0, o4 = (mul(z4, -F0_390) + z5) | 0;
+  const p0 = (mul(x7, F0_298) + o1 + o3) | 0, p1 = (mul(x5, F2_053) + o2 + o4) | 0;
+  const p2 = (mul(x3, F3_072) + o2 + o3) | 0, p3 = (mul(x1, F1_501) + o1 + o4) | 0;
+  t[0] = t10 + p3;
+  t[7] = t10 - p3;
+  t[1] = t11 + p2;
+  t[6] = t11 - p2;
+  t[2] = t12 + p1;
+  t[5] = t12 - p1;
+  t[3] = t13 + p0;
+  t[4] = t13 - p0;
 }
 
 /**
@@ -43,105 +93,27 @@ export function idctBlocks(
   dst: number,
   stride: number,
 ): void {
-  for (let j = 0; j < n; j++) {
-    idctBlock(coef, at + 64 * j, quant, q, out, dst + 8 * j, stride);
-  }
-}
-
-function idctBlock(
-  coef: Int16Array,
-  at: number,
-  quant: Int32Array,
-  q: number,
-  out: Uint8Array,
-  dst: number,
-  stride: number,
-): void {
   const mul = Math.imul;
-  // Pass 1: columns, results scaled by 2^2 (PASS1_BITS).
-  for (let c = 0; c < 8; c++) {
-    const i = at + c, t = q + c;
-    let z2 = mul(coef[i + 16], quant[t + 16]), z3 = mul(coef[i + 48], quant[t + 48]);
-    let z1 = mul((z2 + z3) | 0, F0_541);
-    let tmp2 = (z1 - mul(z3, F1_847)) | 0;
-    let tmp3 = (z1 + mul(z2, F0_765)) | 0;
-    z2 = mul(coef[i], quant[t]);
-    z3 = mul(coef[i + 32], quant[t + 32]);
-    let tmp0 = ((z2 + z3) | 0) << 13;
-    let tmp1 = ((z2 - z3) | 0) << 13;
-    const tmp10 = (tmp0 + tmp3) | 0, tmp13 = (tmp0 - tmp3) | 0;
-    const tmp11 = (tmp1 + tmp2) | 0, tmp12 = (tmp1 - tmp2) | 0;
-    tmp0 = mul(coef[i + 56], quant[t + 56]);
-    tmp1 = mul(coef[i + 40], quant[t + 40]);
-    tmp2 = mul(coef[i + 24], quant[t + 24]);
-    tmp3 = mul(coef[i + 8], quant[t + 8]);
-    z1 = (tmp0 + tmp3) | 0;
-    z2 = (tmp1 + tmp2) | 0;
-    z3 = (tmp0 + tmp2) | 0;
-    let z4 = (tmp1 + tmp3) | 0;
-    const z5 = mul((z3 + z4) | 0, F1_175);
-    tmp0 = mul(tmp0, F0_298);
-    tmp1 = mul(tmp1, F2_053);
-    tmp2 = mul(tmp2, F3_072);
-    tmp3 = mul(tmp3, F1_501);
-    z1 = mul(z1, -F0_899);
-    z2 = mul(z2, -F2_562);
-    z3 = (mul(z3, -F1_961) + z5) | 0;
-    z4 = (mul(z4, -F0_390) + z5) | 0;
-    tmp0 = (tmp0 + z1 + z3) | 0;
-    tmp1 = (tmp1 + z2 + z4) | 0;
-    tmp2 = (tmp2 + z2 + z3) | 0;
-    tmp3 = (tmp3 + z1 + z4) | 0;
-    const r = 1 << 10;
-    ws[c] = (tmp10 + tmp3 + r) >> 11;
-    ws[c + 56] = (tmp10 - tmp3 + r) >> 11;
-    ws[c + 8] = (tmp11 + tmp2 + r) >> 11;
-    ws[c + 48] = (tmp11 - tmp2 + r) >> 11;
-    ws[c + 16] = (tmp12 + tmp1 + r) >> 11;
-    ws[c + 40] = (tmp12 - tmp1 + r) >> 11;
-    ws[c + 24] = (tmp13 + tmp0 + r) >> 11;
-    ws[c + 32] = (tmp13 - tmp0 + r) >> 11;
-  }
-  // Pass 2: rows, removing 2^2 and the factor 8 of the 2-D transform.
-  for (let row = 0; row < 8; row++) {
-    const w = row * 8, o = dst + row * stride;
-    let z2 = ws[w + 2], z3 = ws[w + 6];
-    let z1 = mul((z2 + z3) | 0, F0_541);
-    let tmp2 = (z1 - mul(z3, F1_847)) | 0;
-    let tmp3 = (z1 + mul(z2, F0_765)) | 0;
-    let tmp0 = ((ws[w] + ws[w + 4]) | 0) << 13;
-    let tmp1 = ((ws[w] - ws[w + 4]) | 0) << 13;
-    const tmp10 = (tmp0 + tmp3) | 0, tmp13 = (tmp0 - tmp3) | 0;
-    const tmp11 = (tmp1 + tmp2) | 0, tmp12 = (tmp1 - tmp2) | 0;
-    tmp0 = ws[w + 7];
-    tmp1 = ws[w + 5];
-    tmp2 = ws[w + 3];
-    tmp3 = ws[w + 1];
-    z1 = (tmp0 + tmp3) | 0;
-    z2 = (tmp1 + tmp2) | 0;
-    z3 = (tmp0 + tmp2) | 0;
-    let z4 = (tmp1 + tmp3) | 0;
-    const z5 = mul((z3 + z4) | 0, F1_175);
-    tmp0 = mul(tmp0, F0_298);
-    tmp1 = mul(tmp1, F2_053);
-    tmp2 = mul(tmp2, F3_072);
-    tmp3 = mul(tmp3, F1_501);
-    z1 = mul(z1, -F0_899);
-    z2 = mul(z2, -F2_562);
-    z3 = (mul(z3, -F1_961) + z5) | 0;
-    z4 = (mul(z4, -F0_390) + z5) | 0;
-    tmp0 = (tmp0 + z1 + z3) | 0;
-    tmp1 = (tmp1 + z2 + z4) | 0;
-    tmp2 = (tmp2 + z2 + z3) | 0;
-    tmp3 = (tmp3 + z1 + z4) | 0;
-    const r = 1 << 17;
-    out[o] = limit((tmp10 + tmp3 + r) >> 18);
-    out[o + 7] = limit((tmp10 - tmp3 + r) >> 18);
-    out[o + 1] = limit((tmp11 + tmp2 + r) >> 18);
-    out[o + 6] = limit((tmp11 - tmp2 + r) >> 18);
-    out[o + 2] = limit((tmp12 + tmp1 + r) >> 18);
-    out[o + 5] = limit((tmp12 - tmp1 + r) >> 18);
-    out[o + 3] = limit((tmp13 + tmp0 + r) >> 18);
-    out[o + 4] = limit((tmp13 - tmp0 + r) >> 18);
+  for (let j = 0; j < n; j++, at += 64, dst += 8) {
+    // Pass 1: columns, dequantized, results scaled by 2^2 (PASS1_BITS).
+    for (let c = 0; c < 8; c++) {
+      const i = at + c, k = q + c;
+      butterfly(
+        mul(coef[i], quant[k]),
+        mul(coef[i + 8], quant[k + 8]),
+        mul(coef[i + 16], quant[k + 16]),
+        mul(coef[i + 24], quant[k + 24]),
+        mul(coef[i + 32], quant[k + 32]),
+        mul(coef[i + 40], quant[k + 40]),
+        mul(coef[i + 48], quant[k + 48]),
+        mul(coef[i + 56], quant[k + 56]),
+      );
+      for (let r = 0; r < 8; r++) ws[c + 8 * r] = (t[r] + 1024) >> 11;
+    }
+    // Pass 2: rows, removing 2^2 and the factor 8 of the 2-D transform.
+    for (let r = 0, w = 0, o = dst; r < 8; r++, w += 8, o += stride) {
+      butterfly(ws[w], ws[w + 1], ws[w + 2], ws[w + 3], ws[w + 4], ws[w + 5], ws[w + 6], ws[w + 7]);
+      for (let c = 0; c < 8; c++) out[o + c] = limit((t[c] + 131072) >> 18);
+    }
   }
 }

@@ -38,11 +38,9 @@ interface DecodeExports {
 
 /** The decoder's kernels on the SIMD memory, or `undefined` when SIMD is off or memory fails. */
 export function simdPixelKernels(bytes: number): PixelKernels | undefined {
-  const kernel = decodeKernel.get();
-  if (!kernel) return undefined;
-  const buffer = reserve(kernel, bytes);
-  if (!buffer) return undefined;
-  const e = kernel.exports as unknown as DecodeExports;
+  const on = memoryOf<DecodeExports>(decodeKernel.get(), bytes);
+  if (!on) return undefined;
+  const { buffer, e } = on;
   return {
     u8: new Uint8Array(buffer),
     i16: new Int16Array(buffer),
@@ -81,11 +79,9 @@ interface EncodeExports {
 
 /** The encoder's kernels on the SIMD memory, or `undefined` when SIMD is off or memory fails. */
 export function simdEncodeKernels(bytes: number): EncodeKernels | undefined {
-  const kernel = encodeKernel.get();
-  if (!kernel) return undefined;
-  const buffer = reserve(kernel, bytes);
-  if (!buffer) return undefined;
-  const e = kernel.exports as unknown as EncodeExports;
+  const on = memoryOf<EncodeExports>(encodeKernel.get(), bytes);
+  if (!on) return undefined;
+  const { buffer, e } = on;
   const u8 = new Uint8Array(buffer);
   return {
     u8,
@@ -103,10 +99,14 @@ export function simdEncodeKernels(bytes: number): EncodeKernels | undefined {
 /** The most kernel memory a call may use (beyond it: the TypeScript path). */
 const MAX_BYTES = 2 ** 30;
 
-function reserve(kernel: SimdKernel, bytes: number): ArrayBuffer | undefined {
-  if (bytes > MAX_BYTES) return undefined;
+/** A kernel's exports and its memory grown to `bytes`, or `undefined` (no SIMD, too large, out of memory). */
+function memoryOf<E>(
+  kernel: SimdKernel | undefined,
+  bytes: number,
+): { buffer: ArrayBuffer; e: E } | undefined {
+  if (!kernel || bytes > MAX_BYTES) return undefined;
   try {
-    return kernel.reserve(bytes);
+    return { buffer: kernel.reserve(bytes), e: kernel.exports as unknown as E };
   } catch {
     return undefined;
   }

@@ -83,6 +83,8 @@ export class Reconstructor {
   private readonly channels: number;
   private readonly band: number;
   private pushed = 0;
+  /** Each component's row for the output row being converted. */
+  private readonly rows = new Int32Array(4);
 
   /**
    * `quant[i]` is component i's table (natural order); `out` receives the
@@ -232,39 +234,26 @@ export class Reconstructor {
   private emitBand(m: number): void {
     const { width, height, vmax } = this.frame;
     const y0 = m * 8 * vmax, y1 = Math.min(height, y0 + 8 * vmax);
-    const ch = this.channels, rowBytes = width * ch, u8 = this.k.u8;
+    const rowBytes = width * this.channels, u8 = this.k.u8, p = this.planes, rows = this.rows;
     for (let y = y0; y < y1; y++) {
       const dst = this.band + (y - y0) * rowBytes;
-      const p = this.planes;
+      for (let i = 0; i < p.length; i++) rows[i] = this.upsampled(p[i], y);
+      const [a, b, c, d] = rows;
       switch (this.color) {
         case "gray":
-          u8.copyWithin(dst, this.rowAt(p[0], y), this.rowAt(p[0], y) + width);
+          u8.copyWithin(dst, a, a + width);
           break;
         case "ycbcr":
-          this.k.ycc(
-            this.upsampled(p[0], y),
-            this.upsampled(p[1], y),
-            this.upsampled(p[2], y),
-            dst,
-            width,
-          );
+          this.k.ycc(a, b, c, dst, width);
           break;
         case "rgb":
-          planesToRgb(
-            u8,
-            this.upsampled(p[0], y),
-            this.upsampled(p[1], y),
-            this.upsampled(p[2], y),
-            dst,
-            width,
-          );
+          planesToRgb(u8, a, b, c, dst, width);
           break;
         case "cmyk":
-        case "ycck": {
-          const a = this.upsampled(p[0], y), b = this.upsampled(p[1], y);
-          const c = this.upsampled(p[2], y), d = this.upsampled(p[3], y);
-          (this.color === "cmyk" ? cmykToRgb : ycckToRgb)(u8, a, b, c, d, dst, width);
-        }
+          cmykToRgb(u8, a, b, c, d, dst, width);
+          break;
+        case "ycck":
+          ycckToRgb(u8, a, b, c, d, dst, width);
       }
     }
     this.place(y0, y1 - y0);
