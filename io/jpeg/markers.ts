@@ -87,6 +87,7 @@ export class JpegState {
   adobe = -1;
   /** EXIF orientation 1–8 (1 when absent or unreadable). */
   orientation = 1;
+  private exif = false;
 
   constructor(bytes: Uint8Array) {
     if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) {
@@ -137,7 +138,8 @@ export class JpegState {
       else if (m === 0xe0) {
         if (len >= 16 && isText(b, start, "JFIF\0")) this.jfif = true;
       } else if (m === 0xe1) {
-        if (len >= 8 && isText(b, start, "Exif\0\0")) {
+        if (len >= 8 && isText(b, start, "Exif\0\0") && !this.exif) {
+          this.exif = true; // Pillow reads the first Exif segment
           this.orientation = exifOrientation(b, start + 6, end);
         }
       } else if (m === 0xee) {
