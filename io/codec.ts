@@ -62,6 +62,12 @@ export async function decodeImage(
     throw new FilterError("INVALID_PARAM", `reading ${codec.label} is not supported`);
   }
   const page = option("decodeImage", "page", options.page, 0);
+  const keepOrientation = option(
+    "decodeImage",
+    "keepOrientation",
+    options.keepOrientation,
+    false,
+  );
   if (page > 0 && !codec.pages) {
     throw new FilterError(
       "INVALID_PARAM",
@@ -72,7 +78,7 @@ export async function decodeImage(
     if (!codec.sniff(bytes)) {
       throw bad(codec.label, "bad magic number; the data is not this format");
     }
-    return await codec.decode(bytes, { maxPixels, page });
+    return await codec.decode(bytes, { maxPixels, page, keepOrientation });
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.
@@ -108,6 +114,8 @@ export async function encodeImage(
   const fmt = option<ImageFormat>("encodeImage", "format", format, "png");
   const quality = option("encodeImage", "quality", options.quality, 90);
   const compression = option("encodeImage", "compression", options.compression, "deflate");
+  const subsampling = option("encodeImage", "subsampling", options.subsampling, "4:2:0");
+  const progressive = option("encodeImage", "progressive", options.progressive, false);
   const codec = codecOf(fmt);
   if (!codec.encode) {
     const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");
@@ -116,5 +124,5 @@ export async function encodeImage(
       `writing ${codec.label} is not supported; write ${writable}`,
     );
   }
-  return await codec.encode(image, { quality, compression });
+  return await codec.encode(image, { quality, compression, subsampling, progressive });
 }

@@ -1,6 +1,6 @@
 /**
  * The codec table: one entry per format, each from its own module
- * (`png.ts`, `jpeg_*.ts`, `tiff/`, `gif.ts`, `npy.ts`, `bmp.ts`, `netpbm.ts`, …). The entry points
+ * (`png.ts`, `jpeg/`, `tiff/`, `gif.ts`, `npy.ts`, `bmp.ts`, `netpbm.ts`, …). The entry points
  * (`decodeImage`, `encodeImage`, `sniffFormat`, `formatFromPath`) read it,
  * so a new format is its module plus one line here.
  *
@@ -11,7 +11,7 @@ import type { Image } from "../core/image.ts";
 import { bmpCodec } from "./bmp.ts";
 import type { ImageFormat } from "./formats.ts";
 import { gifCodec } from "./gif.ts";
-import { jpegCodec } from "./jpeg_legacy.ts";
+import { jpegCodec } from "./jpeg/mod.ts";
 import { netpbmCodec } from "./netpbm.ts";
 import { npyCodec } from "./npy.ts";
 import { pngCodec } from "./png.ts";
@@ -24,6 +24,8 @@ export interface CodecDecodeOptions {
   maxPixels: number;
   /** Which page (IFD) of a multi-page file, 0-based; only codecs with `pages` see a non-zero one. */
   page: number;
+  /** Keep a stored orientation (EXIF) instead of applying it. */
+  keepOrientation: boolean;
 }
 
 /** Encoding options after validation, as every encoder receives them. */
@@ -32,6 +34,10 @@ export interface CodecEncodeOptions {
   quality: number;
   /** TIFF compression. */
   compression: TiffCompression;
+  /** JPEG chroma subsampling. */
+  subsampling: "4:2:0" | "4:4:4";
+  /** Progressive JPEG. */
+  progressive: boolean;
 }
 
 /** One image format: how to recognise it, and its decoder and encoder where it has them. */

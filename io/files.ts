@@ -83,8 +83,8 @@ export async function readImage(path: string, options: DecodeOptions = {}): Prom
   );
   try {
     return await decodeImage(bytes, {
+      ...options,
       maxPixels,
-      page: options.page,
       format: sniffFormat(bytes) ?? formatFromPath(path),
     });
   } catch (e) {
@@ -172,10 +172,8 @@ export async function writeImage(
   options: EncodeOptions & { overwrite?: boolean } = {},
 ): Promise<void> {
   const overwrite = option("writeImage", "overwrite", options.overwrite, true);
-  const bytes = await encodeImage(image, formatFromPath(path), {
-    quality: options.quality,
-    compression: options.compression,
-  });
+  const { overwrite: _, ...encode } = options;
+  const bytes = await encodeImage(image, formatFromPath(path), encode);
   await writeFileAtomic(path, bytes, overwrite);
 }
 

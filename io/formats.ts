@@ -30,6 +30,12 @@ export interface DecodeOptions {
    * non-zero page of a single-image format is `INVALID_PARAM`.
    */
   page?: number;
+  /**
+   * Keep a JPEG's stored orientation instead of applying its EXIF orientation
+   * (default false: the image comes out upright, as `PIL.ImageOps.exif_transpose`
+   * gives it).
+   */
+  keepOrientation?: boolean;
 }
 
 /** Options of encoding. */
@@ -38,6 +44,10 @@ export interface EncodeOptions {
   quality?: number;
   /** TIFF compression: `"deflate"` (default), `"lzw"` or `"none"`. */
   compression?: "deflate" | "lzw" | "none";
+  /** JPEG chroma subsampling of colour images: `"4:2:0"` (default, as OpenCV and sharp) or `"4:4:4"`. */
+  subsampling?: "4:2:0" | "4:4:4";
+  /** Write a progressive JPEG (default false: baseline). */
+  progressive?: boolean;
 }
 
 const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);
@@ -57,6 +67,18 @@ const SPECS = {
     default: "deflate",
     description: "TIFF compression",
   },
+  keepOrientation: {
+    type: "boolean",
+    default: false,
+    description: "keep a JPEG's stored orientation (do not apply EXIF)",
+  },
+  subsampling: {
+    type: "enum",
+    values: ["4:2:0", "4:4:4"],
+    default: "4:2:0",
+    description: "JPEG chroma subsampling",
+  },
+  progressive: { type: "boolean", default: false, description: "progressive JPEG" },
   format: { type: "enum", values: FORMATS, description: "image format" },
   overwrite: { type: "boolean", default: true, description: "replace an existing file" },
 } as const satisfies Record<string, ParamSpec>;

@@ -1,6 +1,6 @@
 /**
- * Image I/O: PNG (own codec, 8/16-bit, read and write), JPEG (read and write;
- * gray through imfilter's own encoder), TIFF (own reader and writer: BigTIFF,
+ * Image I/O: PNG (own codec, 8/16-bit, read and write), JPEG (own codec,
+ * read and write), TIFF (own reader and writer: BigTIFF,
  * tiles, planar, LZW/Deflate/PackBits, predictors, every sample type, pages),
  * GIF (own decoder, first frame), BMP and netpbm (own, read and write) and
  * NumPy `.npy` (every numeric dtype read; f32/u8/u16 written). The channel
@@ -13,15 +13,13 @@
  * table: magic numbers, extensions, decoder and encoder per format),
  * `codec.ts` (bytes ↔ `Image`, every runtime), `files.ts` (read and write
  * files in Deno, Node and Bun through `fs.ts`), one module per format
- * (`png.ts`, `gif.ts`, `tiff/`, `bmp.ts`, `netpbm.ts`, `npy.ts`, `jpeg.ts`),
+ * (`png.ts`, `gif.ts`, `tiff/`, `bmp.ts`, `netpbm.ts`, `npy.ts`, `jpeg/`),
  * `numeric.ts` (conversions shared by decoders), `zlib.ts` (the web
  * compression streams), `path.ts` (string paths, no `node:path`).
  *
- * Permissions (Deno): every format but JPEG needs only `--allow-read` /
- * `--allow-write` of the files themselves. JPEG loads imagescript on first
- * use, which needs `--allow-ffi` (its native codec module is loaded at
- * import) and `--allow-env` (`IMAGESCRIPT_WASM_SIMD`) besides `--allow-read`
- * of Deno's npm cache.
+ * Permissions (Deno): every codec is TypeScript or WebAssembly embedded in
+ * the library, so decoding and encoding bytes need none; `readImage` /
+ * `writeImage` need `--allow-read` / `--allow-write` of the files themselves.
  *
  * @module
  */

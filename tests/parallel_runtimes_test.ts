@@ -53,7 +53,6 @@ async function bundleDir(): Promise<string> {
       bundle: true,
       format: "esm",
       platform: "node",
-      external: ["imagescript"], // loaded on first JPEG/GIF use only
       logLevel: "error",
     });
   } finally {

@@ -19,6 +19,7 @@
  */
 
 import { FilterError } from "../../core/errors.ts";
+import type { Codec } from "../codecs.ts";
 import type { Image } from "../../core/image.ts";
 import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
 import { type EncodeKernels, encodeWith, typescriptEncodeKernels } from "./encode.ts";
@@ -157,3 +158,20 @@ export function encodeJpeg(
     return Promise.reject(e);
   }
 }
+
+/** Whether the bytes start with a JPEG SOI marker. */
+export function isJpeg(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+}
+
+/** JPEG (read and write), imfilter's own codec. */
+export const jpegCodec: Codec = {
+  format: "jpeg",
+  label: "JPEG",
+  extensions: [".jpg", ".jpeg"],
+  sniff: isJpeg,
+  decode: (bytes, { maxPixels, keepOrientation }) =>
+    decodeJpeg(bytes, { maxPixels, keepOrientation }),
+  encode: (image, { quality, subsampling, progressive }) =>
+    encodeJpeg(image, { quality, subsampling, progressive }),
+};
