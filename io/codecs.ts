@@ -8,12 +8,14 @@
  */
 
 import type { Image } from "../core/image.ts";
+import { avifCodec } from "./avif.ts";
 import type { ImageFormat } from "./formats.ts";
 import { gifCodec } from "./gif.ts";
 import { jpegCodec } from "./jpeg_legacy.ts";
 import { npyCodec } from "./npy.ts";
 import { pngCodec } from "./png.ts";
 import { tiffCodec } from "./tiff.ts";
+import { webpCodec } from "./webp.ts";
 
 /** Decoding options after validation, as every decoder receives them. */
 export interface CodecDecodeOptions {
@@ -25,6 +27,8 @@ export interface CodecDecodeOptions {
 export interface CodecEncodeOptions {
   /** Quality 1–100 of the lossy formats. */
   quality: number;
+  /** Lossless compression where the format has both (WebP, AVIF). */
+  lossless: boolean;
 }
 
 /** One image format: how to recognise it, and its decoder and encoder where it has them. */
@@ -44,7 +48,15 @@ export interface Codec {
 }
 
 /** Every codec, in the order their magic numbers are tried. */
-export const CODECS: readonly Codec[] = [pngCodec, npyCodec, jpegCodec, gifCodec, tiffCodec];
+export const CODECS: readonly Codec[] = [
+  pngCodec,
+  npyCodec,
+  jpegCodec,
+  gifCodec,
+  tiffCodec,
+  webpCodec,
+  avifCodec,
+];
 
 /** The codec of a format. */
 export function codecOf(format: ImageFormat): Codec {

@@ -171,7 +171,10 @@ export async function writeImage(
   options: EncodeOptions & { overwrite?: boolean } = {},
 ): Promise<void> {
   const overwrite = option("writeImage", "overwrite", options.overwrite, true);
-  const bytes = await encodeImage(image, formatFromPath(path), { quality: options.quality });
+  const bytes = await encodeImage(image, formatFromPath(path), {
+    quality: options.quality,
+    lossless: options.lossless,
+  });
   await writeFileAtomic(path, bytes, overwrite);
 }
 

@@ -11,8 +11,8 @@ import { coerceParam, type ParamSpec } from "../core/params.ts";
 import { CODECS } from "./codecs.ts";
 import { extname } from "./path.ts";
 
-/** File formats imfilter reads (all) and writes (png, jpeg, npy). */
-export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy";
+/** File formats imfilter reads (all) and writes (png, jpeg, webp, avif, npy). */
+export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy" | "webp" | "avif";
 
 /** Options of decoding. */
 export interface DecodeOptions {
@@ -25,8 +25,10 @@ export interface DecodeOptions {
 
 /** Options of encoding. */
 export interface EncodeOptions {
-  /** JPEG quality 1–100 (default 90). */
+  /** JPEG, WebP and AVIF quality 1–100 (default 90). */
   quality?: number;
+  /** WebP and AVIF: lossless compression instead of `quality` (default false). */
+  lossless?: boolean;
 }
 
 const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);
@@ -38,7 +40,18 @@ const SPECS = {
     min: 1,
     description: "cap on width * height * channels of a decoded image",
   },
-  quality: { type: "integer", min: 1, max: 100, default: 90, description: "JPEG quality" },
+  quality: {
+    type: "integer",
+    min: 1,
+    max: 100,
+    default: 90,
+    description: "JPEG, WebP and AVIF quality",
+  },
+  lossless: {
+    type: "boolean",
+    default: false,
+    description: "WebP and AVIF: lossless compression",
+  },
   format: { type: "enum", values: FORMATS, description: "image format" },
   overwrite: { type: "boolean", default: true, description: "replace an existing file" },
 } as const satisfies Record<string, ParamSpec>;

@@ -47,6 +47,8 @@ interface Source {
   glue: { js: string; dts: string; as: string }[];
   /** Other files copied as they are: package path → vendored name. */
   copies: Record<string, string>;
+  /** Type declarations copied with a header that turns type checking off for them. */
+  typings?: Record<string, string>;
 }
 
 const SOURCES: Source[] = [
@@ -62,7 +64,10 @@ const SOURCES: Source[] = [
       // webp_enc_simd.d.ts only re-exports webp_enc.d.ts, which declares the encoder.
       { js: "codec/enc/webp_enc_simd.js", dts: "codec/enc/webp_enc.d.ts", as: "webp_enc_simd" },
     ],
-    copies: { "emscripten-types.d.ts": "emscripten-types.d.ts" },
+    // Declarations for emscripten's module object; it names DOM types (WebGLRenderingContext)
+    // that Deno's type library lacks, hence the @ts-nocheck in its header.
+    copies: {},
+    typings: { "emscripten-types.d.ts": "emscripten-types.d.ts" },
   },
   {
     name: "@jsquash/avif",
@@ -148,6 +153,10 @@ async function generate(): Promise<Map<string, Uint8Array>> {
       `Licence: ${src.licence}; see io/vendor/LICENSE.* and the README (Dependencies).`;
     for (const [p, as] of Object.entries({ ...src.licences, ...src.copies })) {
       out.set(as, read(p));
+    }
+    for (const [p, as] of Object.entries(src.typings ?? {})) {
+      const text = new TextDecoder().decode(read(p));
+      out.set(as, enc.encode(`// @ts-nocheck\n// ${from(p)}\n// ${licence}\n${text}`));
     }
     for (const g of src.glue) {
       const js = new TextDecoder().decode(read(g.js));
