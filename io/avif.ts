@@ -83,7 +83,16 @@ export async function decodeAvif(bytes: Uint8Array, maxPixels: number): Promise<
   const h = avifHeader(bytes);
   const channels = (h.monochrome ? 1 : 3) + (h.alpha ? 1 : 0);
   checkImageSize(h.width, h.height, channels, maxPixels);
-  for (const c of h.coded) checkImageSize(c.width, c.height, channels, maxPixels);
+  for (const c of h.coded) {
+    // What the AV1 decoder allocates comes from the stream, not from `ispe`.
+    if (c.width * c.height * channels > maxPixels) {
+      throw new FilterError(
+        "IMAGE_TOO_LARGE",
+        `AVIF: the AV1 stream may code ${c.width}x${c.height} frames (the image says ` +
+          `${h.width}x${h.height}), more than ${maxPixels} samples; raise the limit (--max-pixels) if it is genuine`,
+      );
+    }
+  }
   const wide = h.depth > 8;
   const result = await avifDecoder.call((m) => {
     const r = m.decode(bytes, wide ? 16 : 8);

@@ -85,6 +85,8 @@ export class EmscriptenCodec<M extends { HEAPU8?: Uint8Array }> {
   #instance?: Promise<M>;
   /** Instances created so far (tests check that a failure leads to a new one). */
   instances = 0;
+  /** Calls made so far (tests check that a refused header never reaches the codec). */
+  calls = 0;
 
   /**
    * @param label What the codec is, for messages ("WebP decoder").
@@ -145,6 +147,7 @@ export class EmscriptenCodec<M extends { HEAPU8?: Uint8Array }> {
    */
   async call<T>(fn: (module: M) => T): Promise<T> {
     const module = await this.#instantiate();
+    this.calls++;
     let ok = false;
     try {
       const result = withImageData(() => fn(module));
