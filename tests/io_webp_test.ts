@@ -217,3 +217,55 @@ Deno.test("fuzz: mutated and truncated WebP files give a FilterError or a valid 
   assert.ok((outcomes.get("image") ?? 0) > 0, `outcomes ${[...outcomes]}`);
   assert.ok((outcomes.get("DECODE_FAILED") ?? 0) > 0, `outcomes ${[...outcomes]}`);
 });
+
+Deno.test("the CLI writes and reads .webp and .avif, batch takes them as inputs, float results need --stretch", async () => {
+  const { main } = await import("../cli/main.ts");
+  const cli = async (...args: string[]) => {
+    const err: string[] = [];
+    const status = await main(args, {
+      out: () => {},
+      err: (t) => err.push(t),
+      errIsTerminal: false,
+    });
+    return { status, err: err.join("\n") };
+  };
+  const work = await Deno.makeTempDir({ prefix: "imfilter-webp-cli-" });
+  const src = join(work, "in.png");
+  await writeImage(src, randomImage(24, 16, 3, "u8", 4));
+  for (const ext of ["webp", "avif"]) {
+    assert.equal((await cli("median", src, join(work, `m.${ext}`), "--size", "3")).status, 0);
+    assert.equal((await readImage(join(work, `m.${ext}`))).channels, 3);
+    const float = await cli(
+      "sobel",
+      src,
+      join(work, `s.${ext}`),
+      "--output",
+      "x",
+      "--dtype",
+      "f32",
+    );
+    assert.equal(float.status, 2, float.err);
+    assert.match(float.err, /error\[UNSUPPORTED_DTYPE\].*--stretch/);
+    const stretched = [
+      "sobel",
+      src,
+      join(work, `s.${ext}`),
+      "--output",
+      "x",
+      "--dtype",
+      "f32",
+      "--stretch",
+    ];
+    assert.equal((await cli(...stretched)).status, 0);
+  }
+  const out = join(work, "out");
+  const batch = await cli("batch", work, "--out-dir", out, "--", "box", "--size", "3");
+  assert.equal(batch.status, 0, batch.err);
+  assert.deepEqual([...Deno.readDirSync(out)].map((e) => e.name).sort(), [
+    "in.png",
+    "m.avif",
+    "m.webp",
+    "s.avif",
+    "s.webp",
+  ]);
+});
