@@ -34,7 +34,7 @@ import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
 import { avifHeader, isAvif } from "./avif_header.ts";
-import { codecFailure, EmscriptenCodec } from "./emscripten.ts";
+import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
 
 interface DecoderModule {
@@ -53,25 +53,13 @@ interface EncoderModule {
 /** The AVIF decoder (libavif + libaom's AV1 decoder). */
 export const avifDecoder: EmscriptenCodec<DecoderModule> = new EmscriptenCodec(
   "AVIF decoder",
-  async () => {
-    const [glue, wasm] = await Promise.all([
-      import("./vendor/avif_dec.js"),
-      import("./vendor/avif_dec_wasm.ts"),
-    ]);
-    return { factory: glue.default, base64: wasm.WASM_BASE64 };
-  },
+  () => vendored(import("./vendor/avif_dec.js"), import("./vendor/avif_dec_wasm.ts")),
 );
 
 /** The AVIF encoder (libavif + libaom's AV1 encoder, single-threaded). */
 export const avifEncoder: EmscriptenCodec<EncoderModule> = new EmscriptenCodec(
   "AVIF encoder",
-  async () => {
-    const [glue, wasm] = await Promise.all([
-      import("./vendor/avif_enc.js"),
-      import("./vendor/avif_enc_wasm.ts"),
-    ]);
-    return { factory: glue.default, base64: wasm.WASM_BASE64 };
-  },
+  () => vendored(import("./vendor/avif_enc.js"), import("./vendor/avif_enc_wasm.ts")),
 );
 
 function bad(message: string): FilterError {

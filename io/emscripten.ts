@@ -39,6 +39,19 @@ export interface CodecSources {
   base64: string;
 }
 
+/**
+ * A vendored codec's sources from its two modules — pass the `import()`s of
+ * their literal paths, inside the loader function, so they run on first use
+ * and esbuild still sees them.
+ */
+export async function vendored(
+  glue: Promise<{ default: EmscriptenFactory }>,
+  wasm: Promise<{ WASM_BASE64: string }>,
+): Promise<CodecSources> {
+  const [g, w] = await Promise.all([glue, wasm]);
+  return { factory: g.default, base64: w.WASM_BASE64 };
+}
+
 /** Instances whose linear memory is larger than this after a call are dropped (bytes). */
 export const KEEP_MEMORY: number = 64 << 20;
 

@@ -1,6 +1,7 @@
 /**
  * WebP, read and write, through libwebp compiled to WebAssembly (the decoder
- * and the SIMD encoder of @jsquash/webp 1.5.0, libwebp 1.0.2; vendored into
+ * and the SIMD encoder of @jsquash/webp 1.5.0: libwebp 1.1.0, as its
+ * `WebPGetDecoderVersion` says (the package README says 1.0.2); vendored into
  * `io/vendor/` by `deno task codecs` and loaded on first use — see
  * `emscripten.ts`).
  *
@@ -35,7 +36,7 @@
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageSize, Image } from "../core/image.ts";
-import { codecFailure, EmscriptenCodec } from "./emscripten.ts";
+import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
 
 /** Least bits per macroblock required of a lossy first partition (the true minimum is 3.42). */
@@ -56,25 +57,13 @@ interface EncoderModule {
 /** The WebP decoder (libwebp `WebPDecodeRGBA`). */
 export const webpDecoder: EmscriptenCodec<DecoderModule> = new EmscriptenCodec(
   "WebP decoder",
-  async () => {
-    const [glue, wasm] = await Promise.all([
-      import("./vendor/webp_dec.js"),
-      import("./vendor/webp_dec_wasm.ts"),
-    ]);
-    return { factory: glue.default, base64: wasm.WASM_BASE64 };
-  },
+  () => vendored(import("./vendor/webp_dec.js"), import("./vendor/webp_dec_wasm.ts")),
 );
 
 /** The WebP encoder (libwebp, SIMD build). */
 export const webpEncoder: EmscriptenCodec<EncoderModule> = new EmscriptenCodec(
   "WebP encoder",
-  async () => {
-    const [glue, wasm] = await Promise.all([
-      import("./vendor/webp_enc_simd.js"),
-      import("./vendor/webp_enc_simd_wasm.ts"),
-    ]);
-    return { factory: glue.default, base64: wasm.WASM_BASE64 };
-  },
+  () => vendored(import("./vendor/webp_enc_simd.js"), import("./vendor/webp_enc_simd_wasm.ts")),
 );
 
 function bad(message: string): FilterError {

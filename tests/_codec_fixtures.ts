@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import fc from "fast-check";
 import { decodeImage, decodeNpy, encodeImage, FilterError, type Image, readImage } from "../mod.ts";
 
 /** One manifest entry: a valid file with its reference decode, or a malformed one with its error. */
@@ -139,4 +140,43 @@ export async function checkBadFiles(format: "webp" | "avif"): Promise<string[]> 
     names.push(name);
   }
   return names;
+}
+
+const RUNS = Number(Deno.env.get("IMFILTER_FUZZ_RUNS") ?? 400);
+const SEED = Number(Deno.env.get("IMFILTER_FUZZ_SEED") ?? 20261207);
+
+/**
+ * Fuzz (fast-check, fixed seed): the seed files with up to 8 bytes changed
+ * past the first `keep` (the magic number and first header) and sometimes
+ * cut, must decode to a well-formed image or fail with a one-line
+ * `DECODE_FAILED` / `IMAGE_TOO_LARGE`; both outcomes must occur.
+ */
+export async function fuzzDecoder(seeds: Uint8Array[], keep: number): Promise<void> {
+  const outcomes = new Map<string, number>();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.nat({ max: seeds.length - 1 }),
+      fc.array(fc.record({ at: fc.nat(), value: fc.nat({ max: 255 }) }), { maxLength: 8 }),
+      fc.option(fc.nat(), { nil: undefined }),
+      async (s, edits, cut) => {
+        let bytes = seeds[s].slice();
+        for (const { at, value } of edits) bytes[keep + (at % (bytes.length - keep))] = value;
+        if (cut !== undefined) bytes = bytes.subarray(0, cut % (bytes.length + 1));
+        let what = "image";
+        try {
+          const img = await decodeImage(bytes, { maxPixels: 1 << 22 });
+          assert.equal(img.data.length, img.width * img.height * img.channels);
+        } catch (e) {
+          if (!(e instanceof FilterError)) throw new Error(`non-FilterError escaped: ${e}`);
+          assert.ok(["DECODE_FAILED", "IMAGE_TOO_LARGE"].includes(e.code), e.message);
+          assert.ok(!/[\r\n]/.test(e.message), e.message);
+          what = e.code;
+        }
+        outcomes.set(what, (outcomes.get(what) ?? 0) + 1);
+      },
+    ),
+    { numRuns: RUNS, seed: SEED },
+  );
+  assert.ok((outcomes.get("image") ?? 0) > 0, `outcomes ${[...outcomes]}`);
+  assert.ok((outcomes.get("DECODE_FAILED") ?? 0) > 0, `outcomes ${[...outcomes]}`);
 }
