@@ -54,7 +54,7 @@ interface Source {
 const SOURCES: Source[] = [
   {
     name: "@jsquash/webp",
-    licence: "Apache-2.0 (jSquash, Squoosh: Google); libwebp 1.0.2 BSD-3-Clause (Google)",
+    licence: "Apache-2.0 (jSquash, Squoosh: Google); libwebp 1.1.0 BSD-3-Clause (Google)",
     licences: {
       "LICENSE": "LICENSE.jsquash-webp.txt",
       "codec/LICENSE.codec.md": "LICENSE.libwebp.md",
