@@ -40,7 +40,7 @@ import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
 
 /** Least bits per macroblock required of a lossy first partition (the true minimum is 3.42). */
-export const MIN_MODE_BITS = 2;
+export const MIN_MODE_BITS: number = 2;
 /** The largest side WebP can hold. */
 const MAX_SIDE = 16383;
 
