@@ -54,7 +54,7 @@ import {
 } from "./manifest.ts";
 import { parsePartition, resolveShard, selectShard, type Shard } from "./shard.ts";
 
-const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|npy)$/i;
+const IMAGE_EXT = /\.(png|jpe?g|tiff?|gif|npy|webp|avif)$/i;
 
 /**
  * Names of the temporary files of atomic writes (`.<name>.tmp-<8 hex>`, see

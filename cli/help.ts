@@ -40,12 +40,13 @@ export function usage(): string {
     "  --json              print the filter's result data (matches, kernel, ...) as JSON on stdout",
     "  --overwrite         replace an existing output file (or write over the input)",
     "  --max-pixels <n>    refuse inputs with more than n samples (width*height*channels)",
-    "  --stretch           map a float output's min..max to 0..255 when writing PNG/JPEG",
+    "  --stretch           map a float output's min..max to 0..255 when writing PNG/JPEG/WebP/AVIF",
     "  --threads <n>       worker threads for one filter (default: all cores; 1: this thread only)",
     "  --quiet, -q         no progress or summary on stderr",
     "  --debug             print stack traces",
     "",
-    "formats: .png .jpg/.jpeg (8-bit; PNG also 16-bit), .tif/.tiff and .gif (read only), .npy (u8, u16, f32)",
+    "formats: .png .jpg/.jpeg (8-bit; PNG also 16-bit), .tif/.tiff and .gif (read only), .webp (8-bit),",
+    "         .avif (8-bit; 10/12-bit as u16), .npy (u8, u16, f32)",
     "exit status: 0 success, 2 usage or parameter error, 1 anything else",
   ].join("\n");
 }

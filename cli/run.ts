@@ -209,7 +209,7 @@ export async function processFile(
     );
   }
   let out = result.image;
-  if ((kind === "png" || kind === "jpeg") && out.dtype === "f32") {
+  if (["png", "jpeg", "webp", "avif"].includes(kind) && out.dtype === "f32") {
     if (!options.stretch) {
       throw new FilterError(
         "UNSUPPORTED_DTYPE",

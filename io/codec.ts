@@ -23,7 +23,8 @@ import {
  * Decodes image bytes; the format comes from `options.format` or the magic
  * number. The channel count comes from the header: gray 1, gray+alpha 2,
  * RGB 3, RGBA 4 (PNG palette 3, or 4 with transparency; GIF 3, or 4 with a
- * transparent colour). 16-bit PNG/TIFF read as `u16`, float TIFF and `<f4`
+ * transparent colour; WebP 3, or 4 with alpha; AVIF 1 or 3, plus alpha).
+ * 16-bit PNG/TIFF and 10/12-bit AVIF read as `u16`, float TIFF and `<f4`
  * `.npy` as `f32`, the rest as `u8`. Malformed or truncated input is
  * `DECODE_FAILED`; a header larger than `maxPixels` is `IMAGE_TOO_LARGE`,
  * before anything is allocated.
@@ -96,8 +97,10 @@ export async function decodeImage(
 /**
  * Encodes an image: PNG (u8 → 8-bit, u16 → 16-bit; the colour type follows
  * the channel count, so gray stays gray), JPEG (u8; gray stays 1-component,
- * alpha is dropped), or `.npy` (any dtype, exact). TIFF and GIF are read-only.
- * f32 to PNG/JPEG is `UNSUPPORTED_DTYPE`: convert with `toDtype` or write `.npy`.
+ * alpha is dropped), WebP (u8; `quality` or `lossless`, alpha kept), AVIF
+ * (u8 8-bit, u16 10/12-bit; `quality` or `lossless`) or `.npy` (any dtype,
+ * exact). TIFF and GIF are read-only. f32 to PNG/JPEG/WebP/AVIF is
+ * `UNSUPPORTED_DTYPE`: convert with `toDtype` or write `.npy`.
  *
  * @example
  * ```ts
@@ -116,6 +119,7 @@ export async function encodeImage(
   const compression = option("encodeImage", "compression", options.compression, "deflate");
   const subsampling = option("encodeImage", "subsampling", options.subsampling, "4:2:0");
   const progressive = option("encodeImage", "progressive", options.progressive, false);
+  const lossless = option("encodeImage", "lossless", options.lossless, false);
   const codec = codecOf(fmt);
   if (!codec.encode) {
     const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");
@@ -124,5 +128,5 @@ export async function encodeImage(
       `writing ${codec.label} is not supported; write ${writable}`,
     );
   }
-  return await codec.encode(image, { quality, compression, subsampling, progressive });
+  return await codec.encode(image, { quality, compression, subsampling, progressive, lossless });
 }

@@ -8,6 +8,7 @@
  */
 
 import type { Image } from "../core/image.ts";
+import { avifCodec } from "./avif.ts";
 import { bmpCodec } from "./bmp.ts";
 import type { ImageFormat } from "./formats.ts";
 import { gifCodec } from "./gif.ts";
@@ -17,6 +18,7 @@ import { npyCodec } from "./npy.ts";
 import { pngCodec } from "./png.ts";
 import { tiffCodec } from "./tiff/mod.ts";
 import type { TiffCompression } from "./tiff/encode.ts";
+import { webpCodec } from "./webp.ts";
 
 /** Decoding options after validation, as every decoder receives them. */
 export interface CodecDecodeOptions {
@@ -38,6 +40,8 @@ export interface CodecEncodeOptions {
   subsampling: "4:2:0" | "4:4:4";
   /** Progressive JPEG. */
   progressive: boolean;
+  /** Lossless compression where the format has both (WebP, AVIF). */
+  lossless: boolean;
 }
 
 /** One image format: how to recognise it, and its decoder and encoder where it has them. */
@@ -67,6 +71,8 @@ export const CODECS: readonly Codec[] = [
   tiffCodec,
   bmpCodec,
   netpbmCodec,
+  webpCodec,
+  avifCodec,
 ];
 
 /** The codec of a format. */

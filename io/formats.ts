@@ -15,7 +15,16 @@ import { extname } from "./path.ts";
  * File formats imfilter reads (all) and writes (all but gif). `netpbm` is
  * PBM, PGM, PPM and PAM (.pbm .pgm .ppm .pnm .pam).
  */
-export type ImageFormat = "png" | "jpeg" | "tiff" | "gif" | "npy" | "bmp" | "netpbm";
+export type ImageFormat =
+  | "png"
+  | "jpeg"
+  | "tiff"
+  | "gif"
+  | "npy"
+  | "bmp"
+  | "netpbm"
+  | "webp"
+  | "avif";
 
 /** Options of decoding. */
 export interface DecodeOptions {
@@ -40,7 +49,7 @@ export interface DecodeOptions {
 
 /** Options of encoding. */
 export interface EncodeOptions {
-  /** JPEG quality 1–100 (default 90). */
+  /** JPEG, WebP and AVIF quality 1–100 (default 90). */
   quality?: number;
   /** TIFF compression: `"deflate"` (default), `"lzw"` or `"none"`. */
   compression?: "deflate" | "lzw" | "none";
@@ -48,6 +57,8 @@ export interface EncodeOptions {
   subsampling?: "4:2:0" | "4:4:4";
   /** Write a progressive JPEG (default false: baseline). */
   progressive?: boolean;
+  /** WebP and AVIF: lossless compression instead of `quality` (default false). */
+  lossless?: boolean;
 }
 
 const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);
@@ -59,7 +70,18 @@ const SPECS = {
     min: 1,
     description: "cap on width * height * channels of a decoded image",
   },
-  quality: { type: "integer", min: 1, max: 100, default: 90, description: "JPEG quality" },
+  quality: {
+    type: "integer",
+    min: 1,
+    max: 100,
+    default: 90,
+    description: "JPEG, WebP and AVIF quality",
+  },
+  lossless: {
+    type: "boolean",
+    default: false,
+    description: "WebP and AVIF: lossless compression",
+  },
   page: { type: "integer", min: 0, default: 0, description: "page of a multi-page file" },
   compression: {
     type: "enum",

@@ -17,9 +17,11 @@ export const root: string = new URL("..", import.meta.url).pathname;
  */
 export function cliArgv(): string[] {
   const config = JSON.parse(Deno.readTextFileSync(join(root, "deno.json")));
-  const words = (config.tasks.imfilter as string).split(/\s+/);
+  const task = config.tasks.imfilter;
+  const command: string = typeof task === "string" ? task : task.command; // {command, dependencies}
+  const words = command.split(/\s+/);
   if (words[0] !== "deno" || words[words.length - 1] !== "cli/main.ts") {
-    throw new Error(`unexpected imfilter task: ${config.tasks.imfilter}`);
+    throw new Error(`unexpected imfilter task: ${command}`);
   }
   return [...words.slice(1, -1), join(root, "cli/main.ts")];
 }

@@ -17,7 +17,8 @@ import { parseArgs } from "node:util";
 
 const root = new URL("..", import.meta.url);
 const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root)));
-const task: string = config.tasks.imfilter;
+// A task is its command, or {command, dependencies} (the imfilter task depends on `codecs`).
+const task: string = config.tasks.imfilter.command ?? config.tasks.imfilter;
 const flags = task.split(/\s+/).filter((w) =>
   w.startsWith("--allow") || w.startsWith("--v8-flags")
 );

@@ -118,6 +118,13 @@ export async function runScenario(
   for (const [name, bytes] of Object.entries(files)) {
     out[`decode ${name}`] = await result(await lib.decodeImage(bytes));
   }
+  // The WebAssembly encoders: the same bytes everywhere, decoded back.
+  for (const [format, options] of [["webp", { quality: 70 }], ["avif", { quality: 60 }]] as const) {
+    const bytes: Uint8Array = await lib.encodeImage(image, format, options);
+    out[`encode ${format}`] = await result(await lib.decodeImage(bytes), {
+      sha256: await digest(bytes),
+    });
+  }
   const big = pattern(lib, 1024, 1040, 1, 2); // over PARALLEL_MIN_PIXELS: two real threads
   for (const [name, params] of [["gaussian", { sigma: 2 }], ["median", { size: 5 }]] as const) {
     const r = await lib.applyParallel(name, big, params, { threads: 2 });
@@ -134,4 +141,10 @@ export const SCENARIO_FILES: readonly string[] = [
   "rgb.jpg",
   "progressive.jpg",
   "transparent.gif",
+  "webp/lossy.webp",
+  "webp/alpha_lossless.webp",
+  "webp/animated_offset.webp",
+  "avif/rgb8.avif",
+  "avif/rgba10_lossless.avif",
+  "avif/gray8.avif",
 ];
