@@ -84,6 +84,11 @@ export function cliCommand(steps: readonly Step[], ctx: CommandContext): string 
   return ["imfilter pipe", ...io, ...globals, ...segments].join(" ");
 }
 
+/** A plugin path as an import specifier: relative paths start with `./`. */
+function moduleSpecifier(spec: string): string {
+  return /^([a-z][a-z0-9+.-]*:|\.{0,2}\/)/i.test(spec) ? spec : `./${spec}`;
+}
+
 const RESERVED = new Set(["input", "image", "data", "registry", "runPipeline"]);
 
 /** The TypeScript snippet (Deno: `--allow-read --allow-write`) that writes the same file. */
@@ -93,7 +98,9 @@ export function codeSnippet(steps: readonly Step[], ctx: CommandContext): string
   const lines: string[] = [], setup: string[] = [];
   for (const p of ctx.plugins) {
     lib.add("registerFilter");
-    lines.push(`import { ${p.exports.join(", ")} } from ${JSON.stringify(p.spec)};`);
+    lines.push(
+      `import { ${p.exports.join(", ")} } from ${JSON.stringify(moduleSpecifier(p.spec))};`,
+    );
     for (const e of p.exports) setup.push(`registerFilter(${e});`);
   }
   setup.push(`const input = await readImage(${JSON.stringify(ctx.input)});`);
@@ -120,8 +127,12 @@ export function codeSnippet(steps: readonly Step[], ctx: CommandContext): string
         code = v;
       } else {
         const t = typed(step.filter, name, spec, value);
-        code = typeof t === "number" || typeof t === "boolean" ? String(t) : JSON.stringify(value);
+        const plainNumber = spec?.type === "size" && /^\d+$/.test(value.trim());
+        code = typeof t === "number" || typeof t === "boolean" || plainNumber
+          ? String(plainNumber ? Number(value) : t)
+          : JSON.stringify(value);
       }
+      if (code === name) return name;
       return `${/^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name)}: ${code}`;
     });
     return fields.length ? `{ ${fields.join(", ")} }` : "{}";
@@ -147,7 +158,9 @@ export function codeSnippet(steps: readonly Step[], ctx: CommandContext): string
     ...setup,
     run,
     `await writeImage(${JSON.stringify(ctx.output)}, ${out});`,
-    `if (data${steps.length === 1 ? "" : ".at(-1)"}) console.log(JSON.stringify(data));`,
+    steps.length === 1
+      ? `if (data) console.log(JSON.stringify(data));`
+      : `if (data.at(-1)) console.log(JSON.stringify(data.at(-1)));`,
     "",
   ].join("\n");
 }
