@@ -67,7 +67,7 @@ export function kernelGrid(
 ): HTMLElement {
   let max = 0;
   for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
-  const table = h("table", { class: "kgrid" });
+  const table = h("table", { class: width > 9 ? "kgrid dense" : "kgrid" });
   if (options.caption) table.append(h("caption", { text: options.caption }));
   for (let y = 0; y < height; y++) {
     const tr = h("tr");

@@ -274,7 +274,7 @@ function impulseSection(host: LabHost, step: Step | undefined): HTMLElement {
             ? "It is linear, so this is its kernel (flipped for correlation-type filters)."
             : "It does not declare itself linear: this response is not a kernel."),
       }),
-      kernelGrid(size, size, values, { heat: true }),
+      h("div", { class: "grids" }, kernelGrid(size, size, values, { heat: true })),
       h("p", {
         class: "hint",
         text: `sum ${shortFloat32(Number(values.reduce((a, b) => a + b, 0).toPrecision(6)))}`,

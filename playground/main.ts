@@ -541,6 +541,7 @@ function wire_ui(): void {
   byId("cancel").addEventListener("click", () => {
     if (!preview.busy) return;
     preview.cancel();
+    byId("time").textContent = "cancelled";
     setStatus("error", "cancelled: change a parameter to run again");
   });
   byId("plugin-form").addEventListener("submit", (e) => {

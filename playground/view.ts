@@ -157,13 +157,11 @@ export class Viewer {
       o.height = this.#in?.height ?? 1;
     }
     const pixelated = this.#zoom !== "fit" && this.#zoom >= 2;
+    this.#stage.classList.toggle("zoom-fit", this.#zoom === "fit");
     for (const c of canvases) {
       c.classList.toggle("pixelated", pixelated);
-      if (this.#zoom === "fit") {
-        c.style.width = c.style.height = "";
-        c.classList.add("fit");
-      } else {
-        c.classList.remove("fit");
+      if (this.#zoom === "fit") c.style.width = c.style.height = "";
+      else {
         const w = c === this.output ? c.width : (this.#in?.width ?? c.width);
         const hh = c === this.output ? c.height : (this.#in?.height ?? c.height);
         c.style.width = `${w * this.#zoom}px`;
@@ -176,6 +174,7 @@ export class Viewer {
   #clip(): void {
     const f = Number(this.#split.value);
     this.#top.style.clipPath = `inset(0 ${100 - f}% 0 0)`;
+    byId("split-line").style.left = `${f}%`;
   }
 
   #pixel(e: PointerEvent, frame: HTMLElement): { x: number; y: number } {
