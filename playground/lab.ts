@@ -261,6 +261,15 @@ function impulseSection(host: LabHost, step: Step | undefined): HTMLElement {
     );
     return section;
   }
+  const plugin = registry.get(step.filter);
+  if (!plugin.linear && plugin.shape === "any") {
+    section.append(h("p", {
+      class: "hint",
+      text:
+        `${step.filter} is not linear and does not keep the image's size: it has no impulse response.`,
+    }));
+    return section;
+  }
   const body = h("div", { class: "hint", text: "computing…" });
   section.append(body);
   host.impulse(step).then((r) => {

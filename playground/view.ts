@@ -156,10 +156,12 @@ export class Viewer {
       o.width = this.#in?.width ?? 1;
       o.height = this.#in?.height ?? 1;
     }
-    const pixelated = this.#zoom !== "fit" && this.#zoom >= 2;
+    // Small pictures (a kernel, a score map of a large template) are shown as pixels in fit mode too.
+    const small = (c: HTMLCanvasElement) => this.#zoom === "fit" && c.width < 128 && c.height < 128;
+    const zoomed = this.#zoom !== "fit" && this.#zoom >= 2;
     this.#stage.classList.toggle("zoom-fit", this.#zoom === "fit");
     for (const c of canvases) {
-      c.classList.toggle("pixelated", pixelated);
+      c.classList.toggle("pixelated", zoomed || small(c));
       if (this.#zoom === "fit") c.style.width = c.style.height = "";
       else {
         const w = c === this.output ? c.width : (this.#in?.width ?? c.width);
