@@ -32,6 +32,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import { createRequire } from "node:module";
+import { createHash } from "node:crypto";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const { values: opts } = parseArgs({
@@ -198,6 +199,27 @@ function pixels(tab, withBytes = false) {
   }, withBytes);
 }
 
+/** Prints the SHA-256 of the samples of an image file, decoded by the library. */
+const DECODE = `import { decodeImage } from "./mod.ts";
+const img = await decodeImage(await Deno.readFile(Deno.args[0]));
+const d = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(img.data.buffer)));
+console.log(Array.from(d, (b) => b.toString(16).padStart(2, "0")).join(""));`;
+
+/** Clicks download with a format; the path of the file the browser saves. */
+async function download(tab, format) {
+  const dir = mkdtempSync(join(tmpdir(), "imfilter-download-"));
+  const cdp = await tab.createCDPSession();
+  await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
+  await tab.select("#format", format);
+  await tab.click("#download");
+  for (let i = 0; i < 100; i++) {
+    const done = readdirSync(dir).filter((f) => !f.endsWith(".crdownload"));
+    if (done.length) return join(dir, done[0]);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return "no file";
+}
+
 async function matches(tab, index, name) {
   const want = expected.states[name];
   const got = await pixels(tab);
@@ -248,6 +270,24 @@ try {
       ? await matches(tab, i, s.name)
       : `status ${st.status}: ${st.error}`;
     check(diff === "", `${s.name}: #output equals the library's pixels byte for byte ${diff}`);
+    if (s.name === "gaussian") {
+      const file = await download(tab, "npy");
+      const got = createHash("sha256").update(readFileSync(file)).digest("hex");
+      check(
+        got === expected.states[s.name].npy,
+        `${s.name}: the .npy download is the library's, byte for byte`,
+      );
+    }
+    if (s.name === "float result") {
+      // PNG: the same samples (stretched, as --stretch), decoded by the library in Deno. The
+      // compressed bytes are the runtime's deflate (Chromium's zlib here, Deno's in the CLI).
+      const file = await download(tab, "png");
+      const got = deno(["eval", DECODE, file]).trim();
+      check(
+        got === expected.states[s.name].pngSamples,
+        `${s.name}: the PNG download decodes to the library's stretched samples`,
+      );
+    }
     await tab.close();
   }
 
@@ -296,6 +336,106 @@ try {
       box.width === 4 * 512 && m && m[1] === "10" && m[2] === "5" && Number(m[4]) === out,
       `zoom 4× draws 2048 px wide (${box.width}) and the cursor reads pixel 10,5 of both: "${text}"`,
     );
+    await tab.close();
+  }
+
+  // Editing: the pipeline list, the filter list, the lab's presets, anchor, boundary and
+  // convolve/correlate, a kernel cell, the plugin box — each shows in the URL as documented.
+  {
+    const tab = await open(ctx, "");
+    const steps = [];
+    const act = async (what, fn, want) => {
+      await fn();
+      await new Promise((r) => setTimeout(r, 200)); // the lab re-renders after 150 ms
+      const st = await settle(tab);
+      const q = decodeURIComponent(await tab.evaluate("location.search"));
+      steps.push(`${what}: ${q}`);
+      if (q !== want || st.status !== "done") {
+        throw new Error(`${what}: ${q} (${st.status} ${st.error ?? ""}), want ${want}`);
+      }
+    };
+    const chip = (text) =>
+      tab.evaluate(
+        (t) =>
+          [...document.querySelectorAll(".lab-kernel .chips button")].find((b) =>
+            b.textContent === t
+          ).click(),
+        text,
+      );
+    const row = (i, title) =>
+      tab.evaluate(
+        (i, title) =>
+          document.querySelectorAll("#steps li")[i].querySelector(`[title="${title}"]`).click(),
+        i,
+        title,
+      );
+    const g = "?image=camera&filter=gaussian&sigma=2";
+    const k = "filter=correlate&boundary=wrap&kernel=-1,0,1;-2,1/2,2;-1,0,1&anchor=0,0";
+    try {
+      await act(
+        "add a step",
+        () => tab.click("#steps .add"),
+        `${g}&filter=gaussian&sigma=2&boundary=replicate`,
+      );
+      await act(
+        "pick median",
+        () => tab.click('#filters button[data-filter="median"]'),
+        `${g}&filter=median&size=5&boundary=replicate`,
+      );
+      await act(
+        "lab preset",
+        () => chip("Sobel x"),
+        `${g}&filter=convolve&boundary=replicate&kernel=sobel-x`,
+      );
+      await act(
+        "anchor cell",
+        () => tab.click(".lab-kernel table.kgrid td button"),
+        `${g}&filter=convolve&boundary=replicate&kernel=sobel-x&anchor=0,0`,
+      );
+      await act(
+        "boundary figure",
+        () => tab.click('.lab-boundary .figure[data-mode="wrap"]'),
+        `${g}&filter=convolve&boundary=wrap&kernel=sobel-x&anchor=0,0`,
+      );
+      await act(
+        "correlate",
+        () => chip("correlate"),
+        `${g}&filter=correlate&boundary=wrap&kernel=sobel-x&anchor=0,0`,
+      );
+      await act("kernel cell", () =>
+        tab.evaluate(() => {
+          const cell = document.querySelector('.kernel-editor input[aria-label="kernel cell 1,1"]');
+          cell.value = "1/2";
+          cell.dispatchEvent(new Event("change"));
+        }), `${g}&${k}`);
+      await act("move up", () => row(1, "move up"), `?image=camera&${k}&filter=gaussian&sigma=2`);
+      await act("remove", () => row(1, "remove"), `?image=camera&${k}`);
+      await act("plugin box", async () => {
+        await tab.evaluate(
+          () => (document.getElementById("plugin-url").closest("details").open = true),
+        );
+        await tab.type("#plugin-url", "plugins/brighten.js");
+        await tab.click('#plugin-form button[type="submit"]');
+        await tab.waitForSelector('#filters button[data-filter="brighten"]');
+        await tab.click('#filters button[data-filter="brighten"]');
+      }, `?image=camera&plugin=plugins/brighten.js&filter=brighten`);
+      const cli = await tab.$eval("#cli", (e) => e.textContent);
+      const group = await tab.$eval(
+        '#filters button[data-filter="brighten"]',
+        (b) => b.closest(".family").dataset.family,
+      );
+      const want =
+        "imfilter brighten tests/fixtures/images/camera.png out.png --plugin examples/plugins/brighten.ts";
+      if (cli !== want || group !== "plugins") {
+        throw new Error(`plugin: listed under ${group}, command ${cli}`);
+      }
+      check(
+        true,
+        `editing through the page changes the URL as documented (${steps.length} actions)`,
+      );
+    } catch (e) {
+      check(false, `editing through the page: ${e.message}\n  ${steps.join("\n  ")}`);
+    }
     await tab.close();
   }
 

@@ -7,9 +7,11 @@
 //   min..max onto 0..255, the CLI's --stretch); then RGBA: gray g → (g, g, g,
 //   255), gray+alpha (g, a) → (g, g, g, a), RGB → (r, g, b, 255), RGBA as it is.
 //
-// Prints one JSON line: { states: { name: { width, height, sha256 } },
+// Prints one JSON line: { states: { name: { width, height, sha256, npy, pngSamples } },
 // filters: { name: [param names] } } (every registered built-in, for the form
-// check). With --out DIR, also writes each state's RGBA bytes to DIR/<i>.rgba.
+// check; npy: the SHA-256 of the .npy download; pngSamples: of the samples a
+// PNG download holds — float results stretched, as the CLI's --stretch). With
+// --out DIR, also writes each state's RGBA bytes to DIR/<i>.rgba.
 //
 //   deno run --allow-read [--allow-write=DIR] tests/playground/expected.ts [--out DIR]
 
@@ -18,6 +20,7 @@ import { join } from "node:path";
 import {
   type AnyPlugin,
   checkPlugin,
+  encodeImage,
   type Image,
   isBranded,
   readImage,
@@ -56,7 +59,8 @@ function rgba(image: Image): Uint8Array {
   return out;
 }
 
-const result: Record<string, { width: number; height: number; sha256: string }> = {};
+const hex = (d: Uint8Array) => Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
+const result: Record<string, Record<string, string | number>> = {};
 for (const [i, s] of states.entries()) {
   if (s.plugin) {
     const mod = await import(new URL(s.plugin, root).href);
@@ -69,11 +73,16 @@ for (const [i, s] of states.entries()) {
     ? (await registry.run(s.steps[0].filter, input, s.steps[0].params)).image!
     : (await runPipeline(input, s.steps)).image;
   const bytes = rgba(image);
+  // Downloads: .npy holds the result exactly; PNG holds it, or (f32) its stretch, as --stretch.
+  const npy = await encodeImage(image, "npy");
+  const png = image.dtype === "f32" ? image.stretchToU8() : image;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   result[s.name] = {
     width: image.width,
     height: image.height,
-    sha256: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""),
+    sha256: hex(digest),
+    npy: hex(new Uint8Array(await crypto.subtle.digest("SHA-256", npy))),
+    pngSamples: hex(new Uint8Array(await crypto.subtle.digest("SHA-256", png.data))),
   };
   if (values.out) await Deno.writeFile(join(values.out, `${i}.rgba`), bytes);
 }
