@@ -469,11 +469,11 @@ try {
     mkdirSync(out, { recursive: true });
     const desk = await open(
       ctx,
-      "image=astronaut&view=split&filter=bilateral&diameter=15&sigmaColor=60&sigmaSpace=8",
+      "image=astronaut&view=split&filter=bilateral&diameter=21&sigmaColor=90&sigmaSpace=12",
     );
     await desk.evaluate(() => {
       const s = document.getElementById("split");
-      s.value = "45";
+      s.value = "50";
       s.dispatchEvent(new Event("input"));
     });
     await desk.screenshot({ path: join(out, "desktop.png") });
