@@ -270,9 +270,18 @@ function renderControls(): void {
   viewer.setMode(state.view);
   const sample = images.sample(state.image);
   byId<HTMLSelectElement>("sample").value = sample ? sample.name : "";
-  byId("notice").textContent = state.ignored.length
-    ? `ignored in the link: ${state.ignored.join(", ")} (global keys go before the first filter)`
-    : "";
+  const foreign = [
+    ...new Set(
+      state.plugins.map((p) => new URL(p, location.href).origin)
+        .filter((o) => o !== location.origin),
+    ),
+  ];
+  byId("notice").textContent = [
+    state.ignored.length
+      ? `ignored in the link: ${state.ignored.join(", ")} (global keys go before the first filter).`
+      : "",
+    foreign.length ? `This page runs plugin code from ${foreign.join(", ")}.` : "",
+  ].join(" ").trim();
 }
 
 function renderSteps(errors: (string | undefined)[]): void {

@@ -270,6 +270,14 @@ try {
       ? await matches(tab, i, s.name)
       : `status ${st.status}: ${st.error}`;
     check(diff === "", `${s.name}: #output equals the library's pixels byte for byte ${diff}`);
+    if (s.plugin) {
+      const notice = await tab.$eval("#notice", (el) => el.textContent);
+      const origin = new URL(pluginUrl).origin;
+      check(
+        notice.includes(`runs plugin code from ${origin}`),
+        `${s.name}: the page names the plugin's origin: "${notice}"`,
+      );
+    }
     if (s.name === "gaussian") {
       const file = await download(tab, "npy");
       const got = createHash("sha256").update(readFileSync(file)).digest("hex");
