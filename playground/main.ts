@@ -213,7 +213,7 @@ async function run(): Promise<void> {
     if (gen === generation) fail((e as Error).message);
   } finally {
     clearInterval(tick);
-    document.body.classList.remove("busy");
+    if (!preview.busy) document.body.classList.remove("busy"); // a newer run keeps its bar
   }
 }
 
