@@ -24,7 +24,14 @@
 // "playground: N checks passed", or exits 1 naming each failure.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:http";
 import { homedir, tmpdir } from "node:os";
 import { dirname, extname, join, normalize, resolve } from "node:path";
@@ -444,6 +451,41 @@ try {
     } catch (e) {
       check(false, `editing through the page: ${e.message}\n  ${steps.join("\n  ")}`);
     }
+    await tab.close();
+  }
+
+  // Images in: the file picker, paste and drop, each decoded by the library.
+  {
+    const tab = await open(ctx, "image=camera&filter=median&size=3");
+    const seen = [];
+    const wait = async (how) => {
+      await tab.waitForFunction(`location.search.includes("image=file:${how}")`, {
+        timeout: 10_000,
+      });
+      const st = await settle(tab);
+      const info = await tab.$eval("#input-info", (el) => el.textContent);
+      seen.push(`${how}: ${st.status} ${info}`);
+      return st.status === "done" && info === `file:${how}.png: 512×512×3 u8`;
+    };
+    const picker = await tab.$("#file");
+    const fixture = join(root, "tests", "fixtures", "images", "astronaut.png");
+    const copy = join(mkdtempSync(join(tmpdir(), "imfilter-upload-")), "picked.png");
+    writeFileSync(copy, readFileSync(fixture));
+    await picker.uploadFile(copy);
+    let ok = await wait("picked");
+    for (const how of ["pasted", "dropped"]) {
+      await tab.evaluate(async (how) => {
+        const bytes = await (await fetch("samples/astronaut.png")).arrayBuffer();
+        const dt = new DataTransfer();
+        dt.items.add(new File([bytes], `${how}.png`, { type: "image/png" }));
+        const e = how === "pasted"
+          ? new ClipboardEvent("paste", { clipboardData: dt, bubbles: true })
+          : new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true });
+        document.body.dispatchEvent(e);
+      }, how);
+      ok = (await wait(how)) && ok;
+    }
+    check(ok, `images in by file picker, paste and drop (${seen.join("; ")})`);
     await tab.close();
   }
 
