@@ -11,6 +11,9 @@
 //   esbuild) by URL from a second server — another origin, sent with CORS;
 // - a value typed into the form: a bad one shows the library's error beside
 //   the field and data-status=error; a good one updates the URL and redraws;
+// - zoom and the pixel readout; images in by file picker, paste and drop;
+// - editing through the page (pipeline, filter list, lab, kernel cell, plugin
+//   box) changes the URL as documented; downloads (.npy bytes, PNG samples);
 // - the form of every built-in filter renders, one field per param spec;
 // - no console error and no page error anywhere;
 // - load time: navigation start to the first done of the default state in a
