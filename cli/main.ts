@@ -19,7 +19,13 @@
  * @module
  */
 
-import { type GlobalFlags, parseFilterArgs, parseGlobals, UsageError } from "./args.ts";
+import {
+  GLOBAL_OPTIONS,
+  type GlobalFlags,
+  parseFilterArgs,
+  parseGlobals,
+  UsageError,
+} from "./args.ts";
 import {
   batchHelp,
   batchReportHelp,
@@ -47,6 +53,11 @@ import {
   splitSegments,
 } from "./run.ts";
 import { closeParallel, type ErrorCode, isFilterError, type ParamSpec, registry } from "../mod.ts";
+
+/** The global flags that take a value, as typed: `--plugin`, `--max-pixels`, `--threads`. */
+const VALUE_FLAGS = new Set(
+  Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === "string").map(([n]) => `--${n}`),
+);
 
 /** Error codes that mean "the user asked for something wrong" (exit 2). */
 const USAGE_CODES: readonly ErrorCode[] = [
@@ -161,8 +172,9 @@ async function runPipe(
   io: CliStreams,
 ): Promise<number> {
   const [head, ...segments] = splitSegments(args);
+  // Values of the value-taking global flags (--plugin x, --threads 2) are not positionals.
   const positionals = head.filter((a, i) =>
-    !a.startsWith("-") && !(i > 0 && head[i - 1] === "--max-pixels")
+    !a.startsWith("-") && !(i > 0 && VALUE_FLAGS.has(head[i - 1]))
   );
   const [, input, output, ...extra] = positionals;
   if (input === undefined || output === undefined || extra.length || segments.length === 0) {

@@ -12,7 +12,7 @@ import {
   applyParallel,
   FilterError,
   formatFromPath,
-  Image,
+  type Image,
   type ParamSpec,
   type PipelineResult,
   type PipelineStep,
@@ -103,19 +103,6 @@ export async function resolveSteps(
     out.push({ filter: step.filter, params });
   }
   return out;
-}
-
-/** Converts a float image to u8 by mapping its min..max to 0..255 (for viewing). */
-export function stretchToU8(image: Image): Image {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of image.data) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const scale = hi > lo ? 255 / (hi - lo) : 0;
-  const out = new Uint8Array(image.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round((image.data[i] - lo) * scale);
-  return new Image(image.width, image.height, image.channels, out);
 }
 
 /** The output's kind by extension: an image format or `json` (result data). */
@@ -217,7 +204,7 @@ export async function processFile(
           `pass --dtype u8 (round and clip), or --stretch (map min..max to 0..255)`,
       );
     }
-    out = stretchToU8(out);
+    out = out.stretchToU8();
   }
   await uninterrupted(
     () => writeImage(output, out, { overwrite: options.overwrite }),

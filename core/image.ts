@@ -246,6 +246,31 @@ export class Image {
   }
 
   /**
+   * A u8 copy for viewing, with the samples' min..max mapped linearly onto
+   * 0..255 (`round((v − min) · 255 / (max − min))`; all 0 when the image is
+   * flat; NaN becomes 0). The CLI's `--stretch` and the playground's display
+   * of float results both use it, so both give the same bytes.
+   *
+   * @example
+   * ```ts
+   * import { Image } from "@imfilter/imfilter";
+   * const img = new Image(3, 1, 1, new Float32Array([-1, 0, 1]));
+   * console.log(Array.from(img.stretchToU8().data)); // [0, 128, 255]
+   * ```
+   */
+  stretchToU8(): Image {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of this.data) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
+    const out = new Uint8Array(this.data.length);
+    for (let i = 0; i < out.length; i++) out[i] = Math.round((this.data[i] - lo) * scale);
+    return new Image(this.width, this.height, this.channels, out);
+  }
+
+  /**
    * A copy of a rectangle of the image. The rectangle must lie inside it.
    *
    * @example

@@ -107,6 +107,12 @@ export interface FilterPlugin<P = Record<string, unknown>> {
   readonly name: string;
   /** One line, shown by `list`. */
   readonly summary: string;
+  /**
+   * The family it belongs to, kebab-case, for user interfaces that group
+   * filters (the playground's list). Built-ins name their folder under
+   * `filters/`: `"linear"`, `"median"`, `"nl-means"`… Absent: ungrouped.
+   */
+  readonly family?: string;
   /** The parameter specs: validation, CLI flags and help come from them. */
   readonly params: ParamSpecs<P>;
   /** Claims linear shift-invariance; the conformance checks verify it. */
@@ -153,6 +159,9 @@ export interface RunOptions {
   rows?: OutputRows;
 }
 
+/** Plugin names and families: kebab-case. */
+const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
 /**
  * Checks that a value is a usable plugin (brand, API version, name, summary,
  * param specs, `apply`); throws a `FilterError` naming the plugin otherwise.
@@ -187,11 +196,17 @@ export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
       }, but this imfilter implements version ${API_VERSION}; update the plugin or imfilter`,
     );
   }
-  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) {
+  if (!KEBAB.test(name)) {
     throw new FilterError("INVALID_PARAM", `${label}: name must be kebab-case, like "my-filter"`);
   }
   if (typeof p.summary !== "string" || p.summary.trim() === "" || p.summary.includes("\n")) {
     throw new FilterError("INVALID_PARAM", `${label}: summary must be one non-empty line`);
+  }
+  if (p.family !== undefined && !(typeof p.family === "string" && KEBAB.test(p.family))) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${label}: family must be kebab-case, like "linear", got ${show(p.family)}`,
+    );
   }
   if (typeof p.apply !== "function") {
     throw new FilterError("INVALID_PARAM", `${label}: apply must be a function`);

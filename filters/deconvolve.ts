@@ -288,6 +288,7 @@ export const deconvolvePlugin: FilterPlugin<DeconvolveParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "deconvolve",
+  family: "deconvolve",
   summary: "undo a known blur: Richardson-Lucy or Wiener deconvolution",
   params: deconvolveSpecs,
   example: "blurred.png restored.png --kernel kernel.npy --iterations 50",

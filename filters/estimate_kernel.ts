@@ -405,6 +405,7 @@ export const estimateKernelPlugin: FilterPlugin<EstimateKernelParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "estimate-kernel",
+  family: "estimate-kernel",
   summary: "recover the blur kernel from a sharp image and its blurred copy (least squares)",
   params: estimateSpecs,
   shape: "any",

@@ -115,6 +115,41 @@ const EXTENSIONS: Record<string, ImageFormat> = Object.fromEntries(
   CODECS.flatMap((c) => c.extensions.map((e) => [e, c.format])),
 );
 
+/** What imfilter does with one image format (from the codec table). */
+export interface FormatInfo {
+  /** The format's name, as `encodeImage` and `decodeImage` take it. */
+  format: ImageFormat;
+  /** Its name in messages ("PNG"). */
+  label: string;
+  /** File name extensions, lower case with the dot; the first is the usual one. */
+  extensions: readonly string[];
+  /** Whether `decodeImage` reads it. */
+  read: boolean;
+  /** Whether `encodeImage` writes it. */
+  write: boolean;
+}
+
+/**
+ * Every image format imfilter knows, in the order their magic numbers are
+ * tried, with what it can do with each — for user interfaces that offer
+ * "open" and "save as" lists without hard-coding them.
+ *
+ * @example
+ * ```ts
+ * import { imageFormats } from "@imfilter/imfilter";
+ * console.log(imageFormats().filter((f) => f.write).some((f) => f.format === "png")); // true
+ * ```
+ */
+export function imageFormats(): FormatInfo[] {
+  return CODECS.map((c) => ({
+    format: c.format,
+    label: c.label,
+    extensions: [...c.extensions],
+    read: c.decode !== undefined,
+    write: c.encode !== undefined,
+  }));
+}
+
 /**
  * The format a path names by its extension (case-insensitive). An unknown
  * extension is `INVALID_PARAM` naming the supported list.

@@ -31,7 +31,9 @@ export {
   type DecodeOptions,
   type EncodeOptions,
   formatFromPath,
+  type FormatInfo,
   type ImageFormat,
+  imageFormats,
   sniffFormat,
 } from "./formats.ts";
 export { decodeImage, encodeImage } from "./codec.ts";

@@ -301,6 +301,34 @@ Deno.test("pipe chains filters without intermediate files, keeping float precisi
   assert.match(badStep.err, /UNKNOWN_FILTER/);
 });
 
+Deno.test("pipe takes --plugin (and other valued global flags) before the first --", async () => {
+  const out = join(dir, "piped-plugin.png");
+  const plugin = new URL("../examples/plugins/brighten.ts", import.meta.url).pathname;
+  const r = await cli(
+    "pipe",
+    input,
+    out,
+    "--plugin",
+    plugin,
+    "--threads",
+    "1",
+    "--",
+    "median",
+    "--size",
+    "3",
+    "--",
+    "brighten",
+    "--gain",
+    "1.5",
+  );
+  assert.equal(r.status, 0, r.err);
+  const want = await runPipeline(await readImage(input), [
+    { filter: "median", params: { size: 3 } },
+    { filter: "brighten", params: { gain: 1.5 } },
+  ]);
+  assert.deepEqual(Array.from((await readImage(out)).data), Array.from(want.image.data));
+});
+
 Deno.test("batch: every input processed, a corrupt one reported without stopping the rest, exit 1", async () => {
   const inDir = join(dir, "batch-in"), outDir = join(dir, "batch-out");
   Deno.mkdirSync(inDir);

@@ -50,6 +50,16 @@ Deno.test("toDtype rounds half to even and saturates; toFloat32 is exact for int
   assert.equal(roundHalfEven(-3.5), -4);
 });
 
+Deno.test("stretchToU8 maps min..max onto 0..255, flat images to 0 and NaN to 0", () => {
+  const img = new Image(5, 1, 1, new Float32Array([-2, NaN, 0, 2, 1]));
+  assert.deepEqual(Array.from(img.stretchToU8().data), [0, 0, 128, 255, 191]);
+  assert.equal(img.stretchToU8().dtype, "u8");
+  const flat = new Image(2, 1, 2, new Float32Array([7, 7, 7, 7]));
+  assert.deepEqual(Array.from(flat.stretchToU8().data), [0, 0, 0, 0]);
+  const u16 = new Image(2, 1, 1, new Uint16Array([1000, 3000]));
+  assert.deepEqual(Array.from(u16.stretchToU8().data), [0, 255]);
+});
+
 Deno.test("split and merge are inverse, and merge checks the planes", () => {
   fc.assert(fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 6 }), (ch, w) => {
     const img = Image.zeros(w, 3, ch, "u16");

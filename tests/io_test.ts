@@ -19,6 +19,7 @@ import {
   formatFromPath,
   Image,
   type ImageFormat,
+  imageFormats,
   readImage,
   readKernel,
   sniffFormat,
@@ -59,6 +60,25 @@ function names(dir: string): string[] {
 }
 
 // ------------------------------------------------------------- round trips
+
+Deno.test("imageFormats lists what encodeImage writes, decodeImage reads and formatFromPath names", async () => {
+  const formats = imageFormats();
+  assert.ok(formats.length >= 5);
+  const gray = Image.zeros(4, 3, 1, "u8");
+  for (const f of formats) {
+    for (const ext of f.extensions) assert.equal(formatFromPath(`x${ext.toUpperCase()}`), f.format);
+    if (f.write) {
+      const bytes = await encodeImage(gray, f.format);
+      assert.equal(sniffFormat(bytes), f.format);
+      if (f.read) assert.equal((await decodeImage(bytes)).width, 4, f.format);
+    } else {
+      await assert.rejects(() => encodeImage(gray, f.format), /writing .* is not supported/);
+    }
+  }
+  const writable = formats.filter((f) => f.write).map((f) => f.format);
+  for (const f of ["png", "jpeg", "npy"] as const) assert.ok(writable.includes(f), f);
+  assert.ok(formats.every((f) => f.read));
+});
 
 Deno.test("PNG round trip is exact for gray, gray+alpha, RGB and RGBA at 8 and 16 bits", async () => {
   for (const dtype of ["u8", "u16"] as const) {

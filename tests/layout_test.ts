@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { dirname, join, normalize, relative } from "node:path";
 
 const root = normalize(new URL("..", import.meta.url).pathname);
-const SOURCE_DIRS = ["core", "engines", "io", "filters", "parallel", "cli", "tools"];
+const SOURCE_DIRS = ["core", "engines", "io", "filters", "parallel", "cli", "tools", "playground"];
 /** Generated from npm packages by `deno task codecs` (gitignored): not ours, so no rule here applies. */
 const VENDORED = ["io/vendor"];
 
@@ -41,7 +41,7 @@ Deno.test("core/ holds no kernel, no file named after a filter, and fewer than 3
 });
 
 Deno.test("no hand-written source file is over 800 lines", () => {
-  const long = sources.filter((f) => /\.(ts|wat)$/.test(f) && !generated(f))
+  const long = sources.filter((f) => /\.(ts|wat|html|css)$/.test(f) && !generated(f))
     .map((f) => [f, lineCount(f)] as const).filter(([, n]) => n > 800);
   assert.deepEqual(long, []);
 });
@@ -124,6 +124,20 @@ Deno.test("core/ imports nothing outside core/, and no family reaches into anoth
     for (const d of valueImports(f)) {
       const ok = d.startsWith("cli/") || d === "mod.ts" || d === "deno.json"; // deno.json: --version
       assert.ok(ok, `${f} imports ${d}: the CLI uses mod.ts`);
+    }
+  }
+});
+
+Deno.test("the playground is a client of the library: it imports mod.ts and its own modules only", () => {
+  const app = tsFiles.filter((f) => f.startsWith("playground/"));
+  assert.ok(app.length >= 5, `${app.length} playground modules`);
+  for (const f of app) {
+    for (const d of valueImports(f)) {
+      assert.ok(d.startsWith("playground/") || d === "mod.ts", `${f} imports ${d}: use mod.ts`);
+    }
+    const text = Deno.readTextFileSync(join(root, f));
+    for (const m of text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gms)) {
+      assert.ok(m[1].startsWith("./") || m[1] === "../mod.ts", `${f} imports ${m[1]}`);
     }
   }
 });

@@ -13,8 +13,10 @@ import {
   FilterError,
   type FilterPlugin,
   Image,
+  isBranded,
   registry,
 } from "../mod.ts";
+import * as filters from "../filters/mod.ts";
 import { checkConformance, impulseImage, syntheticImage } from "../testing.ts";
 import { unsharpMask } from "../examples/plugins/unsharp_mask.ts";
 
@@ -82,6 +84,8 @@ Deno.test("invalid plugin objects and param specs are rejected naming the plugin
     [plugin("Bad_Name"), /kebab-case/],
     [plugin("x", { summary: "" }), /summary/],
     [plugin("x", { apply: undefined as never }), /apply must be a function/],
+    [plugin("x", { family: "Linear Filters" }), /family must be kebab-case/],
+    [plugin("x", { family: 3 as never }), /family must be kebab-case/],
     [
       plugin("x", { params: { n: { type: "wat", description: "d" } } as never }),
       /type must be one of/,
@@ -179,6 +183,21 @@ Deno.test("the built-ins are registered in the default registry and pass the con
     const report = await checkConformance(p as AnyPlugin, { params: { kernel: "1,2,0;-1,3,1" } });
     assert.ok(report.checks.some((c) => c.startsWith("linear")));
   }
+});
+
+Deno.test("every built-in names its family: the folder or one-file module it lives in under filters/", () => {
+  const families = new Set(
+    [...Deno.readDirSync(new URL("../filters/", import.meta.url))]
+      .map((e) => e.name.replace(/\.ts$/, "").replaceAll("_", "-")).filter((n) => n !== "mod"),
+  );
+  const builtins = Object.values(filters).filter(isBranded) as AnyPlugin[];
+  assert.ok(builtins.length >= 16, `${builtins.length} built-ins`);
+  for (const p of builtins) {
+    assert.ok(p.family && families.has(p.family), `${p.name}: family ${p.family}`);
+  }
+  assert.equal(registry.get("gaussian").family, "linear");
+  assert.equal(registry.get("nl-means").family, "nl-means");
+  assert.equal(createRegistry([plugin("ungrouped")]).get("ungrouped").family, undefined);
 });
 
 Deno.test("the conformance kit catches a plugin that claims linearity falsely", async () => {

@@ -200,6 +200,7 @@ export const bilateralPlugin: FilterPlugin<BilateralParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "bilateral",
+  family: "bilateral",
   summary: "edge-preserving bilateral filter (OpenCV bilateralFilter; fast bilateral grid)",
   params: bilateralSpecs,
   example: "in.png out.png --diameter 9 --sigmaColor 75 --sigmaSpace 75",

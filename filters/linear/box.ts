@@ -90,6 +90,7 @@ export const boxPlugin: FilterPlugin<BoxParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "box",
+  family: "linear",
   summary: "box (mean) blur by running sums, any size at the same cost (OpenCV blur/boxFilter)",
   params: boxSpecs,
   linear: true,

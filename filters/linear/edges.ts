@@ -159,6 +159,7 @@ export const sobelPlugin: FilterPlugin<GradientParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "sobel",
+  family: "linear",
   summary: "Sobel gradient: magnitude (default), x, y or angle",
   params: gradientSpecs,
   example: "in.png edges.png --output magnitude",
@@ -170,6 +171,7 @@ export const scharrPlugin: FilterPlugin<GradientParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "scharr",
+  family: "linear",
   summary: "Scharr gradient: magnitude |x + iy| (default), x, y or angle",
   params: gradientSpecs,
   example: "in.png dx.npy --output x --dtype f32",
@@ -181,6 +183,7 @@ export const laplacianPlugin: FilterPlugin<LaplacianParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "laplacian",
+  family: "linear",
   summary: "Laplacian (4- or 8-neighbour), signed: use --dtype f32",
   params: {
     neighbours: {
@@ -204,6 +207,7 @@ export const sharpenPlugin: FilterPlugin<EdgeParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "sharpen",
+  family: "linear",
   summary: "sharpen: [0 -1 0; -1 5 -1; 0 -1 0] (identity minus the Laplacian)",
   params: edgeSpecs,
   linear: true,
@@ -216,6 +220,7 @@ export const embossPlugin: FilterPlugin<EdgeParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "emboss",
+  family: "linear",
   summary: "emboss: convolution with [-2 -1 0; -1 1 1; 0 1 2] from the convolution article",
   params: edgeSpecs,
   linear: true,
@@ -240,6 +245,7 @@ export const derivativePlugin: FilterPlugin<DerivativeParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "derivative",
+  family: "linear",
   summary: "the lecture notes' derivative masks 1/2[1 1 1;0 0 0;-1 -1 -1], 1/18[2 3 2;…] (+ x)",
   params: {
     mask: {

@@ -212,6 +212,7 @@ export const gaussianPlugin: FilterPlugin<GaussianParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "gaussian",
+  family: "linear",
   summary: "Gaussian blur (OpenCV GaussianBlur / scipy gaussian_filter; u8 bit-exact with OpenCV)",
   params: gaussianSpecs,
   linear: true,

@@ -251,6 +251,7 @@ export const matchTemplatePlugin: FilterPlugin<MatchTemplateParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "match-template",
+  family: "match-template",
   summary: "template matching: OpenCV's six matchTemplate methods, float32 score map",
   params: matchSpecs,
   shape: "any",

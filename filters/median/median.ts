@@ -173,6 +173,7 @@ export const medianPlugin: FilterPlugin<MedianParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "median",
+  family: "median",
   summary: "exact median filter, any odd size, every dtype and boundary (OpenCV medianBlur)",
   params: medianSpecs,
   example: "in.png out.png --size 5 --boundary replicate",

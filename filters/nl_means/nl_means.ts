@@ -226,6 +226,7 @@ export const nlMeansPlugin: FilterPlugin<NlMeansParams> = {
   [PLUGIN_BRAND]: true,
   apiVersion: 1,
   name: "nl-means",
+  family: "nl-means",
   summary: "non-local means denoising (OpenCV fastNlMeansDenoising[Colored], skimage)",
   params: nlMeansSpecs,
   example: "in.png out.png --h 10 --patchSize 7 --searchSize 21",
