@@ -6,7 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { FilterError, flagName, type ParamSpec } from "../mod.ts";
+import { FilterError, flagName, type ParamSpec, showList } from "../mod.ts";
 
 /** Flags every command accepts. */
 export interface GlobalFlags {
@@ -45,6 +45,20 @@ export const GLOBAL_OPTIONS = {
 
 /** Names of the global flags, which filters may not use as parameter names. */
 export const GLOBAL_FLAG_NAMES: readonly string[] = Object.keys(GLOBAL_OPTIONS);
+
+/**
+ * The CLI flag of a filter parameter, without the dashes: its kebab-case
+ * name (`sigmaColor` → `sigma-color`), or `param-<name>` when that name is
+ * a global flag (a plugin's `threads` or `plugin` parameter is
+ * `--param-threads`, `--param-plugin`: the plain flag keeps its global
+ * meaning, so neither is taken silently for the other).
+ */
+export function paramFlag(name: string): string {
+  const flag = flagName(name);
+  return Object.hasOwn(GLOBAL_OPTIONS, flag) || Object.hasOwn(GLOBAL_OPTIONS, name)
+    ? `param-${flag}`
+    : flag;
+}
 
 function usageError(message: string): FilterError {
   return new FilterError("INVALID_PARAM", message);
@@ -99,7 +113,8 @@ export function joinNegativeValues(
     const a = args[i], next = args[i + 1];
     const name = a.startsWith("--") ? a.slice(2) : undefined;
     if (
-      name !== undefined && options[name]?.type === "string" && next !== undefined &&
+      name !== undefined && Object.hasOwn(options, name) && options[name].type === "string" &&
+      next !== undefined &&
       /^-(\d|\.\d)/.test(next)
     ) {
       out.push(`${a}=${next}`);
@@ -144,12 +159,21 @@ export function parseFilterArgs(
   args: readonly string[],
   filter: string,
   specs: Readonly<Record<string, ParamSpec>>,
-): { globals: GlobalFlags; positionals: string[]; params: Record<string, string | boolean> } {
+): {
+  globals: GlobalFlags;
+  positionals: string[];
+  params: Record<string, string | boolean>;
+  notes: string[];
+} {
   const options: NonNullable<ParseArgsConfig["options"]> = { ...GLOBAL_OPTIONS };
   const flagToParam = new Map<string, { name: string; negate: boolean }>();
+  const shadowed: string[] = [];
   for (const [name, spec] of Object.entries(specs)) {
-    for (const flag of new Set([flagName(name), name])) {
-      if (flag in GLOBAL_OPTIONS) continue;
+    const escaped = paramFlag(name);
+    if (escaped !== flagName(name)) shadowed.push(flagName(name));
+    const flags = escaped === flagName(name) ? [escaped, name] : [escaped];
+    for (const flag of new Set(flags)) {
+      if (Object.hasOwn(GLOBAL_OPTIONS, flag)) continue;
       options[flag] = { type: spec.type === "boolean" ? "boolean" : "string" };
       flagToParam.set(flag, { name, negate: false });
       if (spec.type === "boolean") {
@@ -169,7 +193,7 @@ export function parseFilterArgs(
   } catch (e) {
     const m = /Unknown option '([^']+)'/.exec((e as Error).message);
     if (m) {
-      const known = Object.keys(specs).map((n) => `--${flagName(n)}`).join(", ");
+      const known = showList(Object.keys(specs).map((n) => `--${paramFlag(n)}`));
       throw usageError(
         `${filter}: unknown option ${m[1]}; its options are ${
           known || "none"
@@ -186,5 +210,8 @@ export function parseFilterArgs(
     if (target === undefined) continue;
     params[target.name] = target.negate ? !value : value as string | boolean;
   }
-  return { globals: globalsFrom(parsed.values), positionals: parsed.positionals, params };
+  const notes = shadowed.filter((f) => Object.hasOwn(parsed.values, f)).map((f) =>
+    `note: --${f} is the global flag; ${filter}'s own ${f} parameter is --param-${f}`
+  );
+  return { globals: globalsFrom(parsed.values), positionals: parsed.positionals, params, notes };
 }

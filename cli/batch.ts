@@ -43,7 +43,7 @@ import {
   resolveSteps,
   splitSegments,
 } from "./run.ts";
-import { isFilterError } from "../mod.ts";
+import { isFilterError, oneLine } from "../mod.ts";
 import { batchBar, type CliStreams } from "./progress.ts";
 import {
   latestByInput,
@@ -173,7 +173,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       status: "failed",
       ms: performance.now() - t0,
       code: isFilterError(e) ? e.code : "INTERNAL",
-      message: isFilterError(e) ? e.message : String((e as Error)?.message ?? e),
+      message: oneLine(isFilterError(e) ? e.message : String((e as Error)?.message ?? e)),
     };
   }
 }
@@ -222,7 +222,7 @@ async function runAll(
               status: "failed",
               ms: 0,
               code: "INTERNAL",
-              message: `worker failed: ${ev.message}`,
+              message: oneLine(`worker failed: ${ev.message}`),
             });
           }
           resolve();

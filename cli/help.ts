@@ -9,12 +9,12 @@ import {
   type AnyPlugin,
   BOUNDARY_ALIASES,
   describeType,
-  flagName,
   formatDefault,
   listKernels,
   type ParamSpec,
   type Registry,
 } from "../mod.ts";
+import { paramFlag } from "./args.ts";
 
 /** How the CLI is invoked, for usage lines. */
 export const INVOCATION = "deno task imfilter";
@@ -75,7 +75,7 @@ export function helpText(plugin: AnyPlugin): string {
       : `default ${formatDefault(spec.default)}`;
     const r = range(spec);
     return {
-      flag: `--${flagName(name)} <${describeType(spec)}>`,
+      flag: `--${paramFlag(name)} <${describeType(spec)}>`,
       text: [spec.description, def, r].filter((s) => s !== "").join("; "),
     };
   });
@@ -103,7 +103,7 @@ function exampleFor(plugin: AnyPlugin): string {
   const args = ["in.png", "out.png"];
   for (const [name, spec] of Object.entries(specs)) {
     if (!spec.required) continue;
-    args.push(`--${flagName(name)}`, spec.example ?? (spec.type === "image" ? "other.png" : "1"));
+    args.push(`--${paramFlag(name)}`, spec.example ?? (spec.type === "image" ? "other.png" : "1"));
   }
   return args.join(" ");
 }

@@ -19,7 +19,16 @@
  * @module
  */
 
-import { type GlobalFlags, parseFilterArgs, parseGlobals, UsageError } from "./args.ts";
+import { parseArgs } from "node:util";
+import {
+  GLOBAL_OPTIONS,
+  type GlobalFlags,
+  globalsFrom,
+  joinNegativeValues,
+  parseFilterArgs,
+  parseGlobals,
+  UsageError,
+} from "./args.ts";
 import { batchHelp, batchReportHelp, helpText, kernelsText, listText, usage } from "./help.ts";
 import { loadPlugins } from "./plugins.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
@@ -37,7 +46,14 @@ import {
   resolveSteps,
   splitSegments,
 } from "./run.ts";
-import { closeParallel, type ErrorCode, isFilterError, type ParamSpec, registry } from "../mod.ts";
+import {
+  closeParallel,
+  type ErrorCode,
+  isFilterError,
+  oneLine,
+  type ParamSpec,
+  registry,
+} from "../mod.ts";
 
 /** Error codes that mean "the user asked for something wrong" (exit 2). */
 const USAGE_CODES: readonly ErrorCode[] = [
@@ -80,6 +96,18 @@ function checkOutput(input: string, output: string, shown: string, overwrite: bo
   }
 }
 
+/**
+ * `--threads` above the machine's cores would only add workers that wait
+ * for a core (255 of them on 2 cores took 4.2 GB and ran 50× slower): cap
+ * it, with a note.
+ */
+function capThreads(threads: number | undefined, io: CliStreams): number | undefined {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  if (threads === undefined || threads <= cores) return threads;
+  io.err(`note: --threads ${threads} is more than the ${cores} cores here; using ${cores}`);
+  return cores;
+}
+
 /** Runs steps on one input/output pair and reports, for the single-filter and `pipe` commands. */
 async function runOne(
   input: string,
@@ -94,6 +122,7 @@ async function runOne(
   checkOutput(inPath, outPath, output, globals.overwrite);
   const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels);
   const label = cliSteps.map((s) => s.filter).join(" | ");
+  const threads = capThreads(globals.threads, io);
   const progress = progressReporter(label, io, globals.quiet);
   // No SIGINT listener while filtering: Ctrl-C ends the process at once and
   // nothing has been written yet; the write itself is atomic.
@@ -104,7 +133,7 @@ async function runOne(
       stretch: globals.stretch,
       maxPixels: globals.maxPixels,
       progress: progress.update,
-      threads: globals.threads,
+      threads,
     });
   } finally {
     progress.done();
@@ -127,7 +156,8 @@ async function runOne(
 async function runFilter(args: readonly string[], name: string, io: CliStreams): Promise<number> {
   const plugin = registry.get(name);
   const specs = plugin.params as Readonly<Record<string, ParamSpec>>;
-  const { globals, positionals, params } = parseFilterArgs(args, name, specs);
+  const { globals, positionals, params, notes } = parseFilterArgs(args, name, specs);
+  for (const note of notes) io.err(note);
   if (globals.help) {
     io.out(helpText(plugin));
     return 0;
@@ -152,17 +182,32 @@ async function runPipe(
   io: CliStreams,
 ): Promise<number> {
   const [head, ...segments] = splitSegments(args);
-  const positionals = head.filter((a, i) =>
-    !a.startsWith("-") && !(i > 0 && head[i - 1] === "--max-pixels")
-  );
-  const [, input, output, ...extra] = positionals;
-  if (input === undefined || output === undefined || extra.length || segments.length === 0) {
+  const needs =
+    "pipe needs: pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...";
+  if (segments.length === 0) throw new UsageError(needs);
+  // Global flags may come before the first -- (with their values) or in any step.
+  let values: Record<string, unknown>, positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: joinNegativeValues(head, GLOBAL_OPTIONS),
+      options: GLOBAL_OPTIONS,
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (e) {
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
     throw new UsageError(
-      "pipe needs: pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...",
+      m
+        ? `pipe: ${m[1]} is not a global flag; a filter's options follow its name after --`
+        : `pipe: ${(e as Error).message.split("\n")[0]}`,
     );
   }
+  const [, input, output, ...extra] = positionals;
+  if (input === undefined || output === undefined || extra.length) throw new UsageError(needs);
   const parsed = parseSteps(segments);
-  return await runOne(input, output, parsed.steps, mergeGlobals(globals, parsed.globals), io);
+  for (const note of parsed.notes) io.err(note);
+  const merged = mergeGlobals({ ...globals, ...globalsFrom(values) }, parsed.globals);
+  return await runOne(input, output, parsed.steps, merged, io);
 }
 
 /**
@@ -231,13 +276,13 @@ export async function main(
       return USAGE_CODES.includes(e.code) ? 2 : 1;
     }
     if (e instanceof UsageError) {
-      io.err(`error[USAGE]: ${e.message}`);
+      io.err(`error[USAGE]: ${oneLine(e.message)}`);
       return 2;
     }
     const err = e as Error;
     io.err(
       `error[INTERNAL]: ${
-        err?.message ?? String(e)
+        oneLine(err?.message ?? String(e))
       } (run with --debug for the stack, and report it)`,
     );
     if (debug && err?.stack) io.err(err.stack);

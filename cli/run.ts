@@ -48,8 +48,8 @@ export function splitSegments(args: readonly string[]): string[][] {
  */
 export function parseSteps(
   segments: readonly string[][],
-): { steps: CliStep[]; globals: Partial<GlobalFlags>[] } {
-  const steps: CliStep[] = [], globals: Partial<GlobalFlags>[] = [];
+): { steps: CliStep[]; globals: Partial<GlobalFlags>[]; notes: string[] } {
+  const steps: CliStep[] = [], globals: Partial<GlobalFlags>[] = [], notes: string[] = [];
   for (const seg of segments) {
     const [filter] = seg;
     if (filter === undefined || filter.startsWith("-")) {
@@ -74,8 +74,9 @@ export function parseSteps(
     }
     steps.push({ filter, params: parsed.params });
     globals.push(parsed.globals);
+    notes.push(...parsed.notes);
   }
-  return { steps, globals };
+  return { steps, globals, notes };
 }
 
 function isKernelFile(value: string): boolean {

@@ -7,7 +7,15 @@
 
 // The public API. Helpers the filters share (dtype storage, plane plumbing,
 // the direct engine, sync runners) are imported from their files directly.
-export { ERROR_CODES, type ErrorCode, FilterError, isFilterError } from "./errors.ts";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  FilterError,
+  isFilterError,
+  MAX_MESSAGE_LENGTH,
+  oneLine,
+  showList,
+} from "./errors.ts";
 export { type DType, DTYPES, type PixelArray, roundHalfEven } from "./dtype.ts";
 export { checkFinite, DEFAULT_MAX_PIXELS, Image } from "./image.ts";
 export { Kernel, type Point, SEPARABLE_TOLERANCE } from "./kernel.ts";

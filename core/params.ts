@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FilterError, show } from "./errors.ts";
+import { FilterError, show, showList } from "./errors.ts";
 import { BOUNDARY_ALIASES, BOUNDARY_MODES, parseBoundary } from "./boundary.ts";
 import { checkDtype } from "./dtype.ts";
 import { asImage } from "./image.ts";
@@ -165,11 +165,12 @@ export function coerceParam(owner: string, name: string, spec: ParamSpec, value:
         const t = value.trim();
         if (values.includes(t)) return t;
         const lower = t.toLowerCase();
-        const hit = values.find((v) => v.toLowerCase() === lower) ?? spec.aliases?.[lower];
+        const hit = values.find((v) => v.toLowerCase() === lower) ??
+          (spec.aliases && Object.hasOwn(spec.aliases, lower) ? spec.aliases[lower] : undefined);
         if (hit !== undefined) return hit;
       }
-      const aliases = spec.aliases ? ` (aliases: ${Object.keys(spec.aliases).join(", ")})` : "";
-      return fail(owner, name, `must be one of ${values.join(", ")}${aliases}, got ${show(value)}`);
+      const aliases = spec.aliases ? ` (aliases: ${showList(Object.keys(spec.aliases))})` : "";
+      return fail(owner, name, `must be one of ${showList(values)}${aliases}, got ${show(value)}`);
     }
     case "boundary":
       try {
@@ -261,6 +262,8 @@ export function resolveParams<P>(
   input: Readonly<Record<string, unknown>> = {},
 ): P {
   const table = specs as Readonly<Record<string, ParamSpec>>;
+  // Only own properties count, on both sides: a parameter named
+  // `constructor` or `toString` must not read Object.prototype's.
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(table, key) && input[key] !== undefined) {
       const known = Object.keys(table);
@@ -269,13 +272,13 @@ export function resolveParams<P>(
         "INVALID_PARAM",
         `${owner}: unknown parameter ${show(key)}; ${
           near ? `did you mean ${show(near)}? ` : ""
-        }known: ${known.join(", ") || "none"}`,
+        }known: ${showList(known) || "none"}`,
       );
     }
   }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
-    const v = input[name];
+    const v = Object.hasOwn(input, name) ? input[name] : undefined;
     if (v === undefined) {
       if (spec.required) {
         throw new FilterError(

@@ -74,7 +74,7 @@ export async function runPipeline(
     const specs = plugins[i].params as Readonly<Record<string, ParamSpec>>;
     const params = { ...steps[i].params };
     const last = i === steps.length - 1;
-    if (!last && "dtype" in specs && params.dtype === undefined) params.dtype = "f32";
+    if (!last && Object.hasOwn(specs, "dtype") && params.dtype === undefined) params.dtype = "f32";
     let result: FilterResult;
     try {
       result = await reg.run(steps[i].filter, current, params, {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { FilterError, show } from "./errors.ts";
+import { FilterError, show, showList } from "./errors.ts";
 import { asImage, Image, isImageLike } from "./image.ts";
 import { Kernel } from "./kernel.ts";
 import type { PixelArray } from "./dtype.ts";
@@ -274,7 +274,7 @@ export class Registry {
     throw new FilterError(
       "UNKNOWN_FILTER",
       `no filter named ${show(name)}; ${
-        near.length ? `did you mean ${near.join(" or ")}? ` : ""
+        near.length ? `did you mean ${showList(near, 5, " or ")}? ` : ""
       }run "list" to see all ${names.length}`,
     );
   }
