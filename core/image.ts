@@ -21,6 +21,12 @@ export const DEFAULT_MAX_PIXELS = 2 ** 30;
  * An image: `width × height` pixels of `channels` interleaved samples,
  * row-major: sample `c` of pixel `(x, y)` is `data[(y * width + x) * channels + c]`.
  *
+ * An image is a value: its fields cannot be reassigned after construction
+ * (the object is frozen; its samples stay writable), so `width`, `height`,
+ * `channels` and the length of `data` always agree — every filter relies on
+ * it. A buffer detached or resized behind its back is caught when the image
+ * enters a filter ({@linkcode asImage}).
+ *
  * @example Making and converting an image
  * ```ts
  * import { Image } from "@imfilter/imfilter";
@@ -62,6 +68,7 @@ export class Image {
     this.height = height;
     this.channels = channels;
     this.data = data;
+    Object.freeze(this);
   }
 
   /** The pixel type: `"u8"`, `"u16"` or `"f32"`. */
@@ -272,9 +279,24 @@ export function isImageLike(v: unknown): v is Image {
     typeof o.channels === "number" && dtypeOf(o.data) !== undefined;
 }
 
-/** Accepts an image from this or another copy of the library, as an {@linkcode Image}. */
+/**
+ * Accepts an image from this or another copy of the library, as an
+ * {@linkcode Image}, checked again: an image whose buffer was detached
+ * (transferred, or a WebAssembly memory that grew) or resized since it was
+ * made no longer holds `width · height · channels` samples, and is refused
+ * before any engine reads it.
+ */
 export function asImage(v: unknown, what = "image"): Image {
-  if (v instanceof Image) return v;
+  if (v instanceof Image) {
+    const want = v.width * v.height * v.channels;
+    if (v.data.length !== want) {
+      throw new FilterError(
+        "SIZE_MISMATCH",
+        `${what} data has ${v.data.length} samples but ${v.width}x${v.height}x${v.channels} needs ${want}: its buffer was detached or resized after the image was made; make a new Image`,
+      );
+    }
+    return v;
+  }
   if (isImageLike(v)) return new Image(v.width, v.height, v.channels, v.data);
   throw new FilterError("INVALID_PARAM", `${what} must be an Image, got ${show(v)}`);
 }

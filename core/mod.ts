@@ -33,6 +33,7 @@ export {
   type FilterPlugin,
   type FilterResult,
   isBranded,
+  isBuiltin,
   type OutputRows,
   PLUGIN_BRAND,
   registerFilter,

@@ -154,6 +154,41 @@ export interface RunOptions {
 }
 
 /**
+ * The built-in plugins (see {@linkcode registerBuiltin}): trusted not to
+ * change their input, so the registry hands them the caller's image as is.
+ */
+const BUILTINS = new WeakSet<AnyPlugin>();
+
+/**
+ * Registers one of imfilter's own filters in the default registry and
+ * marks it as built-in: it gets the caller's images without a copy (each
+ * is tested never to change them). Any other plugin gets copies
+ * ({@linkcode Registry.run}). For the filter modules of this package only.
+ */
+export function registerBuiltin(plugin: AnyPlugin): void {
+  BUILTINS.add(plugin);
+  registry.register(plugin);
+}
+
+/** Whether a plugin is one of imfilter's own (registered with {@linkcode registerBuiltin}). */
+export function isBuiltin(plugin: AnyPlugin): boolean {
+  return BUILTINS.has(plugin);
+}
+
+/**
+ * What a third-party plugin gets instead of the caller's values: a copy of
+ * every image (the input and image-valued params) and kernel, so nothing it
+ * does can change the caller's pixels.
+ */
+function copyForPlugin<T>(value: T): T {
+  if (value instanceof Image) return value.clone() as T;
+  if (value instanceof Kernel) {
+    return new Kernel(value.width, value.height, value.data.slice(), value.anchor) as T;
+  }
+  return value;
+}
+
+/**
  * Checks that a value is a usable plugin (brand, API version, name, summary,
  * param specs, `apply`); throws a `FilterError` naming the plugin otherwise.
  *
@@ -297,8 +332,16 @@ export class Registry {
     options: RunOptions = {},
   ): Promise<FilterResult> {
     const plugin = this.get(name);
-    const input = asImage(image);
-    const resolved = resolveParams(plugin.name, plugin.params, params);
+    const builtin = BUILTINS.has(plugin);
+    // A plugin of ours reads the caller's image in place; anyone else's gets copies.
+    const caller = asImage(image);
+    const input = builtin ? caller : copyForPlugin(caller);
+    let resolved = resolveParams<Record<string, unknown>>(plugin.name, plugin.params, params);
+    if (!builtin) {
+      resolved = Object.fromEntries(
+        Object.entries(resolved).map(([k, v]) => [k, copyForPlugin(v)]),
+      );
+    }
     const rows = options.rows;
     if (
       rows &&
@@ -318,7 +361,7 @@ export class Registry {
     } catch (e) {
       throw wrapPluginError(plugin, e);
     }
-    return checkOutput(plugin, input, out, rows);
+    return checkOutput(plugin, caller, out, rows);
   }
 
   /** Runs a filter by name and returns its image (an error if it makes none). */
@@ -406,6 +449,9 @@ function checkOutput(
       );
     }
   }
+  // The result never shares memory with the caller's image (a filter that
+  // had nothing to do may hand back its input): a copy keeps the two apart.
+  if (img && img.data.buffer === input.data.buffer) result.image = img.clone();
   return result;
 }
 

@@ -36,7 +36,12 @@ import { checkFinite, type Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import { type AlphaMode, mapPlanes } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import {
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerBuiltin,
+  runSyncImage,
+} from "../core/registry.ts";
 
 /** Deconvolution methods. */
 export type DeconvolveMethod = "richardson-lucy" | "wiener";
@@ -323,4 +328,4 @@ export function deconvolve(
   return runSyncImage(deconvolvePlugin, image, { ...options, kernel });
 }
 
-registerFilter(deconvolvePlugin);
+registerBuiltin(deconvolvePlugin);

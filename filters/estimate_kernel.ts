@@ -44,7 +44,7 @@ import { Kernel } from "../core/kernel.ts";
 import { conditionSPD, solveQP } from "../engines/linalg.ts";
 import type { ParamSpecs, Size } from "../core/params.ts";
 import { planeOf } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../core/registry.ts";
+import { type FilterPlugin, PLUGIN_BRAND, registerBuiltin, runSync } from "../core/registry.ts";
 
 /** The forward model of {@linkcode estimateKernel}. */
 export type EstimateMode = "auto" | "same" | "valid" | "full";
@@ -447,4 +447,4 @@ export function estimateKernel(
   return { kernel: Kernel.from(d.kernel), residual: d.residual, condition: d.condition };
 }
 
-registerFilter(estimateKernelPlugin);
+registerBuiltin(estimateKernelPlugin);

@@ -75,7 +75,7 @@ import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { type BilateralParams, bilateralRadius, type BilateralWindow, spaceTaps } from "./taps.ts";
@@ -227,4 +227,4 @@ export function bilateral(image: Image, options: BilateralOptions = {}): Image {
   return runSyncImage(bilateralPlugin, image, { ...options });
 }
 
-registerFilter(bilateralPlugin);
+registerBuiltin(bilateralPlugin);

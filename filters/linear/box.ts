@@ -21,7 +21,7 @@ import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
@@ -117,4 +117,4 @@ export function boxBlur(image: Image, options: BoxOptions = {}): Image {
   return runSyncImage(boxPlugin, image, { ...options });
 }
 
-registerFilter(boxPlugin);
+registerBuiltin(boxPlugin);

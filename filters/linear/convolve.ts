@@ -66,7 +66,7 @@ import { type AlphaMode, mapPlanes } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 
@@ -493,5 +493,5 @@ export function correlate(
   return runSyncImage(correlatePlugin, image, { ...options, kernel });
 }
 
-registerFilter(correlatePlugin);
-registerFilter(convolvePlugin);
+registerBuiltin(correlatePlugin);
+registerBuiltin(convolvePlugin);

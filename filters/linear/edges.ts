@@ -41,7 +41,7 @@ import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { commonLinearSpecs, linearFilter } from "./convolve.ts";
@@ -350,9 +350,9 @@ export function derivative(
   return runSyncImage(derivativePlugin, image, { ...options });
 }
 
-registerFilter(sobelPlugin);
-registerFilter(scharrPlugin);
-registerFilter(laplacianPlugin);
-registerFilter(sharpenPlugin);
-registerFilter(embossPlugin);
-registerFilter(derivativePlugin);
+registerBuiltin(sobelPlugin);
+registerBuiltin(scharrPlugin);
+registerBuiltin(laplacianPlugin);
+registerBuiltin(sharpenPlugin);
+registerBuiltin(embossPlugin);
+registerBuiltin(derivativePlugin);

@@ -43,7 +43,7 @@ import {
   type FilterPlugin,
   type OutputRows,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
@@ -243,4 +243,4 @@ export function gaussian(image: Image, options: GaussianOptions = {}): Image {
   return runSyncImage(gaussianPlugin, image, { ...options });
 }
 
-registerFilter(gaussianPlugin);
+registerBuiltin(gaussianPlugin);

@@ -54,7 +54,7 @@ import { FilterError } from "../../core/errors.ts";
 import { Image } from "../../core/image.ts";
 import type { ParamSpecs } from "../../core/params.ts";
 import { planeOf } from "../../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../../core/registry.ts";
+import { type FilterPlugin, PLUGIN_BRAND, registerBuiltin, runSync } from "../../core/registry.ts";
 import { findMatches, type Match } from "./find_matches.ts";
 import {
   isSqdiff,
@@ -298,4 +298,4 @@ export function matchTemplate(
   return { scores: out.image!, best: (out.data as { best: Match }).best };
 }
 
-registerFilter(matchTemplatePlugin);
+registerBuiltin(matchTemplatePlugin);

@@ -61,7 +61,7 @@ import {
   type FilterPlugin,
   type OutputRows,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 
@@ -245,4 +245,4 @@ export function median(image: Image, options: MedianOptions = {}): Image {
   return runSyncImage(medianPlugin, image, { ...options });
 }
 
-registerFilter(medianPlugin);
+registerBuiltin(medianPlugin);

@@ -53,7 +53,7 @@ import { nlmSkimage } from "./skimage.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 
@@ -260,4 +260,4 @@ export function nlMeans(image: Image, options: NlMeansOptions = {}): Image {
   return runSyncImage(nlMeansPlugin, image, { ...options });
 }
 
-registerFilter(nlMeansPlugin);
+registerBuiltin(nlMeansPlugin);
