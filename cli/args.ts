@@ -28,6 +28,8 @@ export interface GlobalFlags {
   stretch: boolean;
   /** Worker threads for one filter run (default: all cores). */
   threads?: number;
+  /** Stop filtering after this many seconds (batch: per file). */
+  timeout?: number;
 }
 
 /** The `node:util` parseArgs specs of the global flags. */
@@ -41,6 +43,7 @@ export const GLOBAL_OPTIONS = {
   help: { type: "boolean", short: "h" },
   stretch: { type: "boolean" },
   threads: { type: "string" },
+  timeout: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** Names of the global flags, which filters may not use as parameter names. */
@@ -87,8 +90,20 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
       );
     }
   }
+  let timeout: number | undefined;
+  if (values.timeout !== undefined) {
+    timeout = Number(values.timeout);
+    if (!(timeout > 0 && timeout <= 1e6)) {
+      throw usageError(
+        `--timeout must be a number of seconds > 0 (e.g. 30 or 0.5), got ${
+          JSON.stringify(values.timeout)
+        }`,
+      );
+    }
+  }
   return {
     threads,
+    timeout,
     plugin: (values.plugin as string[] | undefined) ?? [],
     json: values.json === true,
     debug: values.debug === true,

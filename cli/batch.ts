@@ -37,13 +37,14 @@ import {
 import { exists, userCwd, userPath } from "./paths.ts";
 import {
   type CliStep,
+  describeError,
   outputKind,
   parseSteps,
   processFile,
   resolveSteps,
   splitSegments,
 } from "./run.ts";
-import { isFilterError, oneLine } from "../mod.ts";
+import { oneLine } from "../mod.ts";
 import { batchBar, type CliStreams } from "./progress.ts";
 import {
   latestByInput,
@@ -144,6 +145,8 @@ export interface BatchJob {
   stretch: boolean;
   /** Decoding cap. */
   maxPixels?: number;
+  /** Seconds each file may take (--timeout). */
+  timeout?: number;
   /** The user's directory. */
   cwd: string;
 }
@@ -158,6 +161,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       overwrite: job.overwrite,
       stretch: job.stretch,
       maxPixels: job.maxPixels,
+      timeout: job.timeout,
       threads: 1,
       exitOnInterrupt: false,
     });
@@ -168,13 +172,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       data: r.data[r.data.length - 1],
     };
   } catch (e) {
-    return {
-      ...job.item,
-      status: "failed",
-      ms: performance.now() - t0,
-      code: isFilterError(e) ? e.code : "INTERNAL",
-      message: oneLine(isFilterError(e) ? e.message : String((e as Error)?.message ?? e)),
-    };
+    return { ...job.item, status: "failed", ms: performance.now() - t0, ...describeError(e) };
   }
 }
 
@@ -371,6 +369,7 @@ export async function runBatch(
     globals.quiet ||= g.quiet ?? false;
     globals.stretch ||= g.stretch ?? false;
     globals.maxPixels ??= g.maxPixels;
+    globals.timeout ??= g.timeout;
   }
   const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
@@ -444,6 +443,7 @@ export async function runBatch(
     overwrite: globals.overwrite,
     stretch: globals.stretch,
     maxPixels: globals.maxPixels,
+    timeout: globals.timeout,
     cwd,
   };
   // Ctrl-C, or a scheduler's SIGTERM before it kills a preempted task: items

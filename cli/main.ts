@@ -40,6 +40,7 @@ import { runBatchReport } from "./batch_report.ts";
 import { runImpulse, runKernel } from "./kernel_cmd.ts";
 import {
   type CliStep,
+  describeError,
   outputKind,
   parseSteps,
   processFile,
@@ -49,6 +50,7 @@ import {
 import {
   closeParallel,
   type ErrorCode,
+  isAbortError,
   isFilterError,
   oneLine,
   type ParamSpec,
@@ -82,6 +84,7 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.stretch ||= m.stretch ?? false;
     g.maxPixels ??= m.maxPixels;
     g.threads ??= m.threads;
+    g.timeout ??= m.timeout;
   }
   return g;
 }
@@ -134,6 +137,7 @@ async function runOne(
       maxPixels: globals.maxPixels,
       progress: progress.update,
       threads,
+      timeout: globals.timeout,
     });
   } finally {
     progress.done();
@@ -278,6 +282,11 @@ export async function main(
     if (e instanceof UsageError) {
       io.err(`error[USAGE]: ${oneLine(e.message)}`);
       return 2;
+    }
+    if (isAbortError(e)) {
+      const { code, message } = describeError(e);
+      io.err(`error[${code}]: ${message}`);
+      return 1;
     }
     const err = e as Error;
     io.err(

@@ -13,6 +13,9 @@ import {
   FilterError,
   formatFromPath,
   Image,
+  isAbortError,
+  isFilterError,
+  oneLine,
   type ParamSpec,
   type PipelineResult,
   type PipelineStep,
@@ -20,6 +23,7 @@ import {
   readKernel,
   registry,
   runPipeline,
+  timeoutError,
   writeFileAtomic,
   writeImage,
 } from "../mod.ts";
@@ -106,6 +110,23 @@ export async function resolveSteps(
   return out;
 }
 
+/**
+ * The code and one-line message the CLI reports for an error: a
+ * `FilterError`'s own; `TIMEOUT` or `ABORTED` for a run stopped by
+ * `--timeout` or a signal (not a `FilterError`: nothing was wrong with the
+ * input); `INTERNAL` for anything else.
+ */
+export function describeError(e: unknown): { code: string; message: string } {
+  if (isFilterError(e)) return { code: e.code, message: e.message };
+  if (isAbortError(e)) {
+    return {
+      code: e.name === "TimeoutError" ? "TIMEOUT" : "ABORTED",
+      message: oneLine(`${e.message}; nothing was written`),
+    };
+  }
+  return { code: "INTERNAL", message: oneLine(String((e as Error)?.message ?? e)) };
+}
+
 /** Converts a float image to u8 by mapping its min..max to 0..255 (for viewing). */
 export function stretchToU8(image: Image): Image {
   let lo = Infinity, hi = -Infinity;
@@ -157,6 +178,8 @@ export interface ProcessOptions {
   progress?: (fraction: number) => void;
   /** Worker threads for a single-filter run (default: all cores). */
   threads?: number;
+  /** Stop after this many seconds from the start of the read (reading, filtering; not the write). */
+  timeout?: number;
   /** Whether a Ctrl-C during the write exits after it (default); batch handles it itself. */
   exitOnInterrupt?: boolean;
 }
@@ -173,19 +196,30 @@ export async function processFile(
   options: ProcessOptions,
 ): Promise<PipelineResult & { ms: number }> {
   const kind = outputKind(output);
+  const t0 = performance.now();
   const image = await readImage(input, { maxPixels: options.maxPixels });
   const started = performance.now();
+  const timeout = options.timeout === undefined
+    ? undefined
+    : Math.max(0, options.timeout * 1000 - (started - t0));
   const last = steps[steps.length - 1].filter;
   let result: PipelineResult;
-  if (steps.length === 1) {
-    // One step keeps the filter's own output dtype (and allows data-only filters).
-    const r = await applyParallel(last, image, steps[0].params ?? {}, {
-      threads: options.threads,
-      progress: options.progress,
-    });
-    result = { image: r.image as Image, data: [r.data] };
-  } else {
-    result = await runPipeline(image, steps, { progress: options.progress });
+  try {
+    if (steps.length === 1) {
+      // One step keeps the filter's own output dtype (and allows data-only filters).
+      const r = await applyParallel(last, image, steps[0].params ?? {}, {
+        threads: options.threads,
+        progress: options.progress,
+        timeout,
+      });
+      result = { image: r.image as Image, data: [r.data] };
+    } else {
+      result = await runPipeline(image, steps, { progress: options.progress, timeout });
+    }
+  } catch (e) {
+    // The limit the user set, not what was left of it after reading.
+    if (isAbortError(e) && e.name === "TimeoutError") throw timeoutError(options.timeout! * 1000);
+    throw e;
   }
   const ms = performance.now() - started;
   const data = result.data[result.data.length - 1];

@@ -44,3 +44,4 @@ export {
 } from "./registry.ts";
 export { type AlphaMode, mapPlanes, type MapPlanesOptions } from "./planes.ts";
 export * from "./pipeline.ts";
+export { checkAbort, isAbortError, type StopWhen, timeoutError } from "./abort.ts";

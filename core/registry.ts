@@ -8,7 +8,15 @@
  * @module
  */
 
-import { FilterError, show, showList } from "./errors.ts";
+import { FilterError, isFilterError, show, showList } from "./errors.ts";
+import {
+  abortCheck,
+  isAbortError,
+  raceAbort,
+  stopSignal,
+  type StopWhen,
+  withAbortCheck,
+} from "./abort.ts";
 import { asImage, Image, isImageLike } from "./image.ts";
 import { Kernel } from "./kernel.ts";
 import type { PixelArray } from "./dtype.ts";
@@ -69,7 +77,11 @@ export interface FilterContext {
   run(name: string, image: Image, params?: Record<string, unknown>): Promise<Image>;
   /** Reports progress from 0 to 1 (the CLI shows a bar for long runs). */
   progress(fraction: number): void;
-  /** Aborted when the user cancels; long filters should check it between rows. */
+  /**
+   * Aborted when the run is cancelled or its time limit passes. An
+   * asynchronous plugin should pass it on (or check it after each await); a
+   * synchronous loop sees a time limit only through `checkAbort()`.
+   */
   readonly signal?: AbortSignal;
   /** Only these output rows are wanted (see {@linkcode OutputRows}; honouring it is optional). */
   readonly rows?: OutputRows;
@@ -141,11 +153,22 @@ export interface RegisterOptions {
 }
 
 /** Options of a filter run. */
-export interface RunOptions {
+export interface RunOptions extends StopWhen {
   /** Progress callback, 0 to 1. */
   progress?: (fraction: number) => void;
-  /** Cancels long runs. */
+  /**
+   * Stops the run when aborted: the built-in filters check it between rows
+   * or iterations, and the run rejects with the signal's `reason` (see
+   * `core/abort.ts`).
+   */
   signal?: AbortSignal;
+  /**
+   * Stops the run after this many milliseconds, rejecting with a
+   * `DOMException` named `"TimeoutError"`. Unlike `AbortSignal.timeout`,
+   * whose timer cannot fire while a synchronous filter runs, this is read
+   * from the clock between rows.
+   */
+  timeout?: number;
   /**
    * Only these rows of the output are wanted: the result is either the
    * whole output or just those rows (its height says which).
@@ -355,34 +378,59 @@ export class Registry {
         } are not a row range of a ${input.height}-row image; give integers 0 ≤ from < to ≤ height`,
       );
     }
+    const check = abortCheck(options);
+    const deadline = options.timeout === undefined
+      ? undefined
+      : performance.now() + options.timeout;
+    const stop = stopSignal(options);
     let out: FilterOutput;
     try {
-      out = await plugin.apply(input, resolved, this.#context(plugin, options));
+      const ctx = this.#context(plugin, options, stop.signal, deadline);
+      out = await raceAbort(
+        Promise.resolve(withAbortCheck(check, () => plugin.apply(input, resolved, ctx))),
+        stop.signal,
+      );
     } catch (e) {
-      throw wrapPluginError(plugin, e);
+      throw isAbortError(e) ? e : wrapPluginError(plugin, e, builtin);
+    } finally {
+      stop.dispose();
     }
     return checkOutput(plugin, caller, out, rows);
   }
 
-  /** Runs a filter by name and returns its image (an error if it makes none). */
+  /**
+   * Runs a filter by name and returns its image (an error if it makes none).
+   * `options` as {@linkcode Registry.run} (a signal, a time limit, progress).
+   */
   async apply(
     name: string,
     image: Image,
     params: Readonly<Record<string, unknown>> = {},
+    options: Omit<RunOptions, "rows"> = {},
   ): Promise<Image> {
-    const result = await this.run(name, image, params);
+    const result = await this.run(name, image, params, options);
     return requireImage(this.get(name), result);
   }
 
-  #context(plugin: AnyPlugin, options: RunOptions): FilterContext {
+  #context(
+    plugin: AnyPlugin,
+    options: RunOptions,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): FilterContext {
     return {
       filter: plugin.name,
       Image,
       Kernel,
       FilterError,
-      run: (name, image, params) => this.apply(name, image, params),
+      // A filter run from inside this one stops with it.
+      run: (name, image, params) =>
+        this.apply(name, image, params, {
+          signal,
+          timeout: deadline === undefined ? undefined : Math.max(0, deadline - performance.now()),
+        }),
       progress: (f) => options.progress?.(Math.min(1, Math.max(0, f))),
-      signal: options.signal,
+      signal,
       rows: options.rows,
     };
   }
@@ -393,9 +441,21 @@ export class Registry {
   }
 }
 
-function wrapPluginError(plugin: AnyPlugin, e: unknown): Error {
-  if (e instanceof FilterError) return e;
-  if (e instanceof Error && e.name === "FilterError") return e;
+/**
+ * The error a plugin's failure becomes: a `FilterError` (its code kept) that
+ * names the plugin — a third-party plugin's own messages are prefixed with
+ * its name unless they start with it.
+ */
+function wrapPluginError(plugin: AnyPlugin, e: unknown, builtin: boolean): Error {
+  if (isFilterError(e)) {
+    const named = builtin || e.message.startsWith(plugin.name) ||
+      e.message.startsWith(`filter ${show(plugin.name)}`);
+    return named && e instanceof FilterError
+      ? e
+      : new FilterError(e.code, named ? e.message : `filter ${show(plugin.name)}: ${e.message}`, {
+        cause: e,
+      });
+  }
   return new FilterError(
     "INVALID_PARAM",
     `filter ${show(plugin.name)} failed: ${e instanceof Error ? e.message : String(e)}`,
@@ -513,6 +573,7 @@ export function registerFilter(plugin: AnyPlugin, options: RegisterOptions = {})
 
 /**
  * Applies a filter of the default registry by name and returns its image.
+ * `options.signal` and `options.timeout` stop it (see {@linkcode RunOptions}).
  *
  * @example
  * ```ts
@@ -520,13 +581,22 @@ export function registerFilter(plugin: AnyPlugin, options: RegisterOptions = {})
  * const out = await applyFilter("correlate", Image.zeros(4, 4, 1, "f32"), { kernel: "1,1;1,1" });
  * console.log(out.width); // 4
  * ```
+ *
+ * @example A time limit
+ * ```ts
+ * import { applyFilter, Image } from "@imfilter/imfilter";
+ * const big = Image.zeros(512, 512, 1, "u8");
+ * await applyFilter("nl-means", big, { searchSize: 201 }, { timeout: 50 })
+ *   .catch((e) => console.log(e.name)); // "TimeoutError"
+ * ```
  */
 export function applyFilter(
   name: string,
   image: Image,
   params: Readonly<Record<string, unknown>> = {},
+  options: Omit<RunOptions, "rows"> = {},
 ): Promise<Image> {
-  return registry.apply(name, image, params);
+  return registry.apply(name, image, params, options);
 }
 
 /**

@@ -28,6 +28,7 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
 import { fft2d, nextFastSize } from "../engines/fft.ts";
@@ -155,6 +156,7 @@ function richardsonLucy(
   const ratio = new Float64Array(n);
   const eps = 1e-12 * Math.max(mean, 1e-300);
   for (let it = 0; it < p.iterations; it++) {
+    checkAbort();
     const blurred = correlateSame(
       x,
       W,

@@ -34,6 +34,7 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import type { BoundaryMode } from "../core/boundary.ts";
 import { paddedIndices } from "../core/boundary.ts";
 import { FilterError } from "../core/errors.ts";
@@ -188,6 +189,7 @@ function gramMatrix(pr: Problem): Float64Array {
   const S = new Float64Array(iw * (ph + 1));
   for (const s of pr.sharp) {
     for (let dj = 0; dj < kh; dj++) {
+      checkAbort();
       for (let di = -(kw - 1); di < kw; di++) {
         if (dj === 0 && di < 0) continue;
         // Integral image of Q[u][v] = s[u][v]·s[u + dj][v + di] over the rows and

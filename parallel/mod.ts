@@ -57,6 +57,17 @@ export interface ParallelOptions {
    * and run at once, so that is the whole run's pace).
    */
   progress?: (fraction: number) => void;
+  /**
+   * Stops the run when aborted: the calling thread's stripe stops at its
+   * next row, the workers are terminated, and the call rejects with the
+   * signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
+   * Stops the run after this many milliseconds (a `DOMException` named
+   * `"TimeoutError"`); every thread reads it from its clock between rows.
+   */
+  timeout?: number;
 }
 
 /** One stripe for a worker: where its input rows are and where its output rows go. */
@@ -79,6 +90,8 @@ interface StripeJob {
   output: SharedArrayBuffer;
   outputAt: number;
   outDtype: DType;
+  /** What is left of the run's time limit when the job is sent, in ms. */
+  timeout?: number;
 }
 
 interface StripeReply {
@@ -86,7 +99,7 @@ interface StripeReply {
   ok: boolean;
   /** The stripe's result had another dtype or channel count than expected: nothing written. */
   mismatch?: boolean;
-  error?: { code?: string; message: string };
+  error?: { code?: string; name?: string; message: string };
 }
 
 let pool: Worker[] = [];
@@ -173,7 +186,7 @@ export async function applyParallel(
     threads === 1 || halo === undefined || resolved.boundary === "wrap" || !BUILTIN.has(plugin) ||
     image.width * image.height < (options.minPixels ?? PARALLEL_MIN_PIXELS) || rows < 2 * threads
   ) {
-    return await defaultRegistry.run(name, image, params, { progress: options.progress });
+    return await defaultRegistry.run(name, image, params, options);
   }
   const stride = image.width * image.channels, inBytes = bytesPerSample(image.dtype);
   // The output keeps the shape; its dtype is the `dtype` param's, else the input's.
@@ -200,7 +213,7 @@ export async function applyParallel(
       input,
       outDtype,
       stride,
-      options.progress,
+      options,
     );
   } finally {
     if (reuse) stagingBusy = false;
@@ -216,8 +229,12 @@ async function runStripes(
   input: SharedArrayBuffer,
   outDtype: DType,
   stride: number,
-  progress?: (fraction: number) => void,
+  options: ParallelOptions,
 ): Promise<FilterResult> {
+  const { progress, signal } = options;
+  const deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
+  const left =
+    () => (deadline === undefined ? undefined : Math.max(0, deadline - performance.now()));
   const { width, height: rows, channels } = image;
   const inBytes = bytesPerSample(image.dtype), outBytes = bytesPerSample(outDtype);
   const output = new SharedArrayBuffer(rows * stride * outBytes);
@@ -243,6 +260,7 @@ async function runStripes(
       output,
       outputAt: s.y0 * stride * outBytes,
       outDtype,
+      timeout: left(),
     }));
     at += n * inBytes;
   });
@@ -257,24 +275,55 @@ async function runStripes(
   const kept = { from: 0, to: first.y1, into: pixelView(outDtype, output, 0, first.y1 * stride) };
   let fits = false, ownError: unknown;
   try {
-    const result = (await defaultRegistry.run(name, mine, params, { rows: kept, progress })).image;
+    const result = (await defaultRegistry.run(name, mine, params, {
+      rows: kept,
+      progress,
+      signal,
+      timeout: left(),
+    })).image;
     fits = result !== undefined && storeKeptRows(result, kept, outDtype, channels);
   } catch (e) {
     ownError = e;
   }
-  const replies = await Promise.all(jobs);
-  if (ownError !== undefined) throw ownError;
+  if (ownError !== undefined || signal?.aborted) {
+    // Stopped (or failed) here: the workers' stripes are not waited for.
+    stopWorkers(ws);
+    throw ownError ?? signal!.reason;
+  }
+  const replies = await waitOrAbort(Promise.all(jobs), signal, ws);
   for (const r of replies) {
     if (!r.ok) {
       const e = r.error!;
+      if (e.name === "TimeoutError" || e.name === "AbortError") {
+        throw new DOMException(e.message, e.name);
+      }
       throw new FilterError((e.code ?? "INVALID_PARAM") as never, e.message);
     }
   }
   if (!fits || replies.some((r) => r.mismatch)) {
     // A filter whose output type the params do not tell: one thread, the plain way.
-    return await defaultRegistry.run(name, image, params, { progress });
+    return await defaultRegistry.run(name, image, params, { progress, signal, timeout: left() });
   }
   return { image: new Image(width, rows, channels, pixelView(outDtype, output, 0, rows * stride)) };
+}
+
+/** Terminates busy workers (a stopped run): the pool starts fresh ones next time. */
+function stopWorkers(ws: readonly Worker[]): void {
+  for (const w of ws) w.terminate();
+  pool = pool.filter((w) => !ws.includes(w));
+}
+
+/** The workers' replies, unless the signal aborts first: then they are terminated. */
+function waitOrAbort<T>(replies: Promise<T>, signal: AbortSignal | undefined, ws: Worker[]) {
+  if (!signal) return replies;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      stopWorkers(ws);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    replies.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The plugins registered by the built-in modules when this module loaded (the workers know them). */

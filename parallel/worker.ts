@@ -22,7 +22,10 @@ self.onmessage = async (ev: MessageEvent) => {
       to: job.keepFrom + job.keepRows,
       into: pixelView(job.outDtype, job.output, job.outputAt, job.keepRows * stride),
     };
-    const { image } = await registry.run(job.filter, input, job.params, { rows });
+    const { image } = await registry.run(job.filter, input, job.params, {
+      rows,
+      timeout: job.timeout,
+    });
     if (!image || image.width !== job.width) {
       throw new Error(`filter ${job.filter} changed the stripe's shape`);
     }
@@ -34,7 +37,7 @@ self.onmessage = async (ev: MessageEvent) => {
   } catch (e) {
     const error = isFilterError(e)
       ? { code: e.code, message: e.message }
-      : { message: String((e as Error)?.message ?? e) };
+      : { name: (e as Error)?.name, message: String((e as Error)?.message ?? e) };
     self.postMessage({ id: job.id, ok: false, error });
   }
 };

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import type { Image } from "../../core/image.ts";
 import { allocate, type PixelArray } from "../../core/dtype.ts";
 import { storeRow } from "../../core/strided_planes.ts";
@@ -80,6 +81,7 @@ export function gridBilateral(image: Image, cn: number, p: BilateralParams): Pix
   // splat (trilinear), z fastest, then x, then y
   const wz = new Float64Array(2), wx = new Float64Array(2);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const i = y * w + x, j = i * ch;
@@ -109,6 +111,7 @@ export function gridBilateral(image: Image, cn: number, p: BilateralParams): Pix
   const rows = Array.from({ length: cn }, () => new Float64Array(w));
   const acc = new Float64Array(nv);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const i = y * w + x, j = i * ch;
@@ -172,6 +175,7 @@ function gridGray(
   }
   const isr = 1 / sr;
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const val = v[(y * w + x) * ch];
@@ -209,6 +213,7 @@ function gridGray(
   blurGrid(grid, gw, gh, gd, 2);
   const row = new Float64Array(w);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const val = v[(y * w + x) * ch];

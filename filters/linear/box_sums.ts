@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import type { DType, PixelArray } from "../../core/dtype.ts";
 import { Image } from "../../core/image.ts";
@@ -62,6 +63,7 @@ export function boxFilterChannel(
     ? new Uint8ClampedArray(dst.data.buffer, dst.data.byteOffset, dst.data.length)
     : undefined;
   for (let y = 0; y < oh; y++) {
+    checkAbort();
     if (y === 0 || (!exact && y % kh === 0)) {
       col.fill(0);
       outside = 0;
@@ -259,6 +261,7 @@ function boxMeanInterleaved(
   const col = new Int32Array(rowLen); // exact: u16 × 8191 rows < 2^31
   const clamp = new Uint8ClampedArray(out.buffer, out.byteOffset, out.length);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     if (y === 0) {
       for (let j = 0; j < kh; j++) {
         const s = ys[j] * rowLen;
@@ -317,6 +320,7 @@ function boxMeanGrayU8(
     for (let x = 0; x < w; x++) col[x] += data[r + x];
   }
   for (let y = 0; y < h; y++) {
+    checkAbort();
     if (y > 0) {
       const gone = ys[y - 1], come = ys[y + kh - 1];
       if (gone !== come) {

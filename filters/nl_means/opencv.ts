@@ -15,6 +15,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { padPlaneInto } from "../../core/native_planes.ts";
 import { type NlmEngineParams, nlmFloat, type Progress } from "./float.ts";
 import { addSquaredDiffRows, nlMeansIntSimd } from "./nl_means_simd.ts";
@@ -89,6 +90,7 @@ function nlmInt(
   // [-sh, w + sh); each weight goes to p (if inside) and to p + d (if inside).
   const half: number[] = [];
   for (let dy = 0; dy <= sh; dy++) {
+    checkAbort();
     for (let dx = -sh; dx <= sh; dx++) if (dy > 0 || dx > 0) half.push(dy, dx);
   }
   const no = half.length >> 1;

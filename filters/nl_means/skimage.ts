@@ -12,6 +12,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { padPlaneInto } from "../../core/native_planes.ts";
 import type { NlmEngineParams, Progress } from "./float.ts";
 
@@ -50,6 +51,7 @@ export function nlmSkimage(
   const v2 = 2 * p.sigma * p.sigma;
   const ex = exact ? Math.exp : fastExp;
   for (let tr = -d; tr <= d; tr++) {
+    checkAbort();
     progress((tr + d) / (2 * d + 1));
     for (let tc = 0; tc <= d; tc++) {
       const alpha = tc === 0 && tr !== 0 ? 0.5 : 1;
