@@ -59,7 +59,9 @@ export function listText(registry: Registry): string {
 function range(spec: ParamSpec): string {
   const parts: string[] = [];
   if (spec.min !== undefined) parts.push(`${spec.exclusiveMin ? ">" : ">="} ${spec.min}`);
-  if (spec.max !== undefined) parts.push(`<= ${spec.max}`);
+  if (spec.max !== undefined) {
+    parts.push(spec.type === "kernel" ? `each side <= ${spec.max}` : `<= ${spec.max}`);
+  }
   if (spec.type === "boundary") parts.push(`aliases: ${Object.keys(BOUNDARY_ALIASES).join(", ")}`);
   return parts.join(", ");
 }
@@ -86,6 +88,7 @@ export function helpText(plugin: AnyPlugin): string {
     `usage: ${INVOCATION} ${plugin.name} <input> <output>${rows.length ? " [options]" : ""}`,
   ];
   if (plugin.linear) lines.push("", "linear shift-invariant: its impulse response is its kernel.");
+  if (plugin.cost) lines.push("", `cost: ${plugin.cost}`);
   if (rows.length) {
     lines.push("", "options:");
     for (const r of rows) lines.push(`  ${r.flag.padEnd(width)}  ${r.text}`);

@@ -48,7 +48,8 @@ export const PARAM_TYPES: readonly ParamType[] = [
  *   `odd` for integers that must be odd.
  * - `size`: an integer or `[width, height]` (CLI: `5` or `5x3`), with the same bounds.
  * - `enum`: `values` and optional `aliases`.
- * - `kernel`: a `Kernel`, rows of numbers, or a kernel string (name or rows).
+ * - `kernel`: a `Kernel`, rows of numbers, or a kernel string (name or rows);
+ *   `max` bounds each side.
  * - `image`: an `Image` (the CLI reads it from a path).
  * - `point`: `{x, y}` or `[x, y]` (CLI: `x,y`).
  * - `boundary`, `dtype`: the shared boundary-mode and dtype vocabularies.
@@ -190,13 +191,19 @@ export function coerceParam(owner: string, name: string, spec: ParamSpec, value:
       } catch {
         return fail(owner, name, `must be one of u8, u16, f32, got ${show(value)}`);
       }
-    case "kernel":
+    case "kernel": {
+      let k: Kernel;
       try {
-        return typeof value === "string" ? parseKernel(value) : asKernel(value);
+        k = typeof value === "string" ? parseKernel(value) : asKernel(value);
       } catch (e) {
         if (e instanceof FilterError) fail(owner, name, `is invalid: ${e.message}`);
         throw e;
       }
+      if (spec.max !== undefined && (k.width > spec.max || k.height > spec.max)) {
+        fail(owner, name, `is ${k.width}x${k.height}; each side must be <= ${spec.max}`);
+      }
+      return k;
+    }
     case "image":
       try {
         return asImage(value, name);
@@ -242,6 +249,34 @@ export function coerceParam(owner: string, name: string, spec: ParamSpec, value:
     }
   }
   return fail(owner, name, `has an unknown parameter type ${show(spec.type)}`);
+}
+
+/**
+ * Refuses a value that a filter derives from its parameters (a window from
+ * a sigma, a kernel size from two images' sizes, a count of unknowns) when
+ * it exceeds the maximum that keeps one call bounded — derived values obey
+ * the same limits as given ones. Throws `INVALID_PARAM`:
+ * `<owner>: <what> is <value>, over the maximum <max>; <fix>`.
+ *
+ * @example
+ * ```ts
+ * import { checkDerived } from "@imfilter/imfilter";
+ * checkDerived("demo", "the window (from sigma 3)", 19, 1001, "lower sigma"); // fine
+ * ```
+ */
+export function checkDerived(
+  owner: string,
+  what: string,
+  value: number,
+  max: number,
+  fix: string,
+): void {
+  if (value > max) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${owner}: ${what} is ${value}, over the maximum ${max}; ${fix}`,
+    );
+  }
 }
 
 /**

@@ -131,6 +131,11 @@ export interface FilterPlugin<P = Record<string, unknown>> {
   /** A CLI example, e.g. `"in.png out.png --sigma 2"`, shown by `help`. */
   readonly example?: string;
   /**
+   * The cost model, one line, shown by `help`: how time and memory grow with
+   * the image and the params, e.g. `"O(W·H·d²) time, O(W·d) memory"`.
+   */
+  readonly cost?: string;
+  /**
    * Rows of context an output row needs above and below (e.g. a kernel's
    * radius), for filters whose output row depends only on input rows within
    * that distance; lets parallel runners (`applyParallel`) split an image
@@ -253,6 +258,9 @@ export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
   }
   if (typeof p.apply !== "function") {
     throw new FilterError("INVALID_PARAM", `${label}: apply must be a function`);
+  }
+  if (p.cost !== undefined && (typeof p.cost !== "string" || p.cost.includes("\n"))) {
+    throw new FilterError("INVALID_PARAM", `${label}: cost must be one line of text`);
   }
   if (p.shape !== undefined && p.shape !== "same" && p.shape !== "any") {
     throw new FilterError(

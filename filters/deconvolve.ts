@@ -255,6 +255,7 @@ const deconvolveSpecs: ParamSpecs<DeconvolveParams> = {
   kernel: {
     type: "kernel",
     required: true,
+    max: 255,
     description: "the blur kernel (convolution sense), e.g. from estimate-kernel",
     example: "kernel.npy",
   },
@@ -269,7 +270,7 @@ const deconvolveSpecs: ParamSpecs<DeconvolveParams> = {
     type: "integer",
     default: 30,
     min: 1,
-    max: 10000,
+    max: 1000,
     description: "Richardson-Lucy iterations: more is sharper and noisier",
   },
   clip: { type: "boolean", default: true, description: "clamp to the input's value range" },
@@ -298,6 +299,8 @@ export const deconvolvePlugin: FilterPlugin<DeconvolveParams> = {
   summary: "undo a known blur: Richardson-Lucy or Wiener deconvolution",
   params: deconvolveSpecs,
   example: "blurred.png restored.png --kernel kernel.npy --iterations 50",
+  cost:
+    "richardson-lucy O(iterations·W·H·log(W·H)), iterations <= 1000; wiener O((W + 6k)·(H + 6k)·log); kernel <= 255 a side",
   apply: (image, params) => {
     checkFinite(image, "deconvolve", "replace NaN/Infinity first (FFT-based deconvolution)");
     return mapPlanes(image, (plane) => deconvolvePlane(plane, image.width, image.height, params), {

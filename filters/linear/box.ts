@@ -94,6 +94,7 @@ export const boxPlugin: FilterPlugin<BoxParams> = {
   params: boxSpecs,
   linear: true,
   example: "in.png out.png --size 31",
+  cost: "O(W·H) whatever the size (running sums); size <= 8191",
   // Integer running sums are exact, so stripes give identical rows; float
   // sums restart at row multiples of the size, which a stripe would shift.
   halo: (params, image) =>

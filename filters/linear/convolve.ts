@@ -212,6 +212,7 @@ const linearSpecs: ParamSpecs<LinearParams> = {
   kernel: {
     type: "kernel",
     required: true,
+    max: 1001,
     description: "the kernel: inline rows, a named kernel or a .json/.npy file",
     example: '"1,0,1;0,1,0;1,0,1"',
   },
@@ -420,6 +421,8 @@ export const correlatePlugin: FilterPlugin<LinearParams> = {
   linear: true,
   shape: "any",
   example: 'in.png out.png --kernel "0,1,0;1,-4,1;0,1,0" --dtype f32 --boundary replicate',
+  cost:
+    "O(W·H·kw·kh) direct or SIMD (small kernels), O(W·H·(kw + kh)) separable, O(W·H) box, O(W·H·log(W·H)) FFT (auto picks the cheapest); kernel <= 1001 a side",
   halo: (params, image) => linearHalo(params, image),
   apply: (image, params) => linearFilter(image, params, false),
 };
@@ -434,6 +437,8 @@ export const convolvePlugin: FilterPlugin<LinearParams> = {
   linear: true,
   shape: "any",
   example: 'in.png out.png --kernel "1,0,1;0,1,0;1,0,1" --boundary constant',
+  cost:
+    "O(W·H·kw·kh) direct or SIMD (small kernels), O(W·H·(kw + kh)) separable, O(W·H) box, O(W·H·log(W·H)) FFT (auto picks the cheapest); kernel <= 1001 a side",
   halo: (params, image) => linearHalo(params, image),
   apply: (image, params) => linearFilter(image, params, true),
 };

@@ -162,6 +162,7 @@ export const sobelPlugin: FilterPlugin<GradientParams> = {
   summary: "Sobel gradient: magnitude (default), x, y or angle",
   params: gradientSpecs,
   example: "in.png edges.png --output magnitude",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) => gradient(image, params, [1, 2, 1], [-1, 0, 1]),
 };
 
@@ -173,6 +174,7 @@ export const scharrPlugin: FilterPlugin<GradientParams> = {
   summary: "Scharr gradient: magnitude |x + iy| (default), x, y or angle",
   params: gradientSpecs,
   example: "in.png dx.npy --output x --dtype f32",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) => gradient(image, params, [3, 10, 3], [-1, 0, 1]),
 };
 
@@ -193,6 +195,7 @@ export const laplacianPlugin: FilterPlugin<LaplacianParams> = {
   },
   linear: true,
   example: "in.png lap.npy --dtype f32",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) =>
     convolveWith(image, params, parseKernel(params.neighbours === "8" ? "laplace-8" : "laplace")),
 };
@@ -208,6 +211,7 @@ export const sharpenPlugin: FilterPlugin<EdgeParams> = {
   params: edgeSpecs,
   linear: true,
   example: "in.png out.png",
+  cost: "O(W·H) (3×3 kernel)",
   apply: (image, params) => convolveWith(image, params, parseKernel("sharpen")),
 };
 
@@ -220,6 +224,7 @@ export const embossPlugin: FilterPlugin<EdgeParams> = {
   params: edgeSpecs,
   linear: true,
   example: "in.png out.png",
+  cost: "O(W·H) (3×3 kernel)",
   apply: (image, params) => convolveWith(image, params, parseKernel("emboss")),
 };
 
@@ -253,6 +258,7 @@ export const derivativePlugin: FilterPlugin<DerivativeParams> = {
   },
   linear: true,
   example: "in.png dy.npy --mask y-avg --dtype f32",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) => convolveWith(image, params, MASKS[params.mask]()),
 };
 

@@ -216,6 +216,8 @@ export const gaussianPlugin: FilterPlugin<GaussianParams> = {
   params: gaussianSpecs,
   linear: true,
   example: "in.png out.png --sigma 2 --boundary replicate",
+  cost:
+    "O(W·H·(tx + ty)) for tx × ty taps (<= 8191 each, separable); method fast O(W·H) whatever sigma",
   // The FIR passes sum each pixel's window in a fixed order: stripes with the
   // kernel's radius of context give identical rows. The recursive method
   // depends on every row, so it is not striped.

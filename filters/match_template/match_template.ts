@@ -255,6 +255,8 @@ export const matchTemplatePlugin: FilterPlugin<MatchTemplateParams> = {
   params: matchSpecs,
   shape: "any",
   example: "scene.png scores.npy --template eye.png --method ccoeff_normed --count 3 --json",
+  cost:
+    "O(C·W·H·min(w·h, log(W·H))): direct or FFT correlation, whichever is cheaper, plus O(C·W·H) window sums",
   apply(image, params) {
     const { scores, best } = computeScores(image, params);
     const md = params.minDistance ??

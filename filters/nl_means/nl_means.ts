@@ -229,6 +229,8 @@ export const nlMeansPlugin: FilterPlugin<NlMeansParams> = {
   summary: "non-local means denoising (OpenCV fastNlMeansDenoising[Colored], skimage)",
   params: nlMeansSpecs,
   example: "in.png out.png --h 10 --patchSize 7 --searchSize 21",
+  cost:
+    "O(W·H·s²) whatever the patch size (s = searchSize <= 201, patchSize <= 101), in bands of 4 M samples",
   halo: (params) => nlMeansHalo(params),
   // Band by band (4 M samples at a time), so the per-offset sums and
   // the weight and value accumulators are one band's, not the image's; each

@@ -1,0 +1,168 @@
+// The work budget: every parameter has a maximum that keeps one call
+// bounded, derived values obey the same maxima, and issue 18's
+// reproductions end within seconds in a clean error or a correct result.
+
+import assert from "node:assert/strict";
+import { applyFilter, FilterError, type Image, Kernel, registry } from "../mod.ts";
+import { syntheticImage } from "../testing.ts";
+import { main } from "../cli/main.ts";
+import { footprintMedian } from "../filters/median/select.ts";
+
+/** Runs `f`, asserting it settles within `ms`; returns its value or error. */
+async function within(ms: number, f: () => Promise<unknown>): Promise<unknown> {
+  const t0 = performance.now();
+  const r = await f().then((v) => v, (e) => e);
+  const took = performance.now() - t0;
+  assert.ok(took < ms, `took ${took.toFixed(0)} ms`);
+  return r;
+}
+
+function refused(e: unknown, pattern: RegExp): void {
+  assert.ok(e instanceof FilterError, String(e));
+  assert.equal(e.code, "INVALID_PARAM");
+  assert.match(e.message, pattern);
+  assert.ok(!e.message.includes("\n"));
+}
+
+const img64 = syntheticImage(64, 64, 1, "u8", 7);
+
+Deno.test("median --footprint of 1001² ones on 64² (was 67 s): the same result as size 1001, in well under 10 s", async () => {
+  const ones = new Kernel(1001, 1001, new Float32Array(1001 * 1001).fill(1));
+  const got = await within(10_000, () => applyFilter("median", img64, { footprint: ones }));
+  const want = await applyFilter("median", img64, { size: 1001 });
+  assert.deepEqual((got as Image).data, want.data);
+});
+
+Deno.test("a footprint that fills an odd rectangle gives what the shaped path gives, every dtype and boundary", async () => {
+  const ones = Kernel.from([[1, 1, 1, 1, 1], [1, 1, 1, 1, 1], [1, 1, 1, 1, 1]]);
+  for (const dtype of ["u8", "u16", "f32"] as const) {
+    for (const boundary of ["reflect", "constant", "wrap"] as const) {
+      const img = syntheticImage(11, 9, 2, dtype, 3);
+      const got = await applyFilter("median", img, {
+        footprint: ones,
+        boundary,
+        cval: 3,
+        alpha: "filter",
+      });
+      for (let c = 0; c < 2; c++) {
+        // The shaped path (select among the footprint's samples), run directly.
+        const plane = img.channel(c).data as Uint8Array | Uint16Array | Float32Array;
+        const want = footprintMedian(plane, 11, 9, ones, boundary, 3);
+        assert.deepEqual(Array.from(got.channel(c).data), Array.from(want), `${dtype} ${boundary}`);
+      }
+    }
+  }
+});
+
+Deno.test("a shaped footprint is refused past 16,384 non-zero entries, naming the count", async () => {
+  const data = new Float32Array(129 * 129).fill(1);
+  data[0] = 0;
+  const e = await within(
+    2000,
+    () => applyFilter("median", img64, { footprint: new Kernel(129, 129, data) }),
+  );
+  refused(e, /non-zero footprint entries \(129x129\) is 16640, over the maximum 16384/);
+  const big = new Kernel(1003, 1, new Float32Array(1003).fill(1));
+  refused(
+    await applyFilter("median", img64, { footprint: big }).catch((x) => x),
+    /footprint is 1003x1; each side must be <= 1001/,
+  );
+});
+
+Deno.test("bilateral --diameter 0 --sigma-space 1000 (was 82 s, 1.5 GB): refused, naming the derived 3001-px window", async () => {
+  const e = await within(
+    1000,
+    () => applyFilter("bilateral", img64, { diameter: 0, sigmaSpace: 1000 }),
+  );
+  refused(e, /window derived from sigmaSpace 1000 .* is 3001, over the maximum 1001/);
+  // The same derived limit binds the grid; the exact method stops at 255 px.
+  refused(
+    await applyFilter("bilateral", img64, { diameter: 0, sigmaSpace: 400, method: "fast" })
+      .catch((x) => x),
+    /is 1201, over the maximum 1001/,
+  );
+  refused(
+    await applyFilter("bilateral", img64, { diameter: 301 }).catch((x) => x),
+    /diameter 301 with method exact is 301, over the maximum 255; method fast/,
+  );
+  const fast = await within(
+    10_000,
+    () => applyFilter("bilateral", img64, { diameter: 1001, method: "fast" }),
+  );
+  assert.equal((fast as Image).width, 64);
+  // Within both maxima a derived window runs.
+  const ok = await applyFilter("bilateral", img64, { diameter: 0, sigmaSpace: 20 });
+  assert.equal(ok.width, 64);
+});
+
+Deno.test("estimate-kernel --size 151 on 512² (was over 4 GB): lsq refuses in a moment, fourier answers", async () => {
+  const sharp = syntheticImage(512, 512, 1, "f32", 4);
+  const blurred = await applyFilter("gaussian", sharp, { sigma: 2 });
+  const e = await within(
+    3000,
+    () => registry.run("estimate-kernel", sharp, { blurred, size: 151 }),
+  );
+  refused(e, /151x151 kernel's count of unknowns is 22801, over the maximum 1681; .*fourier/);
+  const r = await within(
+    10_000,
+    () => registry.run("estimate-kernel", sharp, { blurred, size: 151, method: "fourier" }),
+  ) as { image: Image };
+  assert.equal(r.image.width, 151);
+  // The kernel the image sizes imply obeys the same maximum as a given size.
+  const wide = syntheticImage(1100, 2, 1, "f32", 1);
+  refused(
+    await registry.run("estimate-kernel", wide, { blurred: wide.crop(0, 0, 40, 1) })
+      .catch((x) => x),
+    /kernel side from the image sizes \(1061x2, mode valid\) is 1061, over the maximum 1001/,
+  );
+});
+
+Deno.test("nl-means with a 201-px search on 64² (the largest allowed) finishes within 10 s", async () => {
+  const out = await within(
+    10_000,
+    () => applyFilter("nl-means", img64, { searchSize: 201, patchSize: 7 }),
+  );
+  assert.equal((out as Image).data.length, 64 * 64);
+  refused(
+    await applyFilter("nl-means", img64, { searchSize: 203 }).catch((x) => x),
+    /searchSize must be an odd integer >= 1 and <= 201/,
+  );
+});
+
+Deno.test("deconvolve 10,000 iterations (was 6 min): refused; 1000, the maximum, runs", async () => {
+  const k = [[0, 0.1, 0], [0.1, 0.6, 0.1], [0, 0.1, 0]];
+  const e = await within(
+    1000,
+    () => applyFilter("deconvolve", img64, { kernel: k, iterations: 10_000 }),
+  );
+  refused(e, /iterations must be an integer >= 1 and <= 1000, got 10000/);
+  const out = await within(
+    10_000,
+    () => applyFilter("deconvolve", img64, { kernel: k, iterations: 1000 }),
+  );
+  assert.equal((out as Image).width, 64);
+  refused(
+    await applyFilter("deconvolve", img64, {
+      kernel: new Kernel(257, 1, new Float32Array(257).fill(1)),
+    })
+      .catch((x) => x),
+    /kernel is 257x1; each side must be <= 255/,
+  );
+});
+
+Deno.test("help <filter> gives every built-in's cost model", async () => {
+  for (const plugin of registry.list()) {
+    assert.match(
+      plugin.cost ?? "",
+      /^O\(|^u8 O\(|^exact O\(|^lsq O\(|^richardson-lucy O\(/,
+      plugin.name,
+    );
+    const out: string[] = [];
+    await main(["help", plugin.name], {
+      out: (t) => out.push(t),
+      err: () => {},
+      errIsTerminal: false,
+    });
+    assert.ok(out.join("\n").includes(`\ncost: ${plugin.cost}\n`), plugin.name);
+  }
+});
