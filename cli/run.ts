@@ -127,16 +127,24 @@ export function describeError(e: unknown): { code: string; message: string } {
   return { code: "INTERNAL", message: oneLine(String((e as Error)?.message ?? e)) };
 }
 
-/** Converts a float image to u8 by mapping its min..max to 0..255 (for viewing). */
+/**
+ * Converts a float image to u8 by mapping the min..max of its finite
+ * values to 0..255 (for viewing). +Infinity becomes 255, −Infinity and NaN
+ * 0: one Inf must not squeeze every finite value onto one level.
+ */
 export function stretchToU8(image: Image): Image {
   let lo = Infinity, hi = -Infinity;
   for (const v of image.data) {
+    if (!Number.isFinite(v)) continue;
     if (v < lo) lo = v;
     if (v > hi) hi = v;
   }
   const scale = hi > lo ? 255 / (hi - lo) : 0;
   const out = new Uint8Array(image.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round((image.data[i] - lo) * scale);
+  for (let i = 0; i < out.length; i++) {
+    const v = image.data[i];
+    out[i] = Number.isFinite(v) ? Math.round((v - lo) * scale) : v === Infinity ? 255 : 0;
+  }
   return new Image(image.width, image.height, image.channels, out);
 }
 

@@ -33,6 +33,7 @@ import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
 import { fft2d, nextFastSize } from "../engines/fft.ts";
 import { correlateValid } from "../engines/fft_correlate.ts";
+import { FilterError } from "../core/errors.ts";
 import { checkFinite, type Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs } from "../core/params.ts";
@@ -251,6 +252,28 @@ function deconvolvePlane(
   return out;
 }
 
+/**
+ * Refuses a kernel that sums to 0 (all zeros, or a zero-sum kernel such as
+ * a derivative): it removes the image's mean, which no deconvolution can
+ * restore — Richardson–Lucy divides by a zero blur, Wiener by a zero
+ * transfer at frequency 0 — and either returned a constant image.
+ */
+function checkKernelSum(k: Kernel): void {
+  let sum = 0, abs = 0;
+  for (let i = 0; i < k.data.length; i++) {
+    sum += k.data[i];
+    abs += Math.abs(k.data[i]);
+  }
+  if (abs === 0 || Math.abs(sum) <= 1e-6 * abs) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `deconvolve: the kernel ${
+        abs === 0 ? "is all zeros" : `sums to ${sum} (zero-sum)`
+      }; a blur that removes the image's mean cannot be undone — give the blur kernel, which sums to about 1`,
+    );
+  }
+}
+
 const deconvolveSpecs: ParamSpecs<DeconvolveParams> = {
   kernel: {
     type: "kernel",
@@ -303,6 +326,7 @@ export const deconvolvePlugin: FilterPlugin<DeconvolveParams> = {
     "richardson-lucy O(iterations·W·H·log(W·H)), iterations <= 1000; wiener O((W + 6k)·(H + 6k)·log); kernel <= 255 a side",
   apply: (image, params) => {
     checkFinite(image, "deconvolve", "replace NaN/Infinity first (FFT-based deconvolution)");
+    checkKernelSum(params.kernel);
     return mapPlanes(image, (plane) => deconvolvePlane(plane, image.width, image.height, params), {
       dtype: params.dtype,
       alpha: params.alpha,

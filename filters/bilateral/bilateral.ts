@@ -69,7 +69,7 @@
  */
 
 import type { BoundaryMode } from "../../core/boundary.ts";
-import { hasAlpha, Image } from "../../core/image.ts";
+import { checkFinite, hasAlpha, Image } from "../../core/image.ts";
 import { checkDerived, type ParamSpecs } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 import {
@@ -78,7 +78,13 @@ import {
   registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
-import { type BilateralParams, bilateralRadius, type BilateralWindow, spaceTaps } from "./taps.ts";
+import {
+  type BilateralParams,
+  bilateralRadius,
+  type BilateralWindow,
+  gaussCoeff,
+  spaceTaps,
+} from "./taps.ts";
 import { exactBilateral } from "./exact.ts";
 import { gridBilateral } from "./grid.ts";
 import { separableBilateral } from "./separable.ts";
@@ -215,9 +221,28 @@ function checkWindow(p: BilateralParams): void {
   }
 }
 
+/**
+ * Whether the filter is at its limit, a copy: no neighbour has a non-zero
+ * weight. Space: the nearest tap (r² = 1) weighs `exp(−1/(2σs²))`. Colour:
+ * on integer samples the smallest distance that is not 0 is 1; on floats
+ * (or a fractional `cval`) any distance can be tiny, so only a `2σc²` that
+ * underflows to 0 makes every non-zero distance weigh 0. Equal values
+ * average to themselves, so what remains is the input.
+ */
+function isCopy(image: Image, p: BilateralParams): boolean {
+  if (p.sigmaColor === 0 || p.sigmaSpace === 0) return true;
+  if (Math.exp(gaussCoeff(p.sigmaSpace)) === 0) return true;
+  const integer = image.dtype !== "f32" &&
+    (p.boundary !== "constant" || Number.isInteger(p.cval));
+  return integer ? Math.exp(gaussCoeff(p.sigmaColor)) === 0 : 2 * p.sigmaColor * p.sigmaColor === 0;
+}
+
 function applyBilateral(image: Image, p: BilateralParams): Image {
   checkWindow(p);
-  if (p.sigmaColor === 0 || p.sigmaSpace === 0) return image.clone();
+  if (isCopy(image, p)) return image.clone();
+  if (p.method === "fast") {
+    checkFinite(image, "bilateral", "use method exact, which keeps them local");
+  }
   const ch = image.channels;
   const cn = p.alpha === "keep" && hasAlpha(ch) ? ch - 1 : ch;
   // each method returns the finished interleaved samples

@@ -35,6 +35,7 @@ import {
   bilateralRadius,
   copyChannels,
   fillRow,
+  gaussCoeff,
   spaceTaps,
   type Taps,
 } from "./taps.ts";
@@ -119,7 +120,7 @@ export function exactBilateral(image: Image, cn: number, p: BilateralParams): Pi
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
   const taps = spaceTaps(r, p.sigmaSpace, p.window);
   const pw = w + 2 * r, R = 2 * r + 1;
-  const gc = -0.5 / (p.sigmaColor * p.sigmaColor);
+  const gc = gaussCoeff(p.sigmaColor);
   const integer = image.dtype !== "f32" &&
     (p.boundary !== "constant" || Number.isInteger(p.cval));
   const maxv = image.dtype === "u8" ? 255 : 65535;

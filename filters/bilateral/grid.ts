@@ -16,6 +16,7 @@
 import { checkAbort } from "../../core/abort.ts";
 import type { Image } from "../../core/image.ts";
 import { allocate, type PixelArray } from "../../core/dtype.ts";
+import { checkDerived } from "../../core/params.ts";
 import { storeRow } from "../../core/strided_planes.ts";
 import {
   type BilateralParams,
@@ -34,6 +35,13 @@ function spatialStd(taps: Taps): number {
   }
   return Math.sqrt(s2 / s);
 }
+
+/**
+ * The most cells of the grid, `(W/σs)·(H/σs)·(range/σc)`, each `C + 1`
+ * float64 (128 MiB gray, 256 MiB RGB at the maximum): a small sigmaColor
+ * on a wide range of values would otherwise ask for gigabytes.
+ */
+const MAX_GRID_CELLS = 1 << 24;
 
 /**
  * Bilateral grid approximation of the `cn` first channels, as the finished
@@ -68,6 +76,13 @@ export function gridBilateral(image: Image, cn: number, p: BilateralParams): Pix
   const gw = Math.floor((w - 1) / ss) + 1 + 2 * pad;
   const gh = Math.floor((h - 1) / ss) + 1 + 2 * pad;
   const gd = Math.floor((gmax - gmin) / sr) + 1 + 2 * pad;
+  checkDerived(
+    "bilateral",
+    `the bilateral grid's cell count (${gw}x${gh} cells of space, ${gd} of range: sigmaColor ${sr}, values ${gmin}..${gmax})`,
+    gw * gh * gd,
+    MAX_GRID_CELLS,
+    "raise sigmaColor or sigmaSpace, or use method exact",
+  );
   const out = allocate(image.dtype, n * ch);
   if (cn < ch) copyChannels(image, out, cn);
   if (cn === 1) {

@@ -75,11 +75,22 @@ export interface Taps {
 }
 
 /**
+ * The Gaussian's exponent coefficient `−1 / (2σ²)`, kept finite: for a
+ * sigma so small that `2σ²` underflows it would be −∞, and `0 · −∞` (the
+ * centre tap, a zero colour distance) NaN. At −`Number.MAX_VALUE` the
+ * centre still weighs `exp(−0) = 1` and every other distance 0 — the
+ * filter's limit.
+ */
+export function gaussCoeff(sigma: number): number {
+  return Math.max(-0.5 / (sigma * sigma), -Number.MAX_VALUE);
+}
+
+/**
  * The taps of the `window` of radius `r` and their space weights (float32-
  * rounded, except for `"skimage"`), in row-major order.
  */
 export function spaceTaps(r: number, sigmaSpace: number, window: BilateralWindow): Taps {
-  const gs = -0.5 / (sigmaSpace * sigmaSpace);
+  const gs = gaussCoeff(sigmaSpace);
   const dx: number[] = [], dy: number[] = [], w: number[] = [];
   const ws = 2 * r + 1, g = ws + 1, h = (ws + 1) >> 1;
   for (let i = -r; i <= r; i++) {

@@ -77,7 +77,10 @@ function nlmInt(
   const hh = Math.fround(Math.fround(hs * hs) * cn);
   const var2 = 2 * p.sigma * p.sigma * cn;
   for (let a = 0; a < almostMax; a++) {
-    let wt = roundHalfAway(fixedMult * Math.exp(-Math.max(a * mult - var2, 0) / hh));
+    // x = 0 weighs 1 whatever h: for an h whose square underflows, 0 / 0
+    // would be NaN; the limit h → 0 keeps exactly the patches within 2σ².
+    const x = Math.max(a * mult - var2, 0);
+    let wt = roundHalfAway(fixedMult * (x === 0 ? 1 : Math.exp(-x / hh)));
     if (wt < 0.001 * fixedMult) wt = 0;
     table[a] = wt;
   }
