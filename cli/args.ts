@@ -7,6 +7,7 @@
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { FilterError, flagName, type ParamSpec, showList } from "../mod.ts";
+import { GRANTABLE, type Grants } from "./sandbox.ts";
 
 /** Flags every command accepts. */
 export interface GlobalFlags {
@@ -30,6 +31,10 @@ export interface GlobalFlags {
   threads?: number;
   /** Stop filtering after this many seconds (batch: per file). */
   timeout?: number;
+  /** Let `--plugin` modules take the names of registered filters (built-ins included). */
+  replace: boolean;
+  /** Permissions granted to `--plugin` modules (`--plugin-allow-<name>[=list]`); none by default. */
+  grants: Grants;
 }
 
 /** The `node:util` parseArgs specs of the global flags. */
@@ -44,6 +49,15 @@ export const GLOBAL_OPTIONS = {
   stretch: { type: "boolean" },
   threads: { type: "string" },
   timeout: { type: "string" },
+  replace: { type: "boolean" },
+  "plugin-allow-read": { type: "string" },
+  "plugin-allow-write": { type: "string" },
+  "plugin-allow-net": { type: "string" },
+  "plugin-allow-env": { type: "string" },
+  "plugin-allow-run": { type: "string" },
+  "plugin-allow-ffi": { type: "string" },
+  "plugin-allow-sys": { type: "string" },
+  "plugin-allow-import": { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** Names of the global flags, which filters may not use as parameter names. */
@@ -101,9 +115,18 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
       );
     }
   }
+  const grants: Grants = {};
+  for (const k of GRANTABLE) {
+    const v = values[`plugin-allow-${k}`];
+    if (typeof v !== "string") continue;
+    // Bare: all (as Deno's --allow-<name>); with =a,b: those.
+    grants[k] = v === "" ? true : v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  }
   return {
     threads,
     timeout,
+    replace: values.replace === true,
+    grants,
     plugin: (values.plugin as string[] | undefined) ?? [],
     json: values.json === true,
     debug: values.debug === true,
@@ -117,7 +140,9 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
 
 /**
  * `--cval -3.25` would read as two options: join a negative number to the
- * value-taking option before it (`--cval=-3.25`).
+ * value-taking option before it (`--cval=-3.25`). And a bare
+ * `--plugin-allow-<name>` (all, as Deno's `--allow-<name>`) takes no value:
+ * it becomes `--plugin-allow-<name>=` so the next argument stays its own.
  */
 export function joinNegativeValues(
   args: readonly string[],
@@ -126,6 +151,10 @@ export function joinNegativeValues(
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i], next = args[i + 1];
+    if (/^--plugin-allow-[a-z]+$/.test(a)) {
+      out.push(`${a}=`);
+      continue;
+    }
     const name = a.startsWith("--") ? a.slice(2) : undefined;
     if (
       name !== undefined && Object.hasOwn(options, name) && options[name].type === "string" &&

@@ -35,6 +35,8 @@ import {
   UsageError,
 } from "./args.ts";
 import { exists, userCwd, userPath } from "./paths.ts";
+import { pluginOptions } from "./plugins.ts";
+import type { SandboxOptions } from "./sandbox.ts";
 import {
   type CliStep,
   describeError,
@@ -181,7 +183,7 @@ async function runAll(
   items: readonly Item[],
   base: Omit<BatchJob, "item">,
   jobs: number,
-  plugins: readonly string[],
+  plugins: { specs: readonly string[]; options: SandboxOptions },
   done: (o: Outcome) => void,
   stopped: () => boolean,
 ): Promise<void> {
@@ -465,7 +467,10 @@ export async function runBatch(
       items,
       jobBase,
       jobs,
-      globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
+      {
+        specs: globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
+        options: pluginOptions(globals, cwd),
+      },
       onDone,
       () => stop !== undefined,
     );

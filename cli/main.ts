@@ -30,7 +30,8 @@ import {
   UsageError,
 } from "./args.ts";
 import { batchHelp, batchReportHelp, helpText, kernelsText, listText, usage } from "./help.ts";
-import { loadPlugins } from "./plugins.ts";
+import { loadPlugins, pluginOptions } from "./plugins.ts";
+import { stopSandboxes } from "./sandbox.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
 import { type CliStreams, progressReporter } from "./progress.ts";
 
@@ -84,6 +85,7 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.stretch ||= m.stretch ?? false;
     g.maxPixels ??= m.maxPixels;
     g.threads ??= m.threads;
+    g.replace ||= m.replace ?? false;
     g.timeout ??= m.timeout;
   }
   return g;
@@ -233,7 +235,10 @@ export async function main(
   try {
     const { globals, positionals } = parseGlobals(args);
     debug = globals.debug;
-    for (const spec of globals.plugin) await loadPlugins(registry, spec, userCwd());
+    const cwd = userCwd();
+    for (const spec of globals.plugin) {
+      await loadPlugins(registry, spec, cwd, pluginOptions(globals, cwd));
+    }
     const [command, ...rest] = positionals;
     if (command === undefined || command === "help" && rest.length === 0) {
       if (command === undefined && !globals.help) {
@@ -296,6 +301,8 @@ export async function main(
     );
     if (debug && err?.stack) io.err(err.stack);
     return 1;
+  } finally {
+    stopSandboxes();
   }
 }
 

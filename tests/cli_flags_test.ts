@@ -24,7 +24,7 @@ const input = join(dir, "in.png");
 await writeImage(input, syntheticImage(12, 10, 1, "u8", 3));
 
 /** A plugin whose params are named like Object.prototype members and like global flags. */
-const pluginPath = join(dir, "odd_names.ts");
+const pluginPath = join(dir, "odd_names.js");
 Deno.writeTextFileSync(
   pluginPath,
   `export const oddNames = {
