@@ -18,7 +18,7 @@
  * coordinating. `--skip-existing` resumes a killed task (outputs are
  * written atomically, so a present output is complete), `--manifest` keeps
  * one JSON line per finished file (see `manifest.ts`) and `--retry-failed`
- * redoes only the files a manifest records as failed. SIGINT and SIGTERM
+ * redoes only the files a manifest records as failed. SIGINT, SIGHUP and SIGTERM
  * (a scheduler's preemption) let the files under way finish and start no
  * other.
  *
@@ -40,11 +40,14 @@ import type { SandboxOptions } from "./sandbox.ts";
 import {
   type CliStep,
   describeError,
+  onStopSignals,
   outputKind,
   parseSteps,
   processFile,
   resolveSteps,
   splitSegments,
+  STOP_SIGNALS,
+  type StopSignal,
 } from "./run.ts";
 import { oneLine } from "../mod.ts";
 import { batchBar, type CliStreams } from "./progress.ts";
@@ -448,20 +451,11 @@ export async function runBatch(
     timeout: globals.timeout,
     cwd,
   };
-  // Ctrl-C, or a scheduler's SIGTERM before it kills a preempted task: items
+  // Ctrl-C, a closed terminal, or a scheduler's SIGTERM before it kills a preempted task: items
   // under way finish (their writes are atomic, their records follow), no new
   // one starts.
-  let stop: "SIGINT" | "SIGTERM" | undefined;
-  const listeners: [Deno.Signal, () => void][] = [];
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const listener = () => (stop ??= signal);
-    try {
-      Deno.addSignalListener(signal, listener);
-      listeners.push([signal, listener]);
-    } catch {
-      // Not a signal of this platform (SIGTERM on Windows).
-    }
-  }
+  let stop: StopSignal | undefined;
+  const stopListening = onStopSignals((signal) => (stop ??= signal));
   try {
     await runAll(
       items,
@@ -475,7 +469,7 @@ export async function runBatch(
       () => stop !== undefined,
     );
   } finally {
-    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    stopListening();
     manifest?.close();
   }
   progress?.clear();
@@ -511,5 +505,5 @@ export async function runBatch(
       })),
     }));
   }
-  return stop === "SIGINT" ? 130 : stop === "SIGTERM" ? 143 : failed.length || notStarted ? 1 : 0;
+  return stop ? STOP_SIGNALS[stop] : failed.length || notStarted ? 1 : 0;
 }

@@ -154,7 +154,7 @@ export function batchHelp(): string {
     "  --overwrite, --quiet, --json, --plugin, --max-pixels, --stretch: as for one filter",
     "",
     "A failed file is reported and the rest still run; exit status 1 if any failed, 2 on a usage",
-    "error, 130 or 143 when interrupted (SIGINT, SIGTERM: files under way finish, none start).",
+    "error, 130, 129 or 143 when interrupted (SIGINT, SIGHUP, SIGTERM: files under way finish, none start).",
     "",
     "example:",
     `  ${INVOCATION} batch photos/ --out-dir out --shard auto --skip-existing --manifest 'runs/{shard}.jsonl' -- median --size 5`,

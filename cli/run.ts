@@ -154,23 +154,51 @@ export function outputKind(path: string): string {
 }
 
 /**
- * Runs a write with Ctrl-C deferred until it has finished, so an interrupt
- * never leaves a temporary file behind; the process then exits with 130.
- * (While filtering, Ctrl-C ends the process at once: nothing is written yet.)
+ * The signals that ask the CLI to stop, and the conventional exit status
+ * of each (128 + its number): Ctrl-C, a closed terminal, and what
+ * `timeout`, Docker, Kubernetes and Slurm send.
+ */
+export const STOP_SIGNALS = { SIGINT: 130, SIGHUP: 129, SIGTERM: 143 } as const;
+
+/** One of {@linkcode STOP_SIGNALS}. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/**
+ * Calls `listener` on any of {@linkcode STOP_SIGNALS} instead of letting it
+ * end the process, until the returned function is called. Signals the
+ * platform lacks (or a worker, which has none) are skipped.
+ */
+export function onStopSignals(listener: (signal: StopSignal) => void): () => void {
+  const added: [StopSignal, () => void][] = [];
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+    const l = () => listener(signal);
+    try {
+      Deno.addSignalListener(signal, l);
+      added.push([signal, l]);
+    } catch {
+      // Not a signal of this platform (SIGHUP, SIGTERM on Windows), or a worker.
+    }
+  }
+  return () => {
+    for (const [signal, l] of added) Deno.removeSignalListener(signal, l);
+  };
+}
+
+/**
+ * Runs a write with SIGINT, SIGHUP and SIGTERM deferred until it has
+ * finished — the temporary file is then renamed or removed, never left
+ * behind — and the process then exits with the signal's conventional
+ * status (130, 129, 143). While filtering, those signals end the process
+ * at once: nothing has been written yet.
  */
 export async function uninterrupted<T>(write: () => Promise<T>, exit = true): Promise<T> {
-  let interrupted = false;
-  const onInterrupt = () => (interrupted = true);
-  try {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-  } catch {
-    return await write(); // no signals here (a worker, or a platform without SIGINT)
-  }
+  let received: StopSignal | undefined;
+  const stopListening = onStopSignals((signal) => (received ??= signal));
   try {
     return await write();
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-    if (interrupted && exit) Deno.exit(130);
+    stopListening();
+    if (received && exit) Deno.exit(STOP_SIGNALS[received]);
   }
 }
 
