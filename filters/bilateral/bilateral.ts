@@ -3,7 +3,7 @@
  *
  * The default (`method: "exact"`) has OpenCV's `bilateralFilter` semantics:
  *
- * - radius `floor(diameter / 2)`, or `round(1.5 · sigmaSpace)` when
+ * - radius `floor(diameter / 2)`, or `cvRound(1.5 · sigmaSpace)` (ties to even) when
  *   `diameter <= 0`; at least 1;
  * - a disk window `dx² + dy² <= radius²` (`window: "square"` for the full square);
  * - space weight `exp(−r² / (2·sigmaSpace²))`, colour weight
@@ -93,7 +93,7 @@ export { type BilateralParams, bilateralRadius, type BilateralWindow } from "./t
 
 /** Options of {@linkcode bilateral}. */
 export interface BilateralOptions {
-  /** Window diameter (default 9); <= 0 derives the radius as `round(1.5 · sigmaSpace)`. */
+  /** Window diameter (default 9); <= 0 derives the radius as `cvRound(1.5 · sigmaSpace)` (ties to even). */
   diameter?: number;
   /** Colour sigma, in the image's units (default 75). */
   sigmaColor?: number;
@@ -121,7 +121,7 @@ const bilateralSpecs: ParamSpecs<BilateralParams> = {
     type: "integer",
     default: 9,
     max: 1001,
-    description: "window diameter; <= 0: radius = round(1.5 * sigmaSpace)",
+    description: "window diameter; <= 0: radius = round(1.5 * sigmaSpace), ties to even",
     example: "9",
   },
   sigmaColor: {
