@@ -184,3 +184,41 @@ Deno.test("--stretch with one Inf maps the finite values over 0..255 (was all bl
   // Finite 0..11 (without 5, 6, 7) over 0..255; +Inf 255, -Inf and NaN 0.
   assert.deepEqual(got, [0, 23, 46, 70, 93, 255, 0, 0, 185, 209, 232, 255]);
 });
+
+Deno.test("box with NaN and ±Infinity: the direct sum's result, each bad sample in its windows only, at running-sum cost", async () => {
+  const img = syntheticImage(13, 11, 2, "f32", 9);
+  img.data[(3 * 13 + 4) * 2] = NaN;
+  img.data[(7 * 13 + 9) * 2] = Infinity;
+  img.data[(8 * 13 + 9) * 2] = -Infinity; // next to the +Inf: their shared windows are NaN
+  img.data[(2 * 13 + 11) * 2 + 1] = -Infinity;
+  for (const boundary of ["reflect", "constant", "replicate", "wrap", "symmetric"]) {
+    for (const [size, normalize] of [[[3, 3], true], [[4, 5], false], [[1, 7], true]] as const) {
+      const got = await applyFilter("box", img, {
+        size,
+        normalize,
+        boundary,
+        cval: 2,
+        alpha: "filter",
+      });
+      const [kw, kh] = size, v = normalize ? 1 / (kw * kh) : 1;
+      const kernel = Array.from({ length: kh }, () => Array(kw).fill(v));
+      const want = await applyFilter("correlate", img, {
+        kernel,
+        boundary,
+        cval: 2,
+        method: "direct",
+        alpha: "filter",
+      });
+      for (let i = 0; i < want.data.length; i++) {
+        const a = got.data[i], b = want.data[i], what = `${boundary} ${size} at ${i}: ${a} vs ${b}`;
+        if (!Number.isFinite(b)) assert.ok(Object.is(a, b), what);
+        else assert.ok(Math.abs(a - b) <= 1e-5 * (1 + Math.abs(b)), what);
+      }
+    }
+  }
+  // The widest box on a small image with a NaN: the running sums, not kw·kh a sample.
+  const t0 = performance.now();
+  const wide = await applyFilter("box", img, { size: 8191 });
+  assert.ok(performance.now() - t0 < 1000, `${performance.now() - t0} ms`);
+  assert.ok(wide.data.some((x) => Number.isNaN(x)));
+});
