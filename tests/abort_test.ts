@@ -21,9 +21,9 @@ import {
 import { syntheticImage } from "../testing.ts";
 import { main } from "../cli/main.ts";
 
-/** A run that takes seconds: NL-means with a 201-px search window on 256². */
-const slow = { name: "nl-means", params: { searchSize: 201, patchSize: 7 } };
-const big = syntheticImage(256, 256, 1, "u8", 1);
+/** A run that takes seconds: the exact bilateral with its widest window (255 px) on 384². */
+const slow = { name: "bilateral", params: { diameter: 255 } };
+const big = syntheticImage(384, 384, 1, "u8", 1);
 
 async function elapsed<T>(f: () => Promise<T>): Promise<[T | unknown, number]> {
   const t0 = performance.now();
@@ -120,7 +120,7 @@ Deno.test("CLI --timeout: one line, TIMEOUT, exit 1, no output; batch times out 
   await writeImage(input, big);
   const out = join(dir, "out.png");
   const t0 = performance.now();
-  const r = await cli("nl-means", input, out, "--search-size", "201", "--timeout", "0.2");
+  const r = await cli("bilateral", input, out, "--diameter", "255", "--timeout", "0.2");
   assert.ok(performance.now() - t0 < 5000);
   assert.equal(r.status, 1);
   assert.equal(r.err.length, 1, r.err.join("|"));
@@ -145,9 +145,9 @@ Deno.test("CLI --timeout: one line, TIMEOUT, exit 1, no output; batch times out 
     "--timeout",
     "1",
     "--",
-    "nl-means",
-    "--search-size",
-    "201",
+    "bilateral",
+    "--diameter",
+    "255",
   );
   assert.equal(b.status, 1, b.err.join("\n"));
   assert.ok(b.err.some((l) => /^FAILED .*b\.png: error\[TIMEOUT\]/.test(l)), b.err.join("\n"));

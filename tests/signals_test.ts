@@ -68,14 +68,14 @@ Deno.test("SIGTERM while a slow filter runs ends the CLI at once with 143, writi
   const d = join(dir, "filtering");
   Deno.mkdirSync(d);
   const input = join(d, "in.png");
-  await writeImage(input, syntheticImage(256, 256, 1, "u8", 1));
+  await writeImage(input, syntheticImage(384, 384, 1, "u8", 1));
   const child = new Deno.Command(Deno.execPath(), {
-    args: [...cliArgv(), "nl-means", input, join(d, "out.png"), "--search-size", "201"],
+    args: [...cliArgv(), "bilateral", input, join(d, "out.png"), "--diameter", "255"],
     env: cleanEnv(),
     stdout: "null",
     stderr: "piped",
   }).spawn();
-  await new Promise((r) => setTimeout(r, 1500)); // started and filtering (about 6 s in all)
+  await new Promise((r) => setTimeout(r, 1500)); // started and filtering (about 5 s in all)
   const t0 = performance.now();
   child.kill("SIGTERM");
   const r = await child.output();
