@@ -196,6 +196,36 @@ export function parseGlobals(
 }
 
 /**
+ * The flags and positionals before a command's first `--` (`pipe`,
+ * `batch`): only `options` are allowed there, each with its value; a
+ * filter's own options belong after its name, past a `--`.
+ */
+export function parseHead(
+  command: string,
+  head: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: joinNegativeValues(head, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    return { values, positionals };
+  } catch (e) {
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
+    throw new UsageError(
+      m
+        ? `${command}: ${
+          m[1]
+        } is not one of its options; a filter's options follow its name after --`
+        : `${command}: ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
+}
+
+/**
  * Second pass for a filter run: every flag must be a global flag or a
  * parameter of the filter (kebab-case, camelCase also accepted).
  */

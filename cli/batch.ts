@@ -26,14 +26,7 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
-import { parseArgs } from "node:util";
-import {
-  GLOBAL_OPTIONS,
-  type GlobalFlags,
-  globalsFrom,
-  joinNegativeValues,
-  UsageError,
-} from "./args.ts";
+import { GLOBAL_OPTIONS, type GlobalFlags, globalsFrom, parseHead, UsageError } from "./args.ts";
 import { exists, userCwd, userPath } from "./paths.ts";
 import { pluginOptions } from "./plugins.ts";
 import type { SandboxOptions } from "./sandbox.ts";
@@ -348,17 +341,7 @@ export async function runBatch(
   io: CliStreams,
 ): Promise<number> {
   const [head, ...segments] = splitSegments(args);
-  let values: Record<string, unknown>, positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: joinNegativeValues(head, BATCH_OPTIONS),
-      options: BATCH_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`batch: ${(e as Error).message.split("\n")[0]}`);
-  }
+  const { values, positionals } = parseHead("batch", head, BATCH_OPTIONS);
   const inputs = positionals.slice(1);
   const outDir = values["out-dir"] as string | undefined;
   if (inputs.length === 0 || outDir === undefined || segments.length === 0) {

@@ -19,14 +19,13 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   GLOBAL_OPTIONS,
   type GlobalFlags,
   globalsFrom,
-  joinNegativeValues,
   parseFilterArgs,
   parseGlobals,
+  parseHead,
   UsageError,
 } from "./args.ts";
 import { batchHelp, batchReportHelp, helpText, kernelsText, listText, usage } from "./help.ts";
@@ -192,22 +191,7 @@ async function runPipe(
     "pipe needs: pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...";
   if (segments.length === 0) throw new UsageError(needs);
   // Global flags may come before the first -- (with their values) or in any step.
-  let values: Record<string, unknown>, positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: joinNegativeValues(head, GLOBAL_OPTIONS),
-      options: GLOBAL_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
-    throw new UsageError(
-      m
-        ? `pipe: ${m[1]} is not a global flag; a filter's options follow its name after --`
-        : `pipe: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
+  const { values, positionals } = parseHead("pipe", head, GLOBAL_OPTIONS);
   const [, input, output, ...extra] = positionals;
   if (input === undefined || output === undefined || extra.length) throw new UsageError(needs);
   const parsed = parseSteps(segments);

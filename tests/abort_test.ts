@@ -19,7 +19,7 @@ import {
   writeImage,
 } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
-import { main } from "../cli/main.ts";
+import { runMain } from "./_cli.ts";
 
 /** A run that takes seconds: the exact bilateral with its widest window (255 px) on 384². */
 const slow = { name: "bilateral", params: { diameter: 255 } };
@@ -108,36 +108,30 @@ Deno.test("applyParallel stops every thread at its time limit; the pool works af
   }
 });
 
-async function cli(...args: string[]): Promise<{ status: number; err: string[] }> {
-  const err: string[] = [];
-  const status = await main(args, { out: () => {}, err: (t) => err.push(t), errIsTerminal: false });
-  return { status, err };
-}
-
 Deno.test("CLI --timeout: one line, TIMEOUT, exit 1, no output; batch times out per file and goes on", async () => {
   const dir = await Deno.makeTempDir({ prefix: "imfilter-timeout-" });
   const input = join(dir, "big.png");
   await writeImage(input, big);
   const out = join(dir, "out.png");
   const t0 = performance.now();
-  const r = await cli("bilateral", input, out, "--diameter", "255", "--timeout", "0.2");
+  const r = await runMain("bilateral", input, out, "--diameter", "255", "--timeout", "0.2");
   assert.ok(performance.now() - t0 < 5000);
   assert.equal(r.status, 1);
-  assert.equal(r.err.length, 1, r.err.join("|"));
+  assert.equal(r.errLines.length, 1, r.err);
   assert.match(
-    r.err[0],
+    r.errLines[0],
     /^error\[TIMEOUT\]: the run did not finish within its time limit of 0\.2 s; nothing was written$/,
   );
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["big.png"]);
-  const bad = await cli("median", input, out, "--timeout", "0");
+  const bad = await runMain("median", input, out, "--timeout", "0");
   assert.equal(bad.status, 2);
-  assert.match(bad.err[0], /--timeout must be a number of seconds > 0/);
+  assert.match(bad.errLines[0], /--timeout must be a number of seconds > 0/);
 
   const small = join(dir, "in");
   Deno.mkdirSync(small);
   await writeImage(join(small, "a.png"), syntheticImage(16, 16, 1, "u8", 2));
   await writeImage(join(small, "b.png"), big);
-  const b = await cli(
+  const b = await runMain(
     "batch",
     small,
     "--out-dir",
@@ -149,7 +143,7 @@ Deno.test("CLI --timeout: one line, TIMEOUT, exit 1, no output; batch times out 
     "--diameter",
     "255",
   );
-  assert.equal(b.status, 1, b.err.join("\n"));
-  assert.ok(b.err.some((l) => /^FAILED .*b\.png: error\[TIMEOUT\]/.test(l)), b.err.join("\n"));
+  assert.equal(b.status, 1, b.err);
+  assert.ok(b.errLines.some((l) => /^FAILED .*b\.png: error\[TIMEOUT\]/.test(l)), b.err);
   assert.deepEqual([...Deno.readDirSync(join(dir, "o"))].map((e) => e.name), ["a.png"]);
 });

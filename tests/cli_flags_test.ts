@@ -5,19 +5,11 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../cli/main.ts";
+import { runMain } from "./_cli.ts";
 import { readImage, resolveParams, writeImage } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
 
-async function cli(...args: string[]): Promise<{ status: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const status = await main(args, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    errIsTerminal: false,
-  });
-  return { status, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = runMain;
 
 const dir = Deno.makeTempDirSync({ prefix: "imfilter-flags-" });
 const input = join(dir, "in.png");
@@ -127,7 +119,7 @@ Deno.test("pipe accepts --threads N and --plugin X before the first --", async (
   assert.equal(bad.status, 2);
   assert.match(
     bad.err,
-    /error\[USAGE\]: pipe: --bogus is not a global flag; a filter's options follow its name after --/,
+    /error\[USAGE\]: pipe: --bogus is not one of its options; a filter's options follow its name after --/,
   );
 });
 

@@ -15,13 +15,7 @@ import {
   resolveParams,
   showList,
 } from "../mod.ts";
-import { main } from "../cli/main.ts";
-
-async function cli(...args: string[]): Promise<{ status: number; err: string[] }> {
-  const err: string[] = [];
-  const status = await main(args, { out: () => {}, err: (t) => err.push(t), errIsTerminal: false });
-  return { status, err };
-}
+import { runMain } from "./_cli.ts";
 
 Deno.test("a FilterError's message escapes newlines and other control characters", () => {
   const e = new FilterError("IO", "cannot read /tmp/a\nb\r\tc\u001b[31m\u2028d");
@@ -70,10 +64,10 @@ Deno.test("lists in messages are cut: a plugin with 500 parameters, an enum of 1
 
 Deno.test("the CLI prints a path with a newline, and a plugin's multi-line message, on one line", async () => {
   const dir = await Deno.makeTempDir();
-  const r = await cli("median", join(dir, "no\nsuch.png"), join(dir, "out.png"));
+  const r = await runMain("median", join(dir, "no\nsuch.png"), join(dir, "out.png"));
   assert.equal(r.status, 1);
-  assert.equal(r.err.length, 1, r.err.join("|"));
-  assert.match(r.err[0], /^error\[IO\]: .*no\\nsuch\.png/);
+  assert.equal(r.errLines.length, 1, r.err);
+  assert.match(r.errLines[0], /^error\[IO\]: .*no\\nsuch\.png/);
   const reg = createRegistry([...registry.list()]);
   const loud = {
     [Symbol.for("imfilter.plugin")]: true,
