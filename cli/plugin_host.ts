@@ -23,25 +23,7 @@
  */
 
 import { checkPlugin, isBranded, isFilterError, registry } from "../mod.ts";
-import type { PluginDescriptor } from "./sandbox.ts";
-
-/** A request to run a plugin, sent to the worker. */
-export interface HostRequest {
-  kind: "run";
-  id: number;
-  name: string;
-  image: unknown;
-  params: Record<string, unknown>;
-}
-
-/** Messages from the worker. */
-export type HostReply =
-  | { kind: "loaded"; plugins: PluginDescriptor[] }
-  | { kind: "load-failed"; code: string; message: string }
-  | { kind: "done"; id: number; image?: unknown; data?: Record<string, unknown> }
-  | { kind: "failed"; id: number; code?: string; message: string }
-  | { kind: "never"; id: number }
-  | { kind: "progress"; id: number; fraction: number };
+import type { HostReply, HostRequest, PluginDescriptor } from "./sandbox.ts";
 
 const post = (m: HostReply, transfer: Transferable[] = []) => self.postMessage(m, transfer);
 

@@ -28,7 +28,6 @@ import {
   PLUGIN_BRAND,
   type Registry,
 } from "../mod.ts";
-import type { HostReply, HostRequest } from "./plugin_host.ts";
 
 /** What a worker tells the CLI about one plugin (everything but `apply` and `halo`). */
 export interface PluginDescriptor {
@@ -40,6 +39,24 @@ export interface PluginDescriptor {
   example?: string;
   cost?: string;
 }
+
+/** A request to run a plugin, sent to the worker (`plugin_host.ts`). */
+export interface HostRequest {
+  kind: "run";
+  id: number;
+  name: string;
+  image: unknown;
+  params: Record<string, unknown>;
+}
+
+/** Messages from the worker (`plugin_host.ts`). */
+export type HostReply =
+  | { kind: "loaded"; plugins: PluginDescriptor[] }
+  | { kind: "load-failed"; code: string; message: string }
+  | { kind: "done"; id: number; image?: unknown; data?: Record<string, unknown> }
+  | { kind: "failed"; id: number; code?: string; message: string }
+  | { kind: "never"; id: number }
+  | { kind: "progress"; id: number; fraction: number };
 
 /** The Deno permissions a sandbox may be granted: `true` for all, a list for some. */
 export const GRANTABLE = ["read", "write", "net", "env", "run", "ffi", "sys", "import"] as const;
