@@ -6,7 +6,8 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { FilterError, flagName, type ParamSpec } from "../mod.ts";
+import { FilterError, flagName, type ParamSpec, showList } from "../mod.ts";
+import { GRANTABLE, type Grants } from "./sandbox.ts";
 
 /** Flags every command accepts. */
 export interface GlobalFlags {
@@ -30,6 +31,12 @@ export interface GlobalFlags {
   stretch: boolean;
   /** Worker threads for one filter run (default: all cores). */
   threads?: number;
+  /** Stop filtering after this many seconds (batch: per file). */
+  timeout?: number;
+  /** Let `--plugin` modules take the names of registered filters (built-ins included). */
+  replace: boolean;
+  /** Permissions granted to `--plugin` modules (`--plugin-allow-<name>[=list]`); none by default. */
+  grants: Grants;
 }
 
 /** The `node:util` parseArgs specs of the global flags. */
@@ -44,10 +51,34 @@ export const GLOBAL_OPTIONS = {
   version: { type: "boolean", short: "V" },
   stretch: { type: "boolean" },
   threads: { type: "string" },
+  timeout: { type: "string" },
+  replace: { type: "boolean" },
+  "plugin-allow-read": { type: "string" },
+  "plugin-allow-write": { type: "string" },
+  "plugin-allow-net": { type: "string" },
+  "plugin-allow-env": { type: "string" },
+  "plugin-allow-run": { type: "string" },
+  "plugin-allow-ffi": { type: "string" },
+  "plugin-allow-sys": { type: "string" },
+  "plugin-allow-import": { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /** Names of the global flags, which filters may not use as parameter names. */
 export const GLOBAL_FLAG_NAMES: readonly string[] = Object.keys(GLOBAL_OPTIONS);
+
+/**
+ * The CLI flag of a filter parameter, without the dashes: its kebab-case
+ * name (`sigmaColor` → `sigma-color`), or `param-<name>` when that name is
+ * a global flag (a plugin's `threads` or `plugin` parameter is
+ * `--param-threads`, `--param-plugin`: the plain flag keeps its global
+ * meaning, so neither is taken silently for the other).
+ */
+export function paramFlag(name: string): string {
+  const flag = flagName(name);
+  return Object.hasOwn(GLOBAL_OPTIONS, flag) || Object.hasOwn(GLOBAL_OPTIONS, name)
+    ? `param-${flag}`
+    : flag;
+}
 
 function usageError(message: string): FilterError {
   return new FilterError("INVALID_PARAM", message);
@@ -76,8 +107,29 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
       );
     }
   }
+  let timeout: number | undefined;
+  if (values.timeout !== undefined) {
+    timeout = Number(values.timeout);
+    if (!(timeout > 0 && timeout <= 1e6)) {
+      throw usageError(
+        `--timeout must be a number of seconds > 0 (e.g. 30 or 0.5), got ${
+          JSON.stringify(values.timeout)
+        }`,
+      );
+    }
+  }
+  const grants: Grants = {};
+  for (const k of GRANTABLE) {
+    const v = values[`plugin-allow-${k}`];
+    if (typeof v !== "string") continue;
+    // Bare: all (as Deno's --allow-<name>); with =a,b: those.
+    grants[k] = v === "" ? true : v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  }
   return {
     threads,
+    timeout,
+    replace: values.replace === true,
+    grants,
     plugin: (values.plugin as string[] | undefined) ?? [],
     json: values.json === true,
     debug: values.debug === true,
@@ -92,7 +144,9 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
 
 /**
  * `--cval -3.25` would read as two options: join a negative number to the
- * value-taking option before it (`--cval=-3.25`).
+ * value-taking option before it (`--cval=-3.25`). And a bare
+ * `--plugin-allow-<name>` (all, as Deno's `--allow-<name>`) takes no value:
+ * it becomes `--plugin-allow-<name>=` so the next argument stays its own.
  */
 export function joinNegativeValues(
   args: readonly string[],
@@ -101,9 +155,14 @@ export function joinNegativeValues(
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i], next = args[i + 1];
+    if (/^--plugin-allow-[a-z]+$/.test(a)) {
+      out.push(`${a}=`);
+      continue;
+    }
     const name = a.startsWith("--") ? a.slice(2) : undefined;
     if (
-      name !== undefined && options[name]?.type === "string" && next !== undefined &&
+      name !== undefined && Object.hasOwn(options, name) && options[name].type === "string" &&
+      next !== undefined &&
       /^-(\d|\.\d)/.test(next)
     ) {
       out.push(`${a}=${next}`);
@@ -141,6 +200,36 @@ export function parseGlobals(
 }
 
 /**
+ * The flags and positionals before a command's first `--` (`pipe`,
+ * `batch`): only `options` are allowed there, each with its value; a
+ * filter's own options belong after its name, past a `--`.
+ */
+export function parseHead(
+  command: string,
+  head: readonly string[],
+  options: NonNullable<ParseArgsConfig["options"]>,
+): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({
+      args: joinNegativeValues(head, options),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    return { values, positionals };
+  } catch (e) {
+    const m = /Unknown option '([^']+)'/.exec((e as Error).message);
+    throw new UsageError(
+      m
+        ? `${command}: ${
+          m[1]
+        } is not one of its options; a filter's options follow its name after --`
+        : `${command}: ${(e as Error).message.split("\n")[0]}`,
+    );
+  }
+}
+
+/**
  * Second pass for a filter run: every flag must be a global flag or a
  * parameter of the filter (kebab-case, camelCase also accepted).
  */
@@ -148,12 +237,21 @@ export function parseFilterArgs(
   args: readonly string[],
   filter: string,
   specs: Readonly<Record<string, ParamSpec>>,
-): { globals: GlobalFlags; positionals: string[]; params: Record<string, string | boolean> } {
+): {
+  globals: GlobalFlags;
+  positionals: string[];
+  params: Record<string, string | boolean>;
+  notes: string[];
+} {
   const options: NonNullable<ParseArgsConfig["options"]> = { ...GLOBAL_OPTIONS };
   const flagToParam = new Map<string, { name: string; negate: boolean }>();
+  const shadowed: string[] = [];
   for (const [name, spec] of Object.entries(specs)) {
-    for (const flag of new Set([flagName(name), name])) {
-      if (flag in GLOBAL_OPTIONS) continue;
+    const escaped = paramFlag(name);
+    if (escaped !== flagName(name)) shadowed.push(flagName(name));
+    const flags = escaped === flagName(name) ? [escaped, name] : [escaped];
+    for (const flag of new Set(flags)) {
+      if (Object.hasOwn(GLOBAL_OPTIONS, flag)) continue;
       options[flag] = { type: spec.type === "boolean" ? "boolean" : "string" };
       flagToParam.set(flag, { name, negate: false });
       if (spec.type === "boolean") {
@@ -173,7 +271,7 @@ export function parseFilterArgs(
   } catch (e) {
     const m = /Unknown option '([^']+)'/.exec((e as Error).message);
     if (m) {
-      const known = Object.keys(specs).map((n) => `--${flagName(n)}`).join(", ");
+      const known = showList(Object.keys(specs).map((n) => `--${paramFlag(n)}`));
       throw usageError(
         `${filter}: unknown option ${m[1]}; its options are ${
           known || "none"
@@ -190,5 +288,8 @@ export function parseFilterArgs(
     if (target === undefined) continue;
     params[target.name] = target.negate ? !value : value as string | boolean;
   }
-  return { globals: globalsFrom(parsed.values), positionals: parsed.positionals, params };
+  const notes = shadowed.filter((f) => Object.hasOwn(parsed.values, f)).map((f) =>
+    `note: --${f} is the global flag; ${filter}'s own ${f} parameter is --param-${f}`
+  );
+  return { globals: globalsFrom(parsed.values), positionals: parsed.positionals, params, notes };
 }

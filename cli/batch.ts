@@ -18,7 +18,7 @@
  * coordinating. `--skip-existing` resumes a killed task (outputs are
  * written atomically, so a present output is complete), `--manifest` keeps
  * one JSON line per finished file (see `manifest.ts`) and `--retry-failed`
- * redoes only the files a manifest records as failed. SIGINT and SIGTERM
+ * redoes only the files a manifest records as failed. SIGINT, SIGHUP and SIGTERM
  * (a scheduler's preemption) let the files under way finish and start no
  * other.
  *
@@ -26,24 +26,23 @@
  */
 
 import { basename, dirname, extname, join } from "node:path";
-import { parseArgs } from "node:util";
-import {
-  GLOBAL_OPTIONS,
-  type GlobalFlags,
-  globalsFrom,
-  joinNegativeValues,
-  UsageError,
-} from "./args.ts";
+import { GLOBAL_OPTIONS, type GlobalFlags, globalsFrom, parseHead, UsageError } from "./args.ts";
 import { exists, userCwd, userPath } from "./paths.ts";
+import { pluginOptions } from "./plugins.ts";
+import type { SandboxOptions } from "./sandbox.ts";
 import {
   type CliStep,
+  describeError,
+  onStopSignals,
   outputKind,
   parseSteps,
   processFile,
   resolveSteps,
   splitSegments,
+  STOP_SIGNALS,
+  type StopSignal,
 } from "./run.ts";
-import { isFilterError } from "../mod.ts";
+import { oneLine } from "../mod.ts";
 import { batchBar, type CliStreams } from "./progress.ts";
 import {
   latestByInput,
@@ -144,6 +143,8 @@ export interface BatchJob {
   stretch: boolean;
   /** Decoding cap. */
   maxPixels?: number;
+  /** Seconds each file may take (--timeout). */
+  timeout?: number;
   /** The user's directory. */
   cwd: string;
 }
@@ -158,6 +159,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       overwrite: job.overwrite,
       stretch: job.stretch,
       maxPixels: job.maxPixels,
+      timeout: job.timeout,
       threads: 1,
       exitOnInterrupt: false,
     });
@@ -168,13 +170,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       data: r.data[r.data.length - 1],
     };
   } catch (e) {
-    return {
-      ...job.item,
-      status: "failed",
-      ms: performance.now() - t0,
-      code: isFilterError(e) ? e.code : "INTERNAL",
-      message: isFilterError(e) ? e.message : String((e as Error)?.message ?? e),
-    };
+    return { ...job.item, status: "failed", ms: performance.now() - t0, ...describeError(e) };
   }
 }
 
@@ -183,7 +179,7 @@ async function runAll(
   items: readonly Item[],
   base: Omit<BatchJob, "item">,
   jobs: number,
-  plugins: readonly string[],
+  plugins: { specs: readonly string[]; options: SandboxOptions },
   done: (o: Outcome) => void,
   stopped: () => boolean,
 ): Promise<void> {
@@ -222,7 +218,7 @@ async function runAll(
               status: "failed",
               ms: 0,
               code: "INTERNAL",
-              message: `worker failed: ${ev.message}`,
+              message: oneLine(`worker failed: ${ev.message}`),
             });
           }
           resolve();
@@ -345,17 +341,7 @@ export async function runBatch(
   io: CliStreams,
 ): Promise<number> {
   const [head, ...segments] = splitSegments(args);
-  let values: Record<string, unknown>, positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: joinNegativeValues(head, BATCH_OPTIONS),
-      options: BATCH_OPTIONS,
-      strict: true,
-      allowPositionals: true,
-    }));
-  } catch (e) {
-    throw new UsageError(`batch: ${(e as Error).message.split("\n")[0]}`);
-  }
+  const { values, positionals } = parseHead("batch", head, BATCH_OPTIONS);
   const inputs = positionals.slice(1);
   const outDir = values["out-dir"] as string | undefined;
   if (inputs.length === 0 || outDir === undefined || segments.length === 0) {
@@ -371,6 +357,7 @@ export async function runBatch(
     globals.quiet ||= g.quiet ?? false;
     globals.stretch ||= g.stretch ?? false;
     globals.maxPixels ??= g.maxPixels;
+    globals.timeout ??= g.timeout;
   }
   const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
@@ -444,33 +431,28 @@ export async function runBatch(
     overwrite: globals.overwrite,
     stretch: globals.stretch,
     maxPixels: globals.maxPixels,
+    timeout: globals.timeout,
     cwd,
   };
-  // Ctrl-C, or a scheduler's SIGTERM before it kills a preempted task: items
+  // Ctrl-C, a closed terminal, or a scheduler's SIGTERM before it kills a preempted task: items
   // under way finish (their writes are atomic, their records follow), no new
   // one starts.
-  let stop: "SIGINT" | "SIGTERM" | undefined;
-  const listeners: [Deno.Signal, () => void][] = [];
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    const listener = () => (stop ??= signal);
-    try {
-      Deno.addSignalListener(signal, listener);
-      listeners.push([signal, listener]);
-    } catch {
-      // Not a signal of this platform (SIGTERM on Windows).
-    }
-  }
+  let stop: StopSignal | undefined;
+  const stopListening = onStopSignals((signal) => (stop ??= signal));
   try {
     await runAll(
       items,
       jobBase,
       jobs,
-      globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
+      {
+        specs: globals.plugin.map((p) => (p.includes(":") ? p : userPath(p, cwd))),
+        options: pluginOptions(globals, cwd),
+      },
       onDone,
       () => stop !== undefined,
     );
   } finally {
-    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+    stopListening();
     manifest?.close();
   }
   progress?.clear();
@@ -506,5 +488,5 @@ export async function runBatch(
       })),
     }));
   }
-  return stop === "SIGINT" ? 130 : stop === "SIGTERM" ? 143 : failed.length || notStarted ? 1 : 0;
+  return stop ? STOP_SIGNALS[stop] : failed.length || notStarted ? 1 : 0;
 }

@@ -9,12 +9,12 @@ import {
   type AnyPlugin,
   BOUNDARY_ALIASES,
   describeType,
-  flagName,
   formatDefault,
   listKernels,
   type ParamSpec,
   type Registry,
 } from "../mod.ts";
+import { paramFlag } from "./args.ts";
 
 /** How the CLI is invoked, for usage lines. */
 export const INVOCATION = "imfilter";
@@ -61,7 +61,9 @@ export function listText(registry: Registry): string {
 function range(spec: ParamSpec): string {
   const parts: string[] = [];
   if (spec.min !== undefined) parts.push(`${spec.exclusiveMin ? ">" : ">="} ${spec.min}`);
-  if (spec.max !== undefined) parts.push(`<= ${spec.max}`);
+  if (spec.max !== undefined) {
+    parts.push(spec.type === "kernel" ? `each side <= ${spec.max}` : `<= ${spec.max}`);
+  }
   if (spec.type === "boundary") parts.push(`aliases: ${Object.keys(BOUNDARY_ALIASES).join(", ")}`);
   return parts.join(", ");
 }
@@ -77,7 +79,7 @@ export function helpText(plugin: AnyPlugin): string {
       : `default ${formatDefault(spec.default)}`;
     const r = range(spec);
     return {
-      flag: `--${flagName(name)} <${describeType(spec)}>`,
+      flag: `--${paramFlag(name)} <${describeType(spec)}>`,
       text: [spec.description, def, r].filter((s) => s !== "").join("; "),
     };
   });
@@ -88,6 +90,7 @@ export function helpText(plugin: AnyPlugin): string {
     `usage: ${INVOCATION} ${plugin.name} <input> <output>${rows.length ? " [options]" : ""}`,
   ];
   if (plugin.linear) lines.push("", "linear shift-invariant: its impulse response is its kernel.");
+  if (plugin.cost) lines.push("", `cost: ${plugin.cost}`);
   if (rows.length) {
     lines.push("", "options:");
     for (const r of rows) lines.push(`  ${r.flag.padEnd(width)}  ${r.text}`);
@@ -105,7 +108,7 @@ function exampleFor(plugin: AnyPlugin): string {
   const args = ["in.png", "out.png"];
   for (const [name, spec] of Object.entries(specs)) {
     if (!spec.required) continue;
-    args.push(`--${flagName(name)}`, spec.example ?? (spec.type === "image" ? "other.png" : "1"));
+    args.push(`--${paramFlag(name)}`, spec.example ?? (spec.type === "image" ? "other.png" : "1"));
   }
   return args.join(" ");
 }
@@ -153,7 +156,7 @@ export function batchHelp(): string {
     "  --overwrite, --quiet, --json, --plugin, --max-pixels, --stretch: as for one filter",
     "",
     "A failed file is reported and the rest still run; exit status 1 if any failed, 2 on a usage",
-    "error, 130 or 143 when interrupted (SIGINT, SIGTERM: files under way finish, none start).",
+    "error, 130, 129 or 143 when interrupted (SIGINT, SIGHUP, SIGTERM: files under way finish, none start).",
     "",
     "example:",
     `  ${INVOCATION} batch photos/ --out-dir out --shard auto --skip-existing --manifest 'runs/{shard}.jsonl' -- median --size 5`,

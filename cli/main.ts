@@ -22,8 +22,10 @@
 import {
   GLOBAL_OPTIONS,
   type GlobalFlags,
+  globalsFrom,
   parseFilterArgs,
   parseGlobals,
+  parseHead,
   UsageError,
 } from "./args.ts";
 import {
@@ -36,7 +38,8 @@ import {
   versionText,
 } from "./help.ts";
 import config from "../deno.json" with { type: "json" };
-import { loadPlugins } from "./plugins.ts";
+import { loadPlugins, pluginOptions } from "./plugins.ts";
+import { stopSandboxes } from "./sandbox.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
 import { type CliStreams, progressReporter } from "./progress.ts";
 
@@ -46,18 +49,22 @@ import { runBatchReport } from "./batch_report.ts";
 import { runImpulse, runKernel } from "./kernel_cmd.ts";
 import {
   type CliStep,
+  describeError,
   outputKind,
   parseSteps,
   processFile,
   resolveSteps,
   splitSegments,
 } from "./run.ts";
-import { closeParallel, type ErrorCode, isFilterError, type ParamSpec, registry } from "../mod.ts";
-
-/** The global flags that take a value, as typed: `--plugin`, `--max-pixels`, `--threads`. */
-const VALUE_FLAGS = new Set(
-  Object.entries(GLOBAL_OPTIONS).filter(([, o]) => o.type === "string").map(([n]) => `--${n}`),
-);
+import {
+  closeParallel,
+  type ErrorCode,
+  isAbortError,
+  isFilterError,
+  oneLine,
+  type ParamSpec,
+  registry,
+} from "../mod.ts";
 
 /** Error codes that mean "the user asked for something wrong" (exit 2). */
 const USAGE_CODES: readonly ErrorCode[] = [
@@ -86,6 +93,8 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.stretch ||= m.stretch ?? false;
     g.maxPixels ??= m.maxPixels;
     g.threads ??= m.threads;
+    g.replace ||= m.replace ?? false;
+    g.timeout ??= m.timeout;
   }
   return g;
 }
@@ -98,6 +107,18 @@ function checkOutput(input: string, output: string, shown: string, overwrite: bo
       `output ${shown} ${what}; pass --overwrite to replace it, or choose another path`,
     );
   }
+}
+
+/**
+ * `--threads` above the machine's cores would only add workers that wait
+ * for a core (255 of them on 2 cores took 4.2 GB and ran 50× slower): cap
+ * it, with a note.
+ */
+function capThreads(threads: number | undefined, io: CliStreams): number | undefined {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  if (threads === undefined || threads <= cores) return threads;
+  io.err(`note: --threads ${threads} is more than the ${cores} cores here; using ${cores}`);
+  return cores;
 }
 
 /** Runs steps on one input/output pair and reports, for the single-filter and `pipe` commands. */
@@ -114,6 +135,7 @@ async function runOne(
   checkOutput(inPath, outPath, output, globals.overwrite);
   const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels);
   const label = cliSteps.map((s) => s.filter).join(" | ");
+  const threads = capThreads(globals.threads, io);
   const progress = progressReporter(label, io, globals.quiet);
   // No SIGINT listener while filtering: Ctrl-C ends the process at once and
   // nothing has been written yet; the write itself is atomic.
@@ -124,7 +146,8 @@ async function runOne(
       stretch: globals.stretch,
       maxPixels: globals.maxPixels,
       progress: progress.update,
-      threads: globals.threads,
+      threads,
+      timeout: globals.timeout,
     });
   } finally {
     progress.done();
@@ -147,7 +170,8 @@ async function runOne(
 async function runFilter(args: readonly string[], name: string, io: CliStreams): Promise<number> {
   const plugin = registry.get(name);
   const specs = plugin.params as Readonly<Record<string, ParamSpec>>;
-  const { globals, positionals, params } = parseFilterArgs(args, name, specs);
+  const { globals, positionals, params, notes } = parseFilterArgs(args, name, specs);
+  for (const note of notes) io.err(note);
   if (globals.help) {
     io.out(helpText(plugin));
     return 0;
@@ -172,18 +196,17 @@ async function runPipe(
   io: CliStreams,
 ): Promise<number> {
   const [head, ...segments] = splitSegments(args);
-  // Values of the value-taking global flags (--plugin x, --threads 2) are not positionals.
-  const positionals = head.filter((a, i) =>
-    !a.startsWith("-") && !(i > 0 && VALUE_FLAGS.has(head[i - 1]))
-  );
+  const needs =
+    "pipe needs: pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...";
+  if (segments.length === 0) throw new UsageError(needs);
+  // Global flags may come before the first -- (with their values) or in any step.
+  const { values, positionals } = parseHead("pipe", head, GLOBAL_OPTIONS);
   const [, input, output, ...extra] = positionals;
-  if (input === undefined || output === undefined || extra.length || segments.length === 0) {
-    throw new UsageError(
-      "pipe needs: pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...",
-    );
-  }
+  if (input === undefined || output === undefined || extra.length) throw new UsageError(needs);
   const parsed = parseSteps(segments);
-  return await runOne(input, output, parsed.steps, mergeGlobals(globals, parsed.globals), io);
+  for (const note of parsed.notes) io.err(note);
+  const merged = mergeGlobals({ ...globals, ...globalsFrom(values) }, parsed.globals);
+  return await runOne(input, output, parsed.steps, merged, io);
 }
 
 /**
@@ -205,7 +228,10 @@ export async function main(
   try {
     const { globals, positionals } = parseGlobals(args);
     debug = globals.debug;
-    for (const spec of globals.plugin) await loadPlugins(registry, spec, userCwd());
+    const cwd = userCwd();
+    for (const spec of globals.plugin) {
+      await loadPlugins(registry, spec, cwd, pluginOptions(globals, cwd));
+    }
     const [command, ...rest] = positionals;
     if (globals.version && command === undefined) {
       io.out(versionText(config.version));
@@ -256,17 +282,24 @@ export async function main(
       return USAGE_CODES.includes(e.code) ? 2 : 1;
     }
     if (e instanceof UsageError) {
-      io.err(`error[USAGE]: ${e.message}`);
+      io.err(`error[USAGE]: ${oneLine(e.message)}`);
       return 2;
+    }
+    if (isAbortError(e)) {
+      const { code, message } = describeError(e);
+      io.err(`error[${code}]: ${message}`);
+      return 1;
     }
     const err = e as Error;
     io.err(
       `error[INTERNAL]: ${
-        err?.message ?? String(e)
+        oneLine(err?.message ?? String(e))
       } (run with --debug for the stack, and report it)`,
     );
     if (debug && err?.stack) io.err(err.stack);
     return 1;
+  } finally {
+    stopSandboxes();
   }
 }
 

@@ -13,6 +13,9 @@ import {
   FilterError,
   formatFromPath,
   type Image,
+  isAbortError,
+  isFilterError,
+  oneLine,
   type ParamSpec,
   type PipelineResult,
   type PipelineStep,
@@ -20,6 +23,7 @@ import {
   readKernel,
   registry,
   runPipeline,
+  timeoutError,
   writeFileAtomic,
   writeImage,
 } from "../mod.ts";
@@ -48,8 +52,8 @@ export function splitSegments(args: readonly string[]): string[][] {
  */
 export function parseSteps(
   segments: readonly string[][],
-): { steps: CliStep[]; globals: Partial<GlobalFlags>[] } {
-  const steps: CliStep[] = [], globals: Partial<GlobalFlags>[] = [];
+): { steps: CliStep[]; globals: Partial<GlobalFlags>[]; notes: string[] } {
+  const steps: CliStep[] = [], globals: Partial<GlobalFlags>[] = [], notes: string[] = [];
   for (const seg of segments) {
     const [filter] = seg;
     if (filter === undefined || filter.startsWith("-")) {
@@ -74,8 +78,9 @@ export function parseSteps(
     }
     steps.push({ filter, params: parsed.params });
     globals.push(parsed.globals);
+    notes.push(...parsed.notes);
   }
-  return { steps, globals };
+  return { steps, globals, notes };
 }
 
 function isKernelFile(value: string): boolean {
@@ -105,29 +110,74 @@ export async function resolveSteps(
   return out;
 }
 
+/**
+ * The code and one-line message the CLI reports for an error: a
+ * `FilterError`'s own; `TIMEOUT` or `ABORTED` for a run stopped by
+ * `--timeout` or a signal (not a `FilterError`: nothing was wrong with the
+ * input); `INTERNAL` for anything else.
+ */
+export function describeError(e: unknown): { code: string; message: string } {
+  if (isFilterError(e)) return { code: e.code, message: e.message };
+  if (isAbortError(e)) {
+    return {
+      code: e.name === "TimeoutError" ? "TIMEOUT" : "ABORTED",
+      message: oneLine(`${e.message}; nothing was written`),
+    };
+  }
+  return { code: "INTERNAL", message: oneLine(String((e as Error)?.message ?? e)) };
+}
+
 /** The output's kind by extension: an image format or `json` (result data). */
 export function outputKind(path: string): string {
   return /\.json$/i.test(path) ? "json" : formatFromPath(path);
 }
 
 /**
- * Runs a write with Ctrl-C deferred until it has finished, so an interrupt
- * never leaves a temporary file behind; the process then exits with 130.
- * (While filtering, Ctrl-C ends the process at once: nothing is written yet.)
+ * The signals that ask the CLI to stop, and the conventional exit status
+ * of each (128 + its number): Ctrl-C, a closed terminal, and what
+ * `timeout`, Docker, Kubernetes and Slurm send.
+ */
+export const STOP_SIGNALS = { SIGINT: 130, SIGHUP: 129, SIGTERM: 143 } as const;
+
+/** One of {@linkcode STOP_SIGNALS}. */
+export type StopSignal = keyof typeof STOP_SIGNALS;
+
+/**
+ * Calls `listener` on any of {@linkcode STOP_SIGNALS} instead of letting it
+ * end the process, until the returned function is called. Signals the
+ * platform lacks (or a worker, which has none) are skipped.
+ */
+export function onStopSignals(listener: (signal: StopSignal) => void): () => void {
+  const added: [StopSignal, () => void][] = [];
+  for (const signal of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+    const l = () => listener(signal);
+    try {
+      Deno.addSignalListener(signal, l);
+      added.push([signal, l]);
+    } catch {
+      // Not a signal of this platform (SIGHUP, SIGTERM on Windows), or a worker.
+    }
+  }
+  return () => {
+    for (const [signal, l] of added) Deno.removeSignalListener(signal, l);
+  };
+}
+
+/**
+ * Runs a write with SIGINT, SIGHUP and SIGTERM deferred until it has
+ * finished — the temporary file is then renamed or removed, never left
+ * behind — and the process then exits with the signal's conventional
+ * status (130, 129, 143). While filtering, those signals end the process
+ * at once: nothing has been written yet.
  */
 export async function uninterrupted<T>(write: () => Promise<T>, exit = true): Promise<T> {
-  let interrupted = false;
-  const onInterrupt = () => (interrupted = true);
-  try {
-    Deno.addSignalListener("SIGINT", onInterrupt);
-  } catch {
-    return await write(); // no signals here (a worker, or a platform without SIGINT)
-  }
+  let received: StopSignal | undefined;
+  const stopListening = onStopSignals((signal) => (received ??= signal));
   try {
     return await write();
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
-    if (interrupted && exit) Deno.exit(130);
+    stopListening();
+    if (received && exit) Deno.exit(STOP_SIGNALS[received]);
   }
 }
 
@@ -143,6 +193,8 @@ export interface ProcessOptions {
   progress?: (fraction: number) => void;
   /** Worker threads for a single-filter run (default: all cores). */
   threads?: number;
+  /** Stop after this many seconds from the start of the read (reading, filtering; not the write). */
+  timeout?: number;
   /** Whether a Ctrl-C during the write exits after it (default); batch handles it itself. */
   exitOnInterrupt?: boolean;
 }
@@ -159,19 +211,30 @@ export async function processFile(
   options: ProcessOptions,
 ): Promise<PipelineResult & { ms: number }> {
   const kind = outputKind(output);
+  const t0 = performance.now();
   const image = await readImage(input, { maxPixels: options.maxPixels });
   const started = performance.now();
+  const timeout = options.timeout === undefined
+    ? undefined
+    : Math.max(0, options.timeout * 1000 - (started - t0));
   const last = steps[steps.length - 1].filter;
   let result: PipelineResult;
-  if (steps.length === 1) {
-    // One step keeps the filter's own output dtype (and allows data-only filters).
-    const r = await applyParallel(last, image, steps[0].params ?? {}, {
-      threads: options.threads,
-      progress: options.progress,
-    });
-    result = { image: r.image as Image, data: [r.data] };
-  } else {
-    result = await runPipeline(image, steps, { progress: options.progress });
+  try {
+    if (steps.length === 1) {
+      // One step keeps the filter's own output dtype (and allows data-only filters).
+      const r = await applyParallel(last, image, steps[0].params ?? {}, {
+        threads: options.threads,
+        progress: options.progress,
+        timeout,
+      });
+      result = { image: r.image as Image, data: [r.data] };
+    } else {
+      result = await runPipeline(image, steps, { progress: options.progress, timeout });
+    }
+  } catch (e) {
+    // The limit the user set, not what was left of it after reading.
+    if (isAbortError(e) && e.name === "TimeoutError") throw timeoutError(options.timeout! * 1000);
+    throw e;
   }
   const ms = performance.now() - started;
   const data = result.data[result.data.length - 1];

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { checkAbort } from "./abort.ts";
 import { allocateInto, dtypeOf, type PixelArray } from "./dtype.ts";
 import { Image } from "./image.ts";
 import type { OutputRows } from "./registry.ts";
@@ -54,6 +55,7 @@ export function filterByBands(
   let out: PixelArray | undefined;
   const bands = Math.ceil((r1 - r0) / band);
   for (let i = 0, y0 = r0; y0 < r1; i++, y0 += band) {
+    checkAbort();
     const y1 = Math.min(r1, y0 + band);
     const from = Math.max(0, y0 - halo), to = Math.min(h, y1 + halo);
     const view = new Image(

@@ -37,9 +37,14 @@ export class FilterError extends Error {
   /** The error category. */
   readonly code: ErrorCode;
 
-  /** Makes an error with a code and a one-line message. */
+  /**
+   * Makes an error with a code and a message, which is made one line of
+   * bounded length here ({@linkcode oneLine}), whatever it was given: a
+   * newline in a path or a plugin's message, or a 100,000-element list,
+   * cannot break the one-line contract.
+   */
   constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
+    super(oneLine(message), options);
     this.name = "FilterError";
     this.code = code;
   }
@@ -58,6 +63,56 @@ export class FilterError extends Error {
 export function isFilterError(e: unknown): e is FilterError {
   return e instanceof Error && e.name === "FilterError" &&
     (ERROR_CODES as readonly string[]).includes((e as FilterError).code);
+}
+
+/** The longest message {@linkcode oneLine} returns, in characters. */
+export const MAX_MESSAGE_LENGTH = 600;
+
+// C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/**
+ * Makes text fit one line of an error report: control characters (a
+ * newline in a path, a plugin's multi-line message) are escaped as `\n`,
+ * `\t`, `\u001b`…, and text longer than {@linkcode MAX_MESSAGE_LENGTH} keeps
+ * its start and its end (where the fix usually is) around a note of how
+ * much was cut. Every {@linkcode FilterError} message goes through it, and
+ * the CLI prints its own messages through it.
+ *
+ * @example
+ * ```ts
+ * import { oneLine } from "@imfilter/imfilter";
+ * console.log(oneLine("bad\npath")); // "bad\\npath"
+ * console.log(oneLine("x".repeat(10_000)).length <= 600); // true
+ * ```
+ */
+export function oneLine(text: string): string {
+  const flat = String(text).replace(
+    CONTROL,
+    (c) => ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  if (flat.length <= MAX_MESSAGE_LENGTH) return flat;
+  const tail = 200, note = ` … [${flat.length} characters, cut] … `;
+  const head = MAX_MESSAGE_LENGTH - tail - note.length;
+  return flat.slice(0, head) + note + flat.slice(flat.length - tail);
+}
+
+/**
+ * Joins the items of a list for a message, at most `max` of them, then how
+ * many more there are — so a message naming a plugin's 500 parameters or
+ * a file's 100,000 dimensions stays short.
+ *
+ * @example
+ * ```ts
+ * import { showList } from "@imfilter/imfilter";
+ * console.log(showList([1, 2, 3, 4, 5], 3)); // "1, 2, 3 and 2 more"
+ * ```
+ */
+export function showList(items: readonly unknown[], max = 12, separator = ", "): string {
+  const shown = items.slice(0, max).map(String).join(separator);
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
 }
 
 /** Formats a value for an error message: short, unambiguous. */

@@ -39,6 +39,12 @@ export const DEFAULT_MAX_PIXELS = 2 ** 30;
  * An image: `width × height` pixels of `channels` interleaved samples,
  * row-major: sample `c` of pixel `(x, y)` is `data[(y * width + x) * channels + c]`.
  *
+ * An image is a value: its fields cannot be reassigned after construction
+ * (the object is frozen; its samples stay writable), so `width`, `height`,
+ * `channels` and the length of `data` always agree — every filter relies on
+ * it. A buffer detached or resized behind its back is caught when the image
+ * enters a filter ({@linkcode asImage}).
+ *
  * @example Making and converting an image
  * ```ts
  * import { Image } from "@imfilter/imfilter";
@@ -85,6 +91,7 @@ export class Image {
     this.height = height;
     this.channels = channels;
     this.data = pixels;
+    Object.freeze(this);
   }
 
   /**
@@ -246,9 +253,9 @@ export class Image {
   }
 
   /**
-   * A u8 copy for viewing, with the samples' min..max mapped linearly onto
-   * 0..255 (`round((v − min) · 255 / (max − min))`; all 0 when the image is
-   * flat; NaN becomes 0). The CLI's `--stretch` and the playground's display
+   * A u8 copy for viewing, with the finite samples' min..max mapped linearly
+   * onto 0..255 (`round((v − min) · 255 / (max − min))`; all 0 when the image
+   * is flat); +Infinity becomes 255, −Infinity and NaN 0. The CLI's `--stretch` and the playground's display
    * of float results both use it, so both give the same bytes.
    *
    * @example
@@ -261,12 +268,16 @@ export class Image {
   stretchToU8(): Image {
     let lo = Infinity, hi = -Infinity;
     for (const v of this.data) {
+      if (!Number.isFinite(v)) continue; // one Inf must not squeeze every finite value onto one level
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
     const scale = hi > lo ? 255 / (hi - lo) : 0;
     const out = new Uint8Array(this.data.length);
-    for (let i = 0; i < out.length; i++) out[i] = Math.round((this.data[i] - lo) * scale);
+    for (let i = 0; i < out.length; i++) {
+      const v = this.data[i];
+      out[i] = Number.isFinite(v) ? Math.round((v - lo) * scale) : v === Infinity ? 255 : 0;
+    }
     return new Image(this.width, this.height, this.channels, out);
   }
 
@@ -407,9 +418,24 @@ function isShared(buffer: ArrayBufferLike): boolean {
   return typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer;
 }
 
-/** Accepts an image from this or another copy of the library, as an {@linkcode Image}. */
+/**
+ * Accepts an image from this or another copy of the library, as an
+ * {@linkcode Image}, checked again: an image whose buffer was detached
+ * (transferred, or a WebAssembly memory that grew) or resized since it was
+ * made no longer holds `width · height · channels` samples, and is refused
+ * before any engine reads it.
+ */
 export function asImage(v: unknown, what = "image"): Image {
-  if (v instanceof Image) return v;
+  if (v instanceof Image) {
+    const want = v.width * v.height * v.channels;
+    if (v.data.length !== want) {
+      throw new FilterError(
+        "SIZE_MISMATCH",
+        `${what} data has ${v.data.length} samples but ${v.width}x${v.height}x${v.channels} needs ${want}: its buffer was detached or resized after the image was made; make a new Image`,
+      );
+    }
+    return v;
+  }
   if (isImageLike(v)) return new Image(v.width, v.height, v.channels, v.data);
   throw new FilterError("INVALID_PARAM", `${what} must be an Image, got ${show(v)}`);
 }

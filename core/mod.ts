@@ -7,7 +7,15 @@
 
 // The public API. Helpers the filters share (dtype storage, plane plumbing,
 // the direct engine, sync runners) are imported from their files directly.
-export { ERROR_CODES, type ErrorCode, FilterError, isFilterError } from "./errors.ts";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  FilterError,
+  isFilterError,
+  MAX_MESSAGE_LENGTH,
+  oneLine,
+  showList,
+} from "./errors.ts";
 export { type DType, DTYPES, type PixelArray, type PixelInput, roundHalfEven } from "./dtype.ts";
 export { checkFinite, DEFAULT_MAX_PIXELS, Image, type ImageDataLike } from "./image.ts";
 export { Kernel, type Point, SEPARABLE_TOLERANCE } from "./kernel.ts";
@@ -25,6 +33,7 @@ export {
   type FilterPlugin,
   type FilterResult,
   isBranded,
+  isBuiltin,
   type OutputRows,
   PLUGIN_BRAND,
   registerFilter,
@@ -35,3 +44,4 @@ export {
 } from "./registry.ts";
 export { type AlphaMode, mapPlanes, type MapPlanesOptions } from "./planes.ts";
 export * from "./pipeline.ts";
+export { checkAbort, isAbortError, type StopWhen, timeoutError } from "./abort.ts";

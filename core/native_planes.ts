@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkAbort } from "./abort.ts";
 import { type BoundaryMode, paddedIndices } from "./boundary.ts";
 import { allocate, type DType, type PixelArray, storeInto } from "./dtype.ts";
 import { hasAlpha, Image } from "./image.ts";
@@ -41,6 +42,7 @@ export function mapNativePlanes(
   const out = allocate(dtype, n * ch);
   const tmp = ch === 1 ? out : allocate(dtype, n);
   for (let c = 0; c < ch; c++) {
+    checkAbort();
     const plane = nativePlane(image, c);
     const result = keep && c === ch - 1 ? plane : fn(plane, c);
     if (result !== tmp) {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { FilterError, show } from "./errors.ts";
+import { FilterError, show, showList } from "./errors.ts";
 import { BOUNDARY_ALIASES, BOUNDARY_MODES, parseBoundary } from "./boundary.ts";
 import { checkDtype } from "./dtype.ts";
 import { asImage } from "./image.ts";
@@ -48,7 +48,8 @@ export const PARAM_TYPES: readonly ParamType[] = [
  *   `odd` for integers that must be odd.
  * - `size`: an integer or `[width, height]` (CLI: `5` or `5x3`), with the same bounds.
  * - `enum`: `values` and optional `aliases`.
- * - `kernel`: a `Kernel`, rows of numbers, or a kernel string (name or rows).
+ * - `kernel`: a `Kernel`, rows of numbers, or a kernel string (name or rows);
+ *   `max` bounds each side.
  * - `image`: an `Image` (the CLI reads it from a path).
  * - `point`: `{x, y}` or `[x, y]` (CLI: `x,y`).
  * - `boundary`, `dtype`: the shared boundary-mode and dtype vocabularies.
@@ -165,11 +166,12 @@ export function coerceParam(owner: string, name: string, spec: ParamSpec, value:
         const t = value.trim();
         if (values.includes(t)) return t;
         const lower = t.toLowerCase();
-        const hit = values.find((v) => v.toLowerCase() === lower) ?? spec.aliases?.[lower];
+        const hit = values.find((v) => v.toLowerCase() === lower) ??
+          (spec.aliases && Object.hasOwn(spec.aliases, lower) ? spec.aliases[lower] : undefined);
         if (hit !== undefined) return hit;
       }
-      const aliases = spec.aliases ? ` (aliases: ${Object.keys(spec.aliases).join(", ")})` : "";
-      return fail(owner, name, `must be one of ${values.join(", ")}${aliases}, got ${show(value)}`);
+      const aliases = spec.aliases ? ` (aliases: ${showList(Object.keys(spec.aliases))})` : "";
+      return fail(owner, name, `must be one of ${showList(values)}${aliases}, got ${show(value)}`);
     }
     case "boundary":
       try {
@@ -189,13 +191,19 @@ export function coerceParam(owner: string, name: string, spec: ParamSpec, value:
       } catch {
         return fail(owner, name, `must be one of u8, u16, f32, got ${show(value)}`);
       }
-    case "kernel":
+    case "kernel": {
+      let k: Kernel;
       try {
-        return typeof value === "string" ? parseKernel(value) : asKernel(value);
+        k = typeof value === "string" ? parseKernel(value) : asKernel(value);
       } catch (e) {
         if (e instanceof FilterError) fail(owner, name, `is invalid: ${e.message}`);
         throw e;
       }
+      if (spec.max !== undefined && (k.width > spec.max || k.height > spec.max)) {
+        fail(owner, name, `is ${k.width}x${k.height}; each side must be <= ${spec.max}`);
+      }
+      return k;
+    }
     case "image":
       try {
         return asImage(value, name);
@@ -244,6 +252,34 @@ export function coerceParam(owner: string, name: string, spec: ParamSpec, value:
 }
 
 /**
+ * Refuses a value that a filter derives from its parameters (a window from
+ * a sigma, a kernel size from two images' sizes, a count of unknowns) when
+ * it exceeds the maximum that keeps one call bounded — derived values obey
+ * the same limits as given ones. Throws `INVALID_PARAM`:
+ * `<owner>: <what> is <value>, over the maximum <max>; <fix>`.
+ *
+ * @example
+ * ```ts
+ * import { checkDerived } from "@imfilter/imfilter";
+ * checkDerived("demo", "the window (from sigma 3)", 19, 1001, "lower sigma"); // fine
+ * ```
+ */
+export function checkDerived(
+  owner: string,
+  what: string,
+  value: number,
+  max: number,
+  fix: string,
+): void {
+  if (value > max) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `${owner}: ${what} is ${value}, over the maximum ${max}; ${fix}`,
+    );
+  }
+}
+
+/**
  * Validates a whole parameter object against specs: unknown names, missing
  * required parameters and bad values are `INVALID_PARAM` errors; absent
  * parameters take their defaults.
@@ -261,6 +297,8 @@ export function resolveParams<P>(
   input: Readonly<Record<string, unknown>> = {},
 ): P {
   const table = specs as Readonly<Record<string, ParamSpec>>;
+  // Only own properties count, on both sides: a parameter named
+  // `constructor` or `toString` must not read Object.prototype's.
   for (const key of Object.keys(input)) {
     if (!Object.hasOwn(table, key) && input[key] !== undefined) {
       const known = Object.keys(table);
@@ -269,13 +307,13 @@ export function resolveParams<P>(
         "INVALID_PARAM",
         `${owner}: unknown parameter ${show(key)}; ${
           near ? `did you mean ${show(near)}? ` : ""
-        }known: ${known.join(", ") || "none"}`,
+        }known: ${showList(known) || "none"}`,
       );
     }
   }
   const out: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
-    const v = input[name];
+    const v = Object.hasOwn(input, name) ? input[name] : undefined;
     if (v === undefined) {
       if (spec.required) {
         throw new FilterError(

@@ -68,18 +68,21 @@ export async function runPipeline(
     throw new FilterError("INVALID_PARAM", "a pipeline needs at least one step");
   }
   const plugins = steps.map((s) => reg.get(s.filter));
+  // One time limit for the whole pipeline: each step gets what is left of it.
+  const deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
   let current = image;
   const data: (Record<string, unknown> | undefined)[] = [];
   for (let i = 0; i < steps.length; i++) {
     const specs = plugins[i].params as Readonly<Record<string, ParamSpec>>;
     const params = { ...steps[i].params };
     const last = i === steps.length - 1;
-    if (!last && "dtype" in specs && params.dtype === undefined) params.dtype = "f32";
+    if (!last && Object.hasOwn(specs, "dtype") && params.dtype === undefined) params.dtype = "f32";
     let result: FilterResult;
     try {
       result = await reg.run(steps[i].filter, current, params, {
         progress: options.progress,
         signal: options.signal,
+        timeout: deadline === undefined ? undefined : Math.max(0, deadline - performance.now()),
       });
     } catch (e) {
       if (e instanceof FilterError) {

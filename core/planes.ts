@@ -6,6 +6,7 @@
  * @module
  */
 
+import { checkAbort } from "./abort.ts";
 import { allocate, type DType, storeInto } from "./dtype.ts";
 import { hasAlpha, Image } from "./image.ts";
 
@@ -62,6 +63,7 @@ export function mapPlanes(
   const out = allocate(dtype, n * ch);
   const tmp = allocate(dtype, n);
   for (let c = 0; c < ch; c++) {
+    checkAbort();
     const plane = planeOf(image, c);
     const result = keepAlpha && c === ch - 1 ? plane : fn(plane, c);
     storeInto(tmp, result);

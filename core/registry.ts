@@ -8,7 +8,15 @@
  * @module
  */
 
-import { FilterError, show } from "./errors.ts";
+import { FilterError, isFilterError, show, showList } from "./errors.ts";
+import {
+  abortCheck,
+  isAbortError,
+  raceAbort,
+  stopSignal,
+  type StopWhen,
+  withAbortCheck,
+} from "./abort.ts";
 import { asImage, Image, isImageLike } from "./image.ts";
 import { Kernel } from "./kernel.ts";
 import type { PixelArray } from "./dtype.ts";
@@ -69,7 +77,11 @@ export interface FilterContext {
   run(name: string, image: Image, params?: Record<string, unknown>): Promise<Image>;
   /** Reports progress from 0 to 1 (the CLI shows a bar for long runs). */
   progress(fraction: number): void;
-  /** Aborted when the user cancels; long filters should check it between rows. */
+  /**
+   * Aborted when the run is cancelled or its time limit passes. An
+   * asynchronous plugin should pass it on (or check it after each await); a
+   * synchronous loop sees a time limit only through `checkAbort()`.
+   */
   readonly signal?: AbortSignal;
   /** Only these output rows are wanted (see {@linkcode OutputRows}; honouring it is optional). */
   readonly rows?: OutputRows;
@@ -125,6 +137,11 @@ export interface FilterPlugin<P = Record<string, unknown>> {
   /** A CLI example, e.g. `"in.png out.png --sigma 2"`, shown by `help`. */
   readonly example?: string;
   /**
+   * The cost model, one line, shown by `help`: how time and memory grow with
+   * the image and the params, e.g. `"O(W·H·d²) time, O(W·d) memory"`.
+   */
+  readonly cost?: string;
+  /**
    * Rows of context an output row needs above and below (e.g. a kernel's
    * radius), for filters whose output row depends only on input rows within
    * that distance; lets parallel runners (`applyParallel`) split an image
@@ -147,11 +164,22 @@ export interface RegisterOptions {
 }
 
 /** Options of a filter run. */
-export interface RunOptions {
+export interface RunOptions extends StopWhen {
   /** Progress callback, 0 to 1. */
   progress?: (fraction: number) => void;
-  /** Cancels long runs. */
+  /**
+   * Stops the run when aborted: the built-in filters check it between rows
+   * or iterations, and the run rejects with the signal's `reason` (see
+   * `core/abort.ts`).
+   */
   signal?: AbortSignal;
+  /**
+   * Stops the run after this many milliseconds, rejecting with a
+   * `DOMException` named `"TimeoutError"`. Unlike `AbortSignal.timeout`,
+   * whose timer cannot fire while a synchronous filter runs, this is read
+   * from the clock between rows.
+   */
+  timeout?: number;
   /**
    * Only these rows of the output are wanted: the result is either the
    * whole output or just those rows (its height says which).
@@ -161,6 +189,41 @@ export interface RunOptions {
 
 /** Plugin names and families: kebab-case. */
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * The built-in plugins (see {@linkcode registerBuiltin}): trusted not to
+ * change their input, so the registry hands them the caller's image as is.
+ */
+const BUILTINS = new WeakSet<AnyPlugin>();
+
+/**
+ * Registers one of imfilter's own filters in the default registry and
+ * marks it as built-in: it gets the caller's images without a copy (each
+ * is tested never to change them). Any other plugin gets copies
+ * ({@linkcode Registry.run}). For the filter modules of this package only.
+ */
+export function registerBuiltin(plugin: AnyPlugin): void {
+  BUILTINS.add(plugin);
+  registry.register(plugin);
+}
+
+/** Whether a plugin is one of imfilter's own (registered with {@linkcode registerBuiltin}). */
+export function isBuiltin(plugin: AnyPlugin): boolean {
+  return BUILTINS.has(plugin);
+}
+
+/**
+ * What a third-party plugin gets instead of the caller's values: a copy of
+ * every image (the input and image-valued params) and kernel, so nothing it
+ * does can change the caller's pixels.
+ */
+function copyForPlugin<T>(value: T): T {
+  if (value instanceof Image) return value.clone() as T;
+  if (value instanceof Kernel) {
+    return new Kernel(value.width, value.height, value.data.slice(), value.anchor) as T;
+  }
+  return value;
+}
 
 /**
  * Checks that a value is a usable plugin (brand, API version, name, summary,
@@ -210,6 +273,9 @@ export function checkPlugin(value: unknown, source = "plugin"): AnyPlugin {
   }
   if (typeof p.apply !== "function") {
     throw new FilterError("INVALID_PARAM", `${label}: apply must be a function`);
+  }
+  if (p.cost !== undefined && (typeof p.cost !== "string" || p.cost.includes("\n"))) {
+    throw new FilterError("INVALID_PARAM", `${label}: cost must be one line of text`);
   }
   if (p.shape !== undefined && p.shape !== "same" && p.shape !== "any") {
     throw new FilterError(
@@ -289,7 +355,7 @@ export class Registry {
     throw new FilterError(
       "UNKNOWN_FILTER",
       `no filter named ${show(name)}; ${
-        near.length ? `did you mean ${near.join(" or ")}? ` : ""
+        near.length ? `did you mean ${showList(near, 5, " or ")}? ` : ""
       }run "list" to see all ${names.length}`,
     );
   }
@@ -312,8 +378,16 @@ export class Registry {
     options: RunOptions = {},
   ): Promise<FilterResult> {
     const plugin = this.get(name);
-    const input = asImage(image);
-    const resolved = resolveParams(plugin.name, plugin.params, params);
+    const builtin = BUILTINS.has(plugin);
+    // A plugin of ours reads the caller's image in place; anyone else's gets copies.
+    const caller = asImage(image);
+    const input = builtin ? caller : copyForPlugin(caller);
+    let resolved = resolveParams<Record<string, unknown>>(plugin.name, plugin.params, params);
+    if (!builtin) {
+      resolved = Object.fromEntries(
+        Object.entries(resolved).map(([k, v]) => [k, copyForPlugin(v)]),
+      );
+    }
     const rows = options.rows;
     if (
       rows &&
@@ -327,34 +401,59 @@ export class Registry {
         } are not a row range of a ${input.height}-row image; give integers 0 ≤ from < to ≤ height`,
       );
     }
+    const check = abortCheck(options);
+    const deadline = options.timeout === undefined
+      ? undefined
+      : performance.now() + options.timeout;
+    const stop = stopSignal(options);
     let out: FilterOutput;
     try {
-      out = await plugin.apply(input, resolved, this.#context(plugin, options));
+      const ctx = this.#context(plugin, options, stop.signal, deadline);
+      out = await raceAbort(
+        Promise.resolve(withAbortCheck(check, () => plugin.apply(input, resolved, ctx))),
+        stop.signal,
+      );
     } catch (e) {
-      throw wrapPluginError(plugin, e);
+      throw isAbortError(e) ? e : wrapPluginError(plugin, e, builtin);
+    } finally {
+      stop.dispose();
     }
-    return checkOutput(plugin, input, out, rows);
+    return checkOutput(plugin, caller, out, rows);
   }
 
-  /** Runs a filter by name and returns its image (an error if it makes none). */
+  /**
+   * Runs a filter by name and returns its image (an error if it makes none).
+   * `options` as {@linkcode Registry.run} (a signal, a time limit, progress).
+   */
   async apply(
     name: string,
     image: Image,
     params: Readonly<Record<string, unknown>> = {},
+    options: Omit<RunOptions, "rows"> = {},
   ): Promise<Image> {
-    const result = await this.run(name, image, params);
+    const result = await this.run(name, image, params, options);
     return requireImage(this.get(name), result);
   }
 
-  #context(plugin: AnyPlugin, options: RunOptions): FilterContext {
+  #context(
+    plugin: AnyPlugin,
+    options: RunOptions,
+    signal?: AbortSignal,
+    deadline?: number,
+  ): FilterContext {
     return {
       filter: plugin.name,
       Image,
       Kernel,
       FilterError,
-      run: (name, image, params) => this.apply(name, image, params),
+      // A filter run from inside this one stops with it.
+      run: (name, image, params) =>
+        this.apply(name, image, params, {
+          signal,
+          timeout: deadline === undefined ? undefined : Math.max(0, deadline - performance.now()),
+        }),
       progress: (f) => options.progress?.(Math.min(1, Math.max(0, f))),
-      signal: options.signal,
+      signal,
       rows: options.rows,
     };
   }
@@ -365,9 +464,21 @@ export class Registry {
   }
 }
 
-function wrapPluginError(plugin: AnyPlugin, e: unknown): Error {
-  if (e instanceof FilterError) return e;
-  if (e instanceof Error && e.name === "FilterError") return e;
+/**
+ * The error a plugin's failure becomes: a `FilterError` (its code kept) that
+ * names the plugin — a third-party plugin's own messages are prefixed with
+ * its name unless they start with it.
+ */
+function wrapPluginError(plugin: AnyPlugin, e: unknown, builtin: boolean): Error {
+  if (isFilterError(e)) {
+    const named = builtin || e.message.startsWith(plugin.name) ||
+      e.message.startsWith(`filter ${show(plugin.name)}`);
+    return named && e instanceof FilterError
+      ? e
+      : new FilterError(e.code, named ? e.message : `filter ${show(plugin.name)}: ${e.message}`, {
+        cause: e,
+      });
+  }
   return new FilterError(
     "INVALID_PARAM",
     `filter ${show(plugin.name)} failed: ${e instanceof Error ? e.message : String(e)}`,
@@ -421,6 +532,9 @@ function checkOutput(
       );
     }
   }
+  // The result never shares memory with the caller's image (a filter that
+  // had nothing to do may hand back its input): a copy keeps the two apart.
+  if (img && img.data.buffer === input.data.buffer) result.image = img.clone();
   return result;
 }
 
@@ -482,6 +596,7 @@ export function registerFilter(plugin: AnyPlugin, options: RegisterOptions = {})
 
 /**
  * Applies a filter of the default registry by name and returns its image.
+ * `options.signal` and `options.timeout` stop it (see {@linkcode RunOptions}).
  *
  * @example
  * ```ts
@@ -489,13 +604,22 @@ export function registerFilter(plugin: AnyPlugin, options: RegisterOptions = {})
  * const out = await applyFilter("correlate", Image.zeros(4, 4, 1, "f32"), { kernel: "1,1;1,1" });
  * console.log(out.width); // 4
  * ```
+ *
+ * @example A time limit
+ * ```ts
+ * import { applyFilter, Image } from "@imfilter/imfilter";
+ * const big = Image.zeros(512, 512, 1, "u8");
+ * await applyFilter("nl-means", big, { searchSize: 201 }, { timeout: 50 })
+ *   .catch((e) => console.log(e.name)); // "TimeoutError"
+ * ```
  */
 export function applyFilter(
   name: string,
   image: Image,
   params: Readonly<Record<string, unknown>> = {},
+  options: Omit<RunOptions, "rows"> = {},
 ): Promise<Image> {
-  return registry.apply(name, image, params);
+  return registry.apply(name, image, params, options);
 }
 
 /**

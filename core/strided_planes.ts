@@ -8,6 +8,7 @@
  * @module
  */
 
+import { checkAbort } from "./abort.ts";
 import { allocate, type DType, type PixelArray } from "./dtype.ts";
 import { hasAlpha, Image } from "./image.ts";
 import type { AlphaMode } from "./planes.ts";
@@ -109,6 +110,7 @@ export function storeRow(
   n: number,
   divisor: number,
 ): void {
+  checkAbort(); // once per output row: where a long run can stop
   if (dst instanceof Float32Array) {
     if (divisor === 1) { for (let i = 0; i < n; i++, o += stride) dst[o] = row[from + i]; }
     else for (let i = 0; i < n; i++, o += stride) dst[o] = row[from + i] / divisor;
@@ -138,16 +140,19 @@ export type RowStorer = (row: Float64Array, n: number, o: number, stride: number
 export function rowStorer(data: PixelArray): RowStorer {
   if (data instanceof Float32Array) {
     return (row, n, o, stride) => {
+      checkAbort();
       for (let i = 0; i < n; i++, o += stride) data[o] = row[i];
     };
   }
   if (data instanceof Uint8Array) {
     const c = new Uint8ClampedArray(data.buffer, data.byteOffset, data.length);
     return (row, n, o, stride) => {
+      checkAbort();
       for (let i = 0; i < n; i++, o += stride) c[o] = row[i];
     };
   }
   return (row, n, o, stride) => {
+    checkAbort();
     for (let i = 0; i < n; i++, o += stride) {
       data[o] = Math.max(0, Math.min(65535, row[i] + MAGIC - MAGIC));
     }

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import { FilterError } from "../core/errors.ts";
 
 /**
@@ -578,6 +579,7 @@ export function fft2d(
     const plan = planFor(width);
     const sr = new Float64Array(width), si = new Float64Array(width);
     for (let y = 0; y < height; y++) {
+      checkAbort();
       const o = y * width;
       batched(plan, 1, re.subarray(o, o + width), im.subarray(o, o + width), sr, si);
     }

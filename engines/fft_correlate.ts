@@ -9,6 +9,7 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import { FilterError } from "../core/errors.ts";
 import { batched, nextFastSize, type Plan, planFor, runStages, stage } from "./fft.ts";
 import { simdCorrelateValid } from "./fft_simd.ts";
@@ -362,6 +363,7 @@ export function correlateValidFFT(
   // 1. Row transforms of each channel's packed rows (rows ≥ rowsA stay zero).
   const zr: Float64Array[] = [], zi: Float64Array[] = [];
   for (let c = 0; c < C; c++) {
+    checkAbort();
     const re = workArray(`re${c}`, L * M), im = workArray(`im${c}`, L * M), d = images[c].data;
     re.fill(0, rowsA * L);
     im.fill(0, Math.min(rowsB, rowsA) * L);
@@ -383,6 +385,7 @@ export function correlateValidFFT(
   const f = 1 / size;
   const kR: Float64Array[] = [], kI: Float64Array[] = [];
   for (let c = 0; c < C; c++) {
+    checkAbort();
     const re = new Float64Array(h * KW), im = new Float64Array(h * KW), d = kernels[c].data;
     for (let j = 0; j < h; j += 2) {
       sr.fill(0);
@@ -422,6 +425,7 @@ export function correlateValidFFT(
     const b = Math.min(B, KW - u0), n = b * M;
     const mirror = mirrorEnd >= 1 && u0 + b - 1 >= 1 && u0 <= mirrorEnd;
     for (let c = 0; c < C; c++) {
+      checkAbort();
       // Kernel column spectra of this block (rows ≥ h are zero).
       gatherKernel(kbr, kbi, kR[c], kI[c], KW, u0, b, h);
       if (runStagesSparse(colPlan, b, h, kbr, kbi, yr, yi)) {

@@ -36,6 +36,7 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import { factorize } from "./fft.ts";
 import { WASM_BASE64 as CORRELATE_WASM } from "./fft_correlate_wasm.ts";
 import { WASM_BASE64 as STAGES_WASM } from "./fft_wasm.ts";
@@ -598,6 +599,7 @@ export function simdCorrelateValid(
   const mirrorEnd = N - half - 1; // columns 1…mirrorEnd have a distinct mirror N − u
   const rowOut = ow * 8;
   for (let Y0 = 0; Y0 < oh; Y0 += stripRows) {
+    checkAbort();
     // Output rows Y0 … Y0 + ohs − 1 from source rows Y0 … Y0 + ohs + h − 2.
     const ohs = Math.min(stripRows, oh - Y0), Hs = ohs + h - 1;
     const o1 = Math.ceil(ohs / 2), rowsA = o1 + h - 1, rowsB = ohs > o1 ? Hs - o1 : 0;

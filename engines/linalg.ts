@@ -9,6 +9,8 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
+
 /**
  * Cholesky factorisation `A = L·Lᵀ` of a symmetric matrix (only the lower
  * triangle is read). Returns `L` (row-major, upper part zero), or `undefined`
@@ -27,6 +29,7 @@ export function cholesky(a: Float64Array, n: number): Float64Array | undefined {
   for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, a[i * n + i]);
   const tiny = maxDiag * 1e-15;
   for (let j = 0; j < n; j++) {
+    checkAbort();
     let d = a[j * n + j];
     const rj = j * n;
     for (let k = 0; k < j; k++) d -= l[rj + k] * l[rj + k];
@@ -220,6 +223,7 @@ export function solveQP(
     mu = g[best * n + best] * sumTo - r[best];
   }
   for (let it = 0; it < maxIt; it++) {
+    checkAbort();
     // Gradient of the Lagrangian: w = r − Gx − μ·1 (μ = 0 without the sum constraint).
     matVec(g, n, x, grad);
     let t = -1, wt = tol;

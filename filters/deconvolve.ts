@@ -28,15 +28,22 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../core/boundary.ts";
 import type { DType } from "../core/dtype.ts";
 import { fft2d, nextFastSize } from "../engines/fft.ts";
 import { correlateValid } from "../engines/fft_correlate.ts";
+import { FilterError } from "../core/errors.ts";
 import { checkFinite, type Image } from "../core/image.ts";
 import type { Kernel } from "../core/kernel.ts";
 import type { ParamSpecs } from "../core/params.ts";
 import { type AlphaMode, mapPlanes } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSyncImage } from "../core/registry.ts";
+import {
+  type FilterPlugin,
+  PLUGIN_BRAND,
+  registerBuiltin,
+  runSyncImage,
+} from "../core/registry.ts";
 
 /** Deconvolution methods. */
 export type DeconvolveMethod = "richardson-lucy" | "wiener";
@@ -150,6 +157,7 @@ function richardsonLucy(
   const ratio = new Float64Array(n);
   const eps = 1e-12 * Math.max(mean, 1e-300);
   for (let it = 0; it < p.iterations; it++) {
+    checkAbort();
     const blurred = correlateSame(
       x,
       W,
@@ -244,10 +252,33 @@ function deconvolvePlane(
   return out;
 }
 
+/**
+ * Refuses a kernel that sums to 0 (all zeros, or a zero-sum kernel such as
+ * a derivative): it removes the image's mean, which no deconvolution can
+ * restore — Richardson–Lucy divides by a zero blur, Wiener by a zero
+ * transfer at frequency 0 — and either returned a constant image.
+ */
+function checkKernelSum(k: Kernel): void {
+  let sum = 0, abs = 0;
+  for (let i = 0; i < k.data.length; i++) {
+    sum += k.data[i];
+    abs += Math.abs(k.data[i]);
+  }
+  if (abs === 0 || Math.abs(sum) <= 1e-6 * abs) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `deconvolve: the kernel ${
+        abs === 0 ? "is all zeros" : `sums to ${sum} (zero-sum)`
+      }; a blur that removes the image's mean cannot be undone — give the blur kernel, which sums to about 1`,
+    );
+  }
+}
+
 const deconvolveSpecs: ParamSpecs<DeconvolveParams> = {
   kernel: {
     type: "kernel",
     required: true,
+    max: 255,
     description: "the blur kernel (convolution sense), e.g. from estimate-kernel",
     example: "kernel.npy",
   },
@@ -262,7 +293,7 @@ const deconvolveSpecs: ParamSpecs<DeconvolveParams> = {
     type: "integer",
     default: 30,
     min: 1,
-    max: 10000,
+    max: 1000,
     description: "Richardson-Lucy iterations: more is sharper and noisier",
   },
   clip: { type: "boolean", default: true, description: "clamp to the input's value range" },
@@ -292,8 +323,11 @@ export const deconvolvePlugin: FilterPlugin<DeconvolveParams> = {
   summary: "undo a known blur: Richardson-Lucy or Wiener deconvolution",
   params: deconvolveSpecs,
   example: "blurred.png restored.png --kernel kernel.npy --iterations 50",
+  cost:
+    "richardson-lucy O(iterations·W·H·log(W·H)), iterations <= 1000; wiener O((W + 6k)·(H + 6k)·log); kernel <= 255 a side",
   apply: (image, params) => {
     checkFinite(image, "deconvolve", "replace NaN/Infinity first (FFT-based deconvolution)");
+    checkKernelSum(params.kernel);
     return mapPlanes(image, (plane) => deconvolvePlane(plane, image.width, image.height, params), {
       dtype: params.dtype,
       alpha: params.alpha,
@@ -324,4 +358,4 @@ export function deconvolve(
   return runSyncImage(deconvolvePlugin, image, { ...options, kernel });
 }
 
-registerFilter(deconvolvePlugin);
+registerBuiltin(deconvolvePlugin);

@@ -34,6 +34,7 @@
  * @module
  */
 
+import { checkAbort } from "../core/abort.ts";
 import type { BoundaryMode } from "../core/boundary.ts";
 import { paddedIndices } from "../core/boundary.ts";
 import { FilterError } from "../core/errors.ts";
@@ -42,9 +43,9 @@ import { correlateValid } from "../engines/fft_correlate.ts";
 import { checkFinite, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
 import { conditionSPD, solveQP } from "../engines/linalg.ts";
-import type { ParamSpecs, Size } from "../core/params.ts";
+import { checkDerived, type ParamSpecs, type Size } from "../core/params.ts";
 import { planeOf } from "../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../core/registry.ts";
+import { type FilterPlugin, PLUGIN_BRAND, registerBuiltin, runSync } from "../core/registry.ts";
 
 /** The forward model of {@linkcode estimateKernel}. */
 export type EstimateMode = "auto" | "same" | "valid" | "full";
@@ -104,6 +105,16 @@ export interface EstimateKernelParams {
   lambda?: number;
 }
 
+/** The largest kernel side either method estimates (a given or a derived size). */
+const MAX_KERNEL_SIDE = 1001;
+
+/**
+ * The most unknowns (`kw·kh`) the least-squares method solves for: its
+ * Gram matrix is n² float64 and its solution O(n³) — 41×41 (1681) takes
+ * about 5 s on 512² here, 51×51 10 s, 151×151 would need 4 GB.
+ */
+const LSQ_MAX_UNKNOWNS = 1681;
+
 function fail(message: string, code: "INVALID_PARAM" | "SIZE_MISMATCH" = "SIZE_MISMATCH"): never {
   throw new FilterError(code, `estimate-kernel: ${message}`);
 }
@@ -135,6 +146,24 @@ function setUp(sharp: Image, p: EstimateKernelParams): Problem {
   else if (mode === "full") [kw, kh] = [bw - W + 1, bh - H + 1];
   else return fail("size is required in mode same (the sizes do not tell it); pass e.g. 7 or 9x5");
   if (!(kw >= 1 && kh >= 1)) fail(`kernel size ${kw}x${kh} from the image sizes is not positive`);
+  if (!p.size) {
+    checkDerived(
+      "estimate-kernel",
+      `the kernel side from the image sizes (${kw}x${kh}, mode ${mode})`,
+      Math.max(kw, kh),
+      MAX_KERNEL_SIDE,
+      "crop the images or pass size",
+    );
+  }
+  if (p.method !== "fourier") {
+    checkDerived(
+      "estimate-kernel",
+      `a ${kw}x${kh} kernel's count of unknowns`,
+      kw * kh,
+      LSQ_MAX_UNKNOWNS,
+      "method lsq solves at most 41x41 (its cost grows as the cube); use method fourier for larger kernels",
+    );
+  }
   const expected: Record<string, [number, number]> = {
     same: [W, H],
     valid: [W - kw + 1, H - kh + 1],
@@ -188,6 +217,7 @@ function gramMatrix(pr: Problem): Float64Array {
   const S = new Float64Array(iw * (ph + 1));
   for (const s of pr.sharp) {
     for (let dj = 0; dj < kh; dj++) {
+      checkAbort();
       for (let di = -(kw - 1); di < kw; di++) {
         if (dj === 0 && di < 0) continue;
         // Integral image of Q[u][v] = s[u][v]·s[u + dj][v + di] over the rows and
@@ -370,6 +400,7 @@ const estimateSpecs: ParamSpecs<EstimateKernelParams> = {
   size: {
     type: "size",
     min: 1,
+    max: MAX_KERNEL_SIDE,
     description: "kernel size N or WxH (inferred from the sizes in valid/full mode)",
     example: "7",
   },
@@ -410,6 +441,8 @@ export const estimateKernelPlugin: FilterPlugin<EstimateKernelParams> = {
   params: estimateSpecs,
   shape: "any",
   example: "sharp.png kernel.npy --blurred blurred.png --size 9 --non-negative --normalize --json",
+  cost:
+    "lsq O(n·W·H + n³) for n = kw·kh <= 1681 unknowns (41×41); fourier O(W·H·log(W·H)); kernel <= 1001 a side",
   apply(image, params) {
     const { kernel, residual, condition } = estimate(image, params);
     return {
@@ -448,4 +481,4 @@ export function estimateKernel(
   return { kernel: Kernel.from(d.kernel), residual: d.residual, condition: d.condition };
 }
 
-registerFilter(estimateKernelPlugin);
+registerBuiltin(estimateKernelPlugin);

@@ -54,12 +54,23 @@
 import { FilterError, show } from "../core/errors.ts";
 import { bytesPerSample, checkDtype, type DType, pixelView } from "../core/dtype.ts";
 import { Image } from "../core/image.ts";
-import { type FilterResult, registry as defaultRegistry } from "../core/registry.ts";
+import {
+  type FilterResult,
+  registry as defaultRegistry,
+  type RunOptions,
+} from "../core/registry.ts";
 import { resolveParams } from "../core/params.ts";
 import "../filters/mod.ts"; // the built-ins, which the workers know by name
 import { storeKeptRows } from "./rows.ts";
 import { runStripe, type StripeReply } from "./stripe.ts";
-import { closePool, type PoolWorker, poolWorkers, sendJob, sharedMemoryOn } from "./pool.ts";
+import {
+  closePool,
+  type PoolWorker,
+  poolWorkers,
+  sendJob,
+  sharedMemoryOn,
+  stopWorkers,
+} from "./pool.ts";
 import { defaultThreads, poolWorkerChannel, serveParent, threadsAvailable } from "./threads.ts";
 
 /**
@@ -93,6 +104,17 @@ export interface ParallelOptions {
    * and run at once, so that is the whole run's pace).
    */
   progress?: (fraction: number) => void;
+  /**
+   * Stops the run when aborted: the calling thread's stripe stops at its
+   * next row, the busy workers are terminated (the pool starts fresh ones
+   * for the next call), and the call rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
+  /**
+   * Stops the run after this many milliseconds (a `DOMException` named
+   * `"TimeoutError"`); every thread reads it from its clock between rows.
+   */
+  timeout?: number;
 }
 
 /** The workers' input rows, kept between calls (fresh memory costs a page fault per 4 KiB). */
@@ -173,13 +195,13 @@ export async function applyParallel(
     image.width * image.height < (options.minPixels ?? PARALLEL_MIN_PIXELS) || rows < 2 * threads ||
     SELF === undefined || !sharedMemoryOn() || !threadsAvailable()
   ) {
-    return await defaultRegistry.run(name, image, params, { progress: options.progress });
+    return await defaultRegistry.run(name, image, params, oneThread(options));
   }
   const per = Math.ceil(rows / threads);
   const ws = poolWorkers(Math.ceil(rows / per) - 1, SELF);
   if (ws === undefined) {
     // The runtime would not start a worker for this module: one thread.
-    return await defaultRegistry.run(name, image, params, { progress: options.progress });
+    return await defaultRegistry.run(name, image, params, oneThread(options));
   }
   const stride = image.width * image.channels, inBytes = bytesPerSample(image.dtype);
   // The output keeps the shape; its dtype is the `dtype` param's, else the input's.
@@ -206,7 +228,7 @@ export async function applyParallel(
       input,
       outDtype,
       stride,
-      options.progress,
+      options,
     );
   } finally {
     if (reuse) stagingBusy = false;
@@ -223,8 +245,11 @@ async function runStripes(
   input: SharedArrayBuffer,
   outDtype: DType,
   stride: number,
-  progress?: (fraction: number) => void,
+  options: ParallelOptions,
 ): Promise<FilterResult> {
+  const { progress, signal } = options;
+  const deadline = options.timeout === undefined ? undefined : performance.now() + options.timeout;
+  const left = () => deadline === undefined ? undefined : Math.max(0, deadline - performance.now());
   const { width, height: rows, channels } = image;
   const inBytes = bytesPerSample(image.dtype), outBytes = bytesPerSample(outDtype);
   const output = new SharedArrayBuffer(rows * stride * outBytes);
@@ -249,6 +274,7 @@ async function runStripes(
       output,
       outputAt: s.y0 * stride * outBytes,
       outDtype,
+      timeout: left(),
     }));
     at += n * inBytes;
   });
@@ -263,30 +289,54 @@ async function runStripes(
   const kept = { from: 0, to: first.y1, into: pixelView(outDtype, output, 0, first.y1 * stride) };
   let fits = false, ownError: unknown;
   try {
-    const result = (await defaultRegistry.run(name, mine, params, { rows: kept, progress })).image;
+    const result = (await defaultRegistry.run(name, mine, params, {
+      rows: kept,
+      progress,
+      signal,
+      timeout: left(),
+    })).image;
     fits = result !== undefined && storeKeptRows(result, kept, outDtype, channels);
   } catch (e) {
     ownError = e;
   }
-  // Every stripe settles (none is left reading the staging memory) before the call ends.
+  if (signal?.aborted) {
+    // Stopped: the busy workers are terminated, so none is left reading the staging memory.
+    const stopped = Promise.allSettled(jobs); // their rejections are expected, and handled here
+    stopWorkers(ws, signal.reason);
+    await stopped;
+    throw signal.reason;
+  }
+  // Every stripe settles (none is left reading the staging memory) before the call ends;
+  // an abort meanwhile terminates the workers, which settles their stripes.
+  const onAbort = () => stopWorkers(ws, signal!.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
   const settled = await Promise.allSettled(jobs);
+  signal?.removeEventListener("abort", onAbort);
   if (ownError !== undefined) throw ownError;
   const replies: StripeReply[] = [];
   for (const s of settled) {
-    if (s.status === "rejected") throw s.reason; // a worker failed, or closeParallel()
+    if (s.status === "rejected") throw s.reason; // a worker failed, closeParallel(), or the signal
     replies.push(s.value);
   }
   for (const r of replies) {
     if (!r.ok) {
       const e = r.error!;
+      if (e.name === "TimeoutError" || e.name === "AbortError") {
+        throw new DOMException(e.message, e.name);
+      }
       throw new FilterError((e.code ?? "INVALID_PARAM") as never, e.message);
     }
   }
   if (!fits || replies.some((r) => r.mismatch)) {
     // A filter whose output type the params do not tell: one thread, the plain way.
-    return await defaultRegistry.run(name, image, params, { progress });
+    return await defaultRegistry.run(name, image, params, { progress, signal, timeout: left() });
   }
   return { image: new Image(width, rows, channels, pixelView(outDtype, output, 0, rows * stride)) };
+}
+
+/** The run options of a one-thread run: progress, signal and time limit. */
+function oneThread(options: ParallelOptions): RunOptions {
+  return { progress: options.progress, signal: options.signal, timeout: options.timeout };
 }
 
 /** The plugins registered by the built-in modules when this module loaded (the workers know them). */

@@ -18,7 +18,7 @@ import type { StripeJob, StripeReply } from "./stripe.ts";
 export interface PoolWorker {
   thread: Thread;
   /** Replies awaited from it, by message id. */
-  jobs: Map<number, { resolve(reply: StripeReply): void; reject(error: FilterError): void }>;
+  jobs: Map<number, { resolve(reply: StripeReply): void; reject(error: unknown): void }>;
   /** Until it says it is ready: the timer that gives up on it. */
   starting?: ReturnType<typeof setTimeout>;
   dead: boolean;
@@ -99,16 +99,28 @@ function broken(what: string): string {
   return `applyParallel: ${what}; this call is rejected, the next one starts a new worker`;
 }
 
-/** Takes a worker out of the pool, stops it and rejects the calls waiting on it. */
-function fail(w: PoolWorker, message: string): void {
+/** Takes a worker out of the pool, stops it and rejects the calls waiting on it with `error`. */
+function retire(w: PoolWorker, error: unknown): void {
   if (w.dead) return;
   w.dead = true;
   clearTimeout(w.starting);
   pool = pool.filter((x) => x !== w);
   w.thread.terminate();
-  const error = new FilterError("IO", message);
   for (const job of w.jobs.values()) job.reject(error);
   w.jobs.clear();
+}
+
+/** A worker that broke: out of the pool, its calls rejected with a one-line `FilterError`. */
+function fail(w: PoolWorker, message: string): void {
+  retire(w, new FilterError("IO", message));
+}
+
+/**
+ * Stops the workers of a stopped run (its signal aborted, or its time ran
+ * out): they leave the pool, and what they were doing rejects with `reason`.
+ */
+export function stopWorkers(ws: readonly PoolWorker[], reason: unknown): void {
+  for (const w of ws) retire(w, reason);
 }
 
 /** Sends a stripe to a worker; resolves with its reply, rejects if the worker fails first. */

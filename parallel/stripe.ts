@@ -33,6 +33,8 @@ export interface StripeJob {
   output: SharedArrayBuffer;
   outputAt: number;
   outDtype: DType;
+  /** What is left of the run's time limit when the job was sent, in ms. */
+  timeout?: number;
 }
 
 /** A worker's answer to a {@linkcode StripeJob}. */
@@ -41,7 +43,8 @@ export interface StripeReply {
   ok: boolean;
   /** The stripe's result had another dtype or channel count than expected: nothing written. */
   mismatch?: boolean;
-  error?: { code?: string; message: string };
+  /** What went wrong: a `FilterError`'s code, or the error's name (a stopped run's `TimeoutError`). */
+  error?: { code?: string; name?: string; message: string };
 }
 
 /** Filters one stripe (on a worker) and says how it went; never throws. */
@@ -56,7 +59,10 @@ export async function runStripe(message: unknown): Promise<StripeReply> {
       to: job.keepFrom + job.keepRows,
       into: pixelView(job.outDtype, job.output, job.outputAt, job.keepRows * stride),
     };
-    const { image } = await registry.run(job.filter, input, job.params, { rows });
+    const { image } = await registry.run(job.filter, input, job.params, {
+      rows,
+      timeout: job.timeout,
+    });
     if (!image || image.width !== job.width) {
       throw new Error(`filter ${job.filter} changed the stripe's shape`);
     }
@@ -67,7 +73,7 @@ export async function runStripe(message: unknown): Promise<StripeReply> {
   } catch (e) {
     const error = isFilterError(e)
       ? { code: e.code, message: e.message }
-      : { message: String((e as Error)?.message ?? e) };
+      : { name: (e as Error)?.name, message: String((e as Error)?.message ?? e) };
     return { id: job.id, ok: false, error };
   }
 }

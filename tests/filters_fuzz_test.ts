@@ -1,6 +1,11 @@
 // Every registered filter (built-ins and the example plugin) under random and
-// extreme inputs: only valid images or clean FilterErrors may come out.
-// Bounded for CI; `deno task fuzz` runs the same properties much longer.
+// extreme inputs: only valid images or clean FilterErrors may come out, and
+// the input is never changed. The inputs include float images with NaN and
+// ±Infinity, and parameters at, just past and far past their maxima (so
+// that every value derived from them — a window from a sigma, a grid from
+// a colour sigma, a footprint's entries — meets its budget: each call here
+// must end in well under a second). Bounded for CI; `deno task fuzz` runs
+// the same properties much longer.
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
@@ -10,6 +15,7 @@ import {
   type DType,
   Image,
   isFilterError,
+  Kernel,
   type ParamSpec,
   registry,
 } from "../mod.ts";
@@ -26,7 +32,7 @@ const imageArb = fc.record({
   h: fc.integer({ min: 1, max: 9 }),
   c: fc.integer({ min: 1, max: 4 }),
   dtype: dtypeArb,
-  kind: fc.constantFrom("random", "constant", "extreme"),
+  kind: fc.constantFrom("random", "constant", "extreme", "nonfinite"),
   seed: fc.integer(),
 }).map(({ w, h, c, dtype, kind, seed }) => {
   const img = Image.zeros(w, h, c, dtype);
@@ -39,9 +45,11 @@ const imageArb = fc.record({
       ? max / 2
       : kind === "extreme"
       ? (r < 0.5 ? 0 : max)
-      : dtype === "f32"
-      ? r
-      : Math.floor(r * max);
+      : dtype !== "f32"
+      ? Math.floor(r * max)
+      : kind === "nonfinite" && r < 0.25
+      ? [NaN, Infinity, -Infinity][Math.floor(r * 12)]
+      : r;
   }
   return img;
 });
@@ -62,7 +70,40 @@ function fittingImageArb(input: Image): fc.Arbitrary<Image> {
   );
 }
 
-/** A value for a param: mostly plausible, sometimes out of range or of the wrong type. */
+/**
+ * Values at and past a param's limits: its maximum, one past it, far past
+ * it, and for numbers the degenerate ends (1e-300, the smallest denormal,
+ * 1e300) — what derived windows, grids and footprints grow from.
+ */
+function edgeArb(spec: ParamSpec): fc.Arbitrary<unknown> | undefined {
+  const max = spec.max;
+  switch (spec.type) {
+    case "number":
+      return fc.constantFrom(
+        ...[max, spec.min, 1e-300, Number.MIN_VALUE, 1e300, 123456.5].filter((v) =>
+          v !== undefined
+        ),
+      );
+    case "integer":
+    case "size":
+      if (max === undefined) return undefined;
+      return fc.constantFrom(
+        ...[max, max - 1, max + 1, max + 2, 0, spec.type === "size" ? [max, 1] : max * 3],
+      );
+    case "kernel":
+      // A kernel at its maximum side, one past it, and non-finite entries.
+      return fc.constantFrom(
+        ...(max === undefined ? [] : [max, max + 1]).map((n) =>
+          new Kernel(n, 1, new Float32Array(n).fill(1 / n))
+        ),
+        [[NaN, 1]],
+        [[Infinity]],
+      );
+  }
+  return undefined;
+}
+
+/** A value for a param: mostly plausible, sometimes out of range, past its limits or of the wrong type. */
 function valueArb(spec: ParamSpec, input: Image): fc.Arbitrary<unknown> {
   const wrong = fc.constantFrom<unknown>("junk", -1, 0, 1e9, NaN, Infinity, null, [], {});
   let good: fc.Arbitrary<unknown>;
@@ -114,7 +155,13 @@ function valueArb(spec: ParamSpec, input: Image): fc.Arbitrary<unknown> {
     default:
       good = fc.string({ maxLength: 5 });
   }
-  return fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: wrong });
+  const edge = edgeArb(spec);
+  return edge
+    ? fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: wrong }, {
+      weight: 1,
+      arbitrary: edge,
+    })
+    : fc.oneof({ weight: 6, arbitrary: good }, { weight: 1, arbitrary: wrong });
 }
 
 function paramsArb(plugin: AnyPlugin, input: Image): fc.Arbitrary<Record<string, unknown>> {
@@ -134,14 +181,23 @@ async function checkRun(
   image: Image,
   params: Record<string, unknown>,
 ): Promise<boolean> {
+  const before = image.data.slice();
+  const unchanged = () =>
+    assert.ok(
+      before.every((v, i) => Object.is(v, image.data[i])),
+      `${plugin.name} changed its input with ${JSON.stringify(params)}`,
+    );
+  const t0 = performance.now();
   try {
     const r = await reg.run(plugin.name, image, params);
     if (r.image) {
       const img = r.image;
       assert.equal(img.data.length, img.width * img.height * img.channels);
     }
+    unchanged();
     return true;
   } catch (e) {
+    unchanged();
     if (!isFilterError(e)) {
       throw new Error(
         `${plugin.name} threw a non-FilterError for ${
@@ -151,6 +207,10 @@ async function checkRun(
     }
     assert.ok(!e.message.includes("\n"), `multi-line message: ${e.message}`);
     return false;
+  } finally {
+    // The work budget: no parameter makes a 9×9 image cost seconds.
+    const ms = performance.now() - t0;
+    assert.ok(ms < 3000, `${plugin.name} took ${ms.toFixed(0)} ms with ${JSON.stringify(params)}`);
   }
 }
 

@@ -20,7 +20,7 @@ const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root)));
 // A task is its command, or {command, dependencies} (the imfilter task depends on `codecs`).
 const task: string = config.tasks.imfilter.command ?? config.tasks.imfilter;
 const flags = task.split(/\s+/).filter((w) =>
-  w.startsWith("--allow") || w.startsWith("--v8-flags")
+  w.startsWith("--allow") || w.startsWith("--v8-flags") || w.startsWith("--unstable")
 );
 const { values } = parseArgs({ args: Deno.args, options: { root: { type: "string" } } });
 

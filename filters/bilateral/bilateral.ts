@@ -3,7 +3,7 @@
  *
  * The default (`method: "exact"`) has OpenCV's `bilateralFilter` semantics:
  *
- * - radius `floor(diameter / 2)`, or `round(1.5 · sigmaSpace)` when
+ * - radius `floor(diameter / 2)`, or `cvRound(1.5 · sigmaSpace)` (ties to even) when
  *   `diameter <= 0`; at least 1;
  * - a disk window `dx² + dy² <= radius²` (`window: "square"` for the full square);
  * - space weight `exp(−r² / (2·sigmaSpace²))`, colour weight
@@ -69,16 +69,22 @@
  */
 
 import type { BoundaryMode } from "../../core/boundary.ts";
-import { hasAlpha, Image } from "../../core/image.ts";
-import type { ParamSpecs } from "../../core/params.ts";
+import { checkFinite, hasAlpha, Image } from "../../core/image.ts";
+import { checkDerived, type ParamSpecs } from "../../core/params.ts";
 import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
-import { type BilateralParams, bilateralRadius, type BilateralWindow, spaceTaps } from "./taps.ts";
+import {
+  type BilateralParams,
+  bilateralRadius,
+  type BilateralWindow,
+  gaussCoeff,
+  spaceTaps,
+} from "./taps.ts";
 import { exactBilateral } from "./exact.ts";
 import { gridBilateral } from "./grid.ts";
 import { separableBilateral } from "./separable.ts";
@@ -87,7 +93,7 @@ export { type BilateralParams, bilateralRadius, type BilateralWindow } from "./t
 
 /** Options of {@linkcode bilateral}. */
 export interface BilateralOptions {
-  /** Window diameter (default 9); <= 0 derives the radius as `round(1.5 · sigmaSpace)`. */
+  /** Window diameter (default 9); <= 0 derives the radius as `cvRound(1.5 · sigmaSpace)` (ties to even). */
   diameter?: number;
   /** Colour sigma, in the image's units (default 75). */
   sigmaColor?: number;
@@ -115,7 +121,7 @@ const bilateralSpecs: ParamSpecs<BilateralParams> = {
     type: "integer",
     default: 9,
     max: 1001,
-    description: "window diameter; <= 0: radius = round(1.5 * sigmaSpace)",
+    description: "window diameter; <= 0: radius = round(1.5 * sigmaSpace), ties to even",
     example: "9",
   },
   sigmaColor: {
@@ -182,8 +188,61 @@ function gridIsSlower(p: BilateralParams): boolean {
   return taps.w.length <= 81;
 }
 
+/** The widest window, given or derived from `sigmaSpace` (`diameter` <= 0). */
+const MAX_WINDOW = 1001;
+
+/**
+ * The widest window of the exact method: its cost is O(W·H·d²) — at 1001
+ * px a 64×64 image took 17 s (u8) and 27 s (f32) here; at 255, 1.2 s.
+ * The grid (`method: "fast"`) costs the same whatever the window.
+ */
+const MAX_EXACT_WINDOW = 255;
+
+/** Refuses windows past the maxima, whether given or derived from `sigmaSpace`. */
+function checkWindow(p: BilateralParams): void {
+  const d = 2 * bilateralRadius(p.diameter, p.sigmaSpace) + 1;
+  const what = p.diameter > 0
+    ? `the window of diameter ${p.diameter}`
+    : `the window derived from sigmaSpace ${p.sigmaSpace} (diameter ${p.diameter}: 2·round(1.5·sigmaSpace) + 1 px)`;
+  const fix = p.diameter > 0
+    ? "give a smaller diameter"
+    : `give a diameter (the window need not follow sigmaSpace) or sigmaSpace <= ${
+      Math.floor((MAX_WINDOW >> 1) / 1.5)
+    }`;
+  checkDerived("bilateral", what, d, MAX_WINDOW, fix);
+  if (p.method !== "fast") {
+    checkDerived(
+      "bilateral",
+      `${what} with method exact`,
+      d,
+      MAX_EXACT_WINDOW,
+      `method fast costs the same for any window; or ${fix}`,
+    );
+  }
+}
+
+/**
+ * Whether the filter is at its limit, a copy: no neighbour has a non-zero
+ * weight. Space: the nearest tap (r² = 1) weighs `exp(−1/(2σs²))`. Colour:
+ * on integer samples the smallest distance that is not 0 is 1; on floats
+ * (or a fractional `cval`) any distance can be tiny, so only a `2σc²` that
+ * underflows to 0 makes every non-zero distance weigh 0. Equal values
+ * average to themselves, so what remains is the input.
+ */
+function isCopy(image: Image, p: BilateralParams): boolean {
+  if (p.sigmaColor === 0 || p.sigmaSpace === 0) return true;
+  if (Math.exp(gaussCoeff(p.sigmaSpace)) === 0) return true;
+  const integer = image.dtype !== "f32" &&
+    (p.boundary !== "constant" || Number.isInteger(p.cval));
+  return integer ? Math.exp(gaussCoeff(p.sigmaColor)) === 0 : 2 * p.sigmaColor * p.sigmaColor === 0;
+}
+
 function applyBilateral(image: Image, p: BilateralParams): Image {
-  if (p.sigmaColor === 0 || p.sigmaSpace === 0) return image.clone();
+  checkWindow(p);
+  if (isCopy(image, p)) return image.clone();
+  if (p.method === "fast") {
+    checkFinite(image, "bilateral", "use method exact, which keeps them local");
+  }
   const ch = image.channels;
   const cn = p.alpha === "keep" && hasAlpha(ch) ? ch - 1 : ch;
   // each method returns the finished interleaved samples
@@ -204,6 +263,8 @@ export const bilateralPlugin: FilterPlugin<BilateralParams> = {
   summary: "edge-preserving bilateral filter (OpenCV bilateralFilter; fast bilateral grid)",
   params: bilateralSpecs,
   example: "in.png out.png --diameter 9 --sigmaColor 75 --sigmaSpace 75",
+  cost:
+    "exact O(W·H·d²), window d <= 255; fast O(W·H) plus its grid; d <= 1001, a window derived from sigmaSpace alike",
   // Exact: each output reads its window only. The fast grid's range axis
   // spans the whole image's intensities, so stripes would differ.
   halo: (params) =>
@@ -228,4 +289,4 @@ export function bilateral(image: Image, options: BilateralOptions = {}): Image {
   return runSyncImage(bilateralPlugin, image, { ...options });
 }
 
-registerFilter(bilateralPlugin);
+registerBuiltin(bilateralPlugin);

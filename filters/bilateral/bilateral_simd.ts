@@ -22,6 +22,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import type { Image } from "../../core/image.ts";
 import { lazyKernel } from "../../engines/simd.ts";
@@ -216,6 +217,7 @@ export function bilateralU8Simd(
   }
   let b0 = -1; // the first staged source row (K from it), -1 before any
   for (let py = 0; py < h + 2 * r; py++) {
+    checkAbort();
     const s = py % R, sy = ys[py];
     let rowAt = -1;
     if (sy >= 0) {

@@ -24,6 +24,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { paddedIndices } from "../../core/boundary.ts";
 import type { Image } from "../../core/image.ts";
 import { allocate, type PixelArray } from "../../core/dtype.ts";
@@ -34,6 +35,7 @@ import {
   bilateralRadius,
   copyChannels,
   fillRow,
+  gaussCoeff,
   spaceTaps,
   type Taps,
 } from "./taps.ts";
@@ -118,7 +120,7 @@ export function exactBilateral(image: Image, cn: number, p: BilateralParams): Pi
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
   const taps = spaceTaps(r, p.sigmaSpace, p.window);
   const pw = w + 2 * r, R = 2 * r + 1;
-  const gc = -0.5 / (p.sigmaColor * p.sigmaColor);
+  const gc = gaussCoeff(p.sigmaColor);
   const integer = image.dtype !== "f32" &&
     (p.boundary !== "constant" || Number.isInteger(p.cval));
   const maxv = image.dtype === "u8" ? 255 : 65535;
@@ -162,6 +164,7 @@ export function exactBilateral(image: Image, cn: number, p: BilateralParams): Pi
     }
     const res = new Float64Array(3 * w);
     for (let y = 0; y < h; y++) {
+      checkAbort();
       const py = y + 2 * r;
       fillRgbRow(src, w, ys[py], xs, p.cval, il, 3 * (py % R) * pw);
       const cen = ringOffsets(taps, y, r, pw, 3, offs);
@@ -191,6 +194,7 @@ export function exactBilateral(image: Image, cn: number, p: BilateralParams): Pi
     }
     const res = new Float64Array(w);
     for (let y = 0; y < h; y++) {
+      checkAbort();
       const py = y + 2 * r;
       fillRow(src, w, ch, 0, ys[py], xs, p.cval, ipl, (py % R) * pw);
       const cen = ringOffsets(taps, y, r, pw, 1, offs);
@@ -210,6 +214,7 @@ export function exactBilateral(image: Image, cn: number, p: BilateralParams): Pi
   const sums = planes.map(() => new Float64Array(w));
   const wsum = new Float64Array(w);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const py = y + 2 * r;
     for (let c = 0; c < cn; c++) {
       fillRow(src, w, ch, c, ys[py], xs, p.cval, planes[c], (py % R) * pw);

@@ -13,8 +13,10 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import type { Image } from "../../core/image.ts";
 import { allocate, type PixelArray } from "../../core/dtype.ts";
+import { checkDerived } from "../../core/params.ts";
 import { storeRow } from "../../core/strided_planes.ts";
 import {
   type BilateralParams,
@@ -33,6 +35,13 @@ function spatialStd(taps: Taps): number {
   }
   return Math.sqrt(s2 / s);
 }
+
+/**
+ * The most cells of the grid, `(W/σs)·(H/σs)·(range/σc)`, each `C + 1`
+ * float64 (128 MiB gray, 256 MiB RGB at the maximum): a small sigmaColor
+ * on a wide range of values would otherwise ask for gigabytes.
+ */
+const MAX_GRID_CELLS = 1 << 24;
 
 /**
  * Bilateral grid approximation of the `cn` first channels, as the finished
@@ -67,6 +76,13 @@ export function gridBilateral(image: Image, cn: number, p: BilateralParams): Pix
   const gw = Math.floor((w - 1) / ss) + 1 + 2 * pad;
   const gh = Math.floor((h - 1) / ss) + 1 + 2 * pad;
   const gd = Math.floor((gmax - gmin) / sr) + 1 + 2 * pad;
+  checkDerived(
+    "bilateral",
+    `the bilateral grid's cell count (${gw}x${gh} cells of space, ${gd} of range: sigmaColor ${sr}, values ${gmin}..${gmax})`,
+    gw * gh * gd,
+    MAX_GRID_CELLS,
+    "raise sigmaColor or sigmaSpace, or use method exact",
+  );
   const out = allocate(image.dtype, n * ch);
   if (cn < ch) copyChannels(image, out, cn);
   if (cn === 1) {
@@ -80,6 +96,7 @@ export function gridBilateral(image: Image, cn: number, p: BilateralParams): Pix
   // splat (trilinear), z fastest, then x, then y
   const wz = new Float64Array(2), wx = new Float64Array(2);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const i = y * w + x, j = i * ch;
@@ -109,6 +126,7 @@ export function gridBilateral(image: Image, cn: number, p: BilateralParams): Pix
   const rows = Array.from({ length: cn }, () => new Float64Array(w));
   const acc = new Float64Array(nv);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const i = y * w + x, j = i * ch;
@@ -172,6 +190,7 @@ function gridGray(
   }
   const isr = 1 / sr;
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const val = v[(y * w + x) * ch];
@@ -209,6 +228,7 @@ function gridGray(
   blurGrid(grid, gw, gh, gd, 2);
   const row = new Float64Array(w);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const fy = y / ss + pad, iy = Math.floor(fy), ty = fy - iy;
     for (let x = 0; x < w; x++) {
       const val = v[(y * w + x) * ch];

@@ -16,7 +16,13 @@ import { paddedIndices } from "../../core/boundary.ts";
 import type { Image } from "../../core/image.ts";
 import { allocate, type PixelArray } from "../../core/dtype.ts";
 import { storeRow } from "../../core/strided_planes.ts";
-import { type BilateralParams, bilateralRadius, copyChannels, fillRow } from "./taps.ts";
+import {
+  type BilateralParams,
+  bilateralRadius,
+  copyChannels,
+  fillRow,
+  gaussCoeff,
+} from "./taps.ts";
 
 /**
  * `method: "fast"` for small windows: the separable approximation (Pham &
@@ -32,12 +38,12 @@ import { type BilateralParams, bilateralRadius, copyChannels, fillRow } from "./
 export function separableBilateral(image: Image, cn: number, p: BilateralParams): PixelArray {
   const { width: w, height: h, channels: ch } = image;
   const r = bilateralRadius(p.diameter, p.sigmaSpace);
-  const gs = -0.5 / (p.sigmaSpace * p.sigmaSpace);
+  const gs = gaussCoeff(p.sigmaSpace);
   const nt = 2 * r + 1;
   const sw = new Float64Array(nt);
   for (let k = -r; k <= r; k++) sw[k + r] = Math.exp(k * k * gs);
   const l2 = p.colorDistance === "l2" && cn > 1;
-  const sc = p.sigmaColor, gc = -0.5 / (sc * sc);
+  const sc = p.sigmaColor, gc = gaussCoeff(sc);
   const bins = 2048;
   const q = bins / (l2 ? 36 * sc * sc : 6 * sc);
   const lut = new Float64Array(bins + 1);

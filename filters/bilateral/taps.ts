@@ -14,6 +14,7 @@
  * @module
  */
 
+import { roundHalfEven } from "../../core/dtype.ts";
 import type { BoundaryMode } from "../../core/boundary.ts";
 import type { Image } from "../../core/image.ts";
 import type { PixelArray } from "../../core/dtype.ts";
@@ -51,16 +52,18 @@ export interface BilateralParams {
 
 /**
  * The window radius as OpenCV derives it: `floor(diameter / 2)`, or
- * `round(1.5 · sigmaSpace)` when `diameter <= 0`; at least 1.
+ * `cvRound(1.5 · sigmaSpace)` — to nearest, ties to even — when
+ * `diameter <= 0`; at least 1.
  *
  * @example
  * ```ts
  * import { bilateralRadius } from "@imfilter/imfilter";
- * console.log(bilateralRadius(9, 75), bilateralRadius(0, 3)); // 4 5
+ * console.log(bilateralRadius(9, 75), bilateralRadius(0, 3), bilateralRadius(0, 5)); // 4 4 8
  * ```
  */
 export function bilateralRadius(diameter: number, sigmaSpace: number): number {
-  const r = diameter <= 0 ? Math.round(1.5 * sigmaSpace) : diameter >> 1;
+  // cvRound rounds ties to even: sigmaSpace 3 gives 4.5 → 4 (Math.round gave 5).
+  const r = diameter <= 0 ? roundHalfEven(1.5 * sigmaSpace) : diameter >> 1;
   return Math.max(r, 1);
 }
 
@@ -75,11 +78,22 @@ export interface Taps {
 }
 
 /**
+ * The Gaussian's exponent coefficient `−1 / (2σ²)`, kept finite: for a
+ * sigma so small that `2σ²` underflows it would be −∞, and `0 · −∞` (the
+ * centre tap, a zero colour distance) NaN. At −`Number.MAX_VALUE` the
+ * centre still weighs `exp(−0) = 1` and every other distance 0 — the
+ * filter's limit.
+ */
+export function gaussCoeff(sigma: number): number {
+  return Math.max(-0.5 / (sigma * sigma), -Number.MAX_VALUE);
+}
+
+/**
  * The taps of the `window` of radius `r` and their space weights (float32-
  * rounded, except for `"skimage"`), in row-major order.
  */
 export function spaceTaps(r: number, sigmaSpace: number, window: BilateralWindow): Taps {
-  const gs = -0.5 / (sigmaSpace * sigmaSpace);
+  const gs = gaussCoeff(sigmaSpace);
   const dx: number[] = [], dy: number[] = [], w: number[] = [];
   const ws = 2 * r + 1, g = ws + 1, h = (ws + 1) >> 1;
   for (let i = -r; i <= r; i++) {

@@ -21,7 +21,7 @@ import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
@@ -95,6 +95,7 @@ export const boxPlugin: FilterPlugin<BoxParams> = {
   params: boxSpecs,
   linear: true,
   example: "in.png out.png --size 31",
+  cost: "O(W·H) whatever the size (running sums); size <= 8191",
   // Integer running sums are exact, so stripes give identical rows; float
   // sums restart at row multiples of the size, which a stripe would shift.
   halo: (params, image) =>
@@ -118,4 +119,4 @@ export function boxBlur(image: Image, options: BoxOptions = {}): Image {
   return runSyncImage(boxPlugin, image, { ...options });
 }
 
-registerFilter(boxPlugin);
+registerBuiltin(boxPlugin);

@@ -66,7 +66,7 @@ import { type AlphaMode, mapPlanes } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 
@@ -214,6 +214,7 @@ const linearSpecs: ParamSpecs<LinearParams> = {
   kernel: {
     type: "kernel",
     required: true,
+    max: 1001,
     description: "the kernel: inline rows, a named kernel or a .json/.npy file",
     example: '"1,0,1;0,1,0;1,0,1"',
   },
@@ -421,6 +422,8 @@ export const correlatePlugin: FilterPlugin<LinearParams> = {
   linear: true,
   shape: "any",
   example: 'in.png out.png --kernel "0,1,0;1,-4,1;0,1,0" --dtype f32 --boundary replicate',
+  cost:
+    "O(W·H·kw·kh) direct or SIMD (small kernels), O(W·H·(kw + kh)) separable, O(W·H) box, O(W·H·log(W·H)) FFT (auto picks the cheapest); kernel <= 1001 a side",
   halo: (params, image) => linearHalo(params, image),
   apply: (image, params) => linearFilter(image, params, false),
 };
@@ -436,6 +439,8 @@ export const convolvePlugin: FilterPlugin<LinearParams> = {
   linear: true,
   shape: "any",
   example: 'in.png out.png --kernel "1,0,1;0,1,0;1,0,1" --boundary constant',
+  cost:
+    "O(W·H·kw·kh) direct or SIMD (small kernels), O(W·H·(kw + kh)) separable, O(W·H) box, O(W·H·log(W·H)) FFT (auto picks the cheapest); kernel <= 1001 a side",
   halo: (params, image) => linearHalo(params, image),
   apply: (image, params) => linearFilter(image, params, true),
 };
@@ -495,5 +500,5 @@ export function correlate(
   return runSyncImage(correlatePlugin, image, { ...options, kernel });
 }
 
-registerFilter(correlatePlugin);
-registerFilter(convolvePlugin);
+registerBuiltin(correlatePlugin);
+registerBuiltin(convolvePlugin);

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import { FilterError } from "../../core/errors.ts";
 import type { Kernel, Point } from "../../core/kernel.ts";
@@ -98,6 +99,7 @@ export function correlatePlaneDirect(
   }
   const out = new Float64Array(ow * oh);
   for (let y = 0; y < oh; y++) {
+    checkAbort();
     const orow = y * ow;
     for (let j = 0; j < kh; j++) {
       const prow = (y + j) * pw;

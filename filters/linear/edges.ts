@@ -41,7 +41,7 @@ import type { AlphaMode } from "../../core/planes.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { commonLinearSpecs, linearFilter } from "./convolve.ts";
@@ -163,6 +163,7 @@ export const sobelPlugin: FilterPlugin<GradientParams> = {
   summary: "Sobel gradient: magnitude (default), x, y or angle",
   params: gradientSpecs,
   example: "in.png edges.png --output magnitude",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) => gradient(image, params, [1, 2, 1], [-1, 0, 1]),
 };
 
@@ -175,6 +176,7 @@ export const scharrPlugin: FilterPlugin<GradientParams> = {
   summary: "Scharr gradient: magnitude |x + iy| (default), x, y or angle",
   params: gradientSpecs,
   example: "in.png dx.npy --output x --dtype f32",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) => gradient(image, params, [3, 10, 3], [-1, 0, 1]),
 };
 
@@ -196,6 +198,7 @@ export const laplacianPlugin: FilterPlugin<LaplacianParams> = {
   },
   linear: true,
   example: "in.png lap.npy --dtype f32",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) =>
     convolveWith(image, params, parseKernel(params.neighbours === "8" ? "laplace-8" : "laplace")),
 };
@@ -212,6 +215,7 @@ export const sharpenPlugin: FilterPlugin<EdgeParams> = {
   params: edgeSpecs,
   linear: true,
   example: "in.png out.png",
+  cost: "O(W·H) (3×3 kernel)",
   apply: (image, params) => convolveWith(image, params, parseKernel("sharpen")),
 };
 
@@ -225,6 +229,7 @@ export const embossPlugin: FilterPlugin<EdgeParams> = {
   params: edgeSpecs,
   linear: true,
   example: "in.png out.png",
+  cost: "O(W·H) (3×3 kernel)",
   apply: (image, params) => convolveWith(image, params, parseKernel("emboss")),
 };
 
@@ -259,6 +264,7 @@ export const derivativePlugin: FilterPlugin<DerivativeParams> = {
   },
   linear: true,
   example: "in.png dy.npy --mask y-avg --dtype f32",
+  cost: "O(W·H) (3×3 kernels)",
   apply: (image, params) => convolveWith(image, params, MASKS[params.mask]()),
 };
 
@@ -356,9 +362,9 @@ export function derivative(
   return runSyncImage(derivativePlugin, image, { ...options });
 }
 
-registerFilter(sobelPlugin);
-registerFilter(scharrPlugin);
-registerFilter(laplacianPlugin);
-registerFilter(sharpenPlugin);
-registerFilter(embossPlugin);
-registerFilter(derivativePlugin);
+registerBuiltin(sobelPlugin);
+registerBuiltin(scharrPlugin);
+registerBuiltin(laplacianPlugin);
+registerBuiltin(sharpenPlugin);
+registerBuiltin(embossPlugin);
+registerBuiltin(derivativePlugin);

@@ -43,7 +43,7 @@ import {
   type FilterPlugin,
   type OutputRows,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 import { commonLinearSpecs } from "./convolve.ts";
@@ -217,6 +217,8 @@ export const gaussianPlugin: FilterPlugin<GaussianParams> = {
   params: gaussianSpecs,
   linear: true,
   example: "in.png out.png --sigma 2 --boundary replicate",
+  cost:
+    "O(W·H·(tx + ty)) for tx × ty taps (<= 8191 each, separable); method fast O(W·H) whatever sigma",
   // The FIR passes sum each pixel's window in a fixed order: stripes with the
   // kernel's radius of context give identical rows. The recursive method
   // depends on every row, so it is not striped.
@@ -244,4 +246,4 @@ export function gaussian(image: Image, options: GaussianOptions = {}): Image {
   return runSyncImage(gaussianPlugin, image, { ...options });
 }
 
-registerFilter(gaussianPlugin);
+registerBuiltin(gaussianPlugin);

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import { roundHalfEven } from "../../core/dtype.ts";
 import type { OutputPlane, StridedPlane } from "../../core/strided_planes.ts";
@@ -100,6 +101,7 @@ export function gaussianFixedChannel(
   const tmp = wide ? new Float64Array(w * h) : new Int32Array(w * h);
   const pad = wide ? new Float64Array(pw) : new Int32Array(pw);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const base = off + y * w * st;
     for (let px = 0; px < pw; px++) {
       const sx = xs[px];
@@ -124,6 +126,7 @@ export function gaussianFixedChannel(
   const shift = 2 * bits, half = 2 ** (shift - 1), scale = 2 ** shift;
   const max = wide ? 65535 : 255;
   for (let y = 0; y < h; y++) {
+    checkAbort();
     let constant = 0;
     const c0 = ky[ry], m = ys[y + ry];
     if (m < 0) {
@@ -196,6 +199,7 @@ export function gaussianFixedU8(
   let tx = 0;
   while (tx < rx && kx[tx] === 0) tx++;
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const base = off + y * w * st;
     for (let px = 0; px < pw; px++) {
       const sx = xs[px];
@@ -209,6 +213,7 @@ export function gaussianFixedU8(
   const clamp = new Uint8ClampedArray(dst.data.buffer, dst.data.byteOffset, dst.data.length);
   const dOff = dst.offset, dSt = dst.stride;
   for (let y = 0; y < h; y++) {
+    checkAbort();
     let constant = 0;
     const c0 = ky[ry], m = ys[y + ry];
     if (m < 0) {

@@ -62,6 +62,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import type { PixelArray } from "../../core/dtype.ts";
 import {
@@ -210,6 +211,7 @@ export function fastGaussianBlur(
       : { data: scratch ??= new Float32Array(w * h), offset: 0, stride: 1 };
     const plane = src.data, st = src.stride;
     for (let y = 0; y < h; y++) {
+      checkAbort();
       const s = src.offset + y * w * st;
       for (let i = 0; i < line.length; i++) {
         const sx = xs[i];

@@ -22,6 +22,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import { fft2d, nextFastSize } from "../../engines/fft.ts";
 import type { Kernel } from "../../core/kernel.ts";
@@ -131,6 +132,7 @@ export class FFTCorrelator {
       }
     };
     for (let t = 0; t < tiles.length; t += 2) {
+      checkAbort();
       const [ax, ay] = tiles[t];
       load(re, ax, ay);
       if (t + 1 < tiles.length) load(im, tiles[t + 1][0], tiles[t + 1][1]);

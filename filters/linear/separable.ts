@@ -11,6 +11,13 @@
  * rows, not a plane; {@linkcode correlateSeparableRows} runs several kernels
  * of one size over the same source rows (e.g. both derivatives of a gradient).
  *
+ * A column factor more than twice as tall as the image (a wide Gaussian on a
+ * small image) would row-pass the same few source rows again for every
+ * padded row — 8,190 of them for 8,191 taps, 3.9 s on a 64×64 float image.
+ * Then each source row is row-passed once, and each output row sums them
+ * with the column taps folded per source row (`Σ` of the taps that read it):
+ * O(kh + h·ow) per output row.
+ *
  * @module
  */
 
@@ -152,6 +159,11 @@ class SeparableRows {
   private y = 0;
   /** Padded rows below this one are in the rings. */
   private py = 0;
+  /**
+   * With a column factor over twice the image's height: each kernel's row
+   * pass of every source row (row `s` at `s · ow`), and the folded taps.
+   */
+  private readonly folded?: { rows: Float64Array[]; taps: Float64Array; h: number };
 
   constructor(
     src: StridedPlane,
@@ -193,21 +205,59 @@ class SeparableRows {
       };
     });
     this.rows = this.passes.map((p) => p.out);
+    if (kh > 2 * h && h * ow <= FOLD_MAX_SAMPLES) {
+      const rows = this.passes.map(() => new Float64Array(h * ow));
+      for (let sy = 0; sy < h; sy++) {
+        this.gather(sy);
+        this.passes.forEach((p, k) => rowPass(this.pad, rows[k], sy * ow, ow, p.rk, p.rowSym));
+      }
+      this.folded = { rows, taps: new Float64Array(h), h };
+    }
+  }
+
+  /** Source row `sy`, padded along x by the boundary mode, into `pad`. */
+  private gather(sy: number): void {
+    const { plane, stride, cval, xs, pad } = this;
+    const base = this.base + sy * this.rowStep;
+    for (let px = 0; px < pad.length; px++) {
+      const sx = xs[px];
+      pad[px] = sx < 0 ? cval : plane[base + sx * stride];
+    }
+  }
+
+  /** The next output row from the source rows' row passes, the column taps folded per source row. */
+  private nextFolded(folded: { rows: Float64Array[]; taps: Float64Array; h: number }): void {
+    const { passes, ys, ow, kh } = this;
+    const y = this.y++, { taps } = folded;
+    for (let k = 0; k < passes.length; k++) {
+      const p = passes[k], ck = p.ck;
+      taps.fill(0);
+      let constant = 0;
+      for (let j = 0; j < kh; j++) {
+        const sy = ys[y + j];
+        if (sy < 0) constant += ck[j] * p.cvalRow;
+        else taps[sy] += ck[j];
+      }
+      p.out.fill(constant);
+      for (let sy = 0; sy < folded.h; sy++) {
+        if (taps[sy] !== 0) addScaled(p.out, 0, folded.rows[k], sy * ow, ow, taps[sy]);
+      }
+    }
   }
 
   /** The next output row of every kernel (the same buffers on every call). */
   next(): readonly Float64Array[] {
-    const { passes, plane, stride, cval, ow, kh, xs, ys, pad } = this;
+    if (this.folded) {
+      this.nextFolded(this.folded);
+      return this.rows;
+    }
+    const { passes, ow, kh, ys, pad } = this;
     const y = this.y++;
     let py = this.py;
     for (; py < y + kh; py++) {
       const sy = ys[py];
       if (sy < 0) continue;
-      const base = this.base + sy * this.rowStep;
-      for (let px = 0; px < pad.length; px++) {
-        const sx = xs[px];
-        pad[px] = sx < 0 ? cval : plane[base + sx * stride];
-      }
+      this.gather(sy);
       const o = (py % kh) * ow;
       for (let k = 0; k < passes.length; k++) {
         const p = passes[k];
@@ -219,6 +269,9 @@ class SeparableRows {
     return this.rows;
   }
 }
+
+/** The most samples of source-row passes kept for a folded column pass (128 MiB). */
+const FOLD_MAX_SAMPLES = 1 << 24;
 
 /**
  * Output row `y` of one kernel's column pass into `p.out`:

@@ -77,7 +77,8 @@ export function findMatches(scores: Image, options: FindMatchesOptions = {}): Ma
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const v = val(x, y);
-      if (!(v >= thr)) continue;
+      // NaN and ±Infinity (windows over non-finite samples) are no match.
+      if (!Number.isFinite(v) || !(v >= thr)) continue;
       let peak = true;
       for (let dy = -1; dy <= 1 && peak; dy++) {
         const yy = y + dy;
@@ -85,7 +86,8 @@ export function findMatches(scores: Image, options: FindMatchesOptions = {}): Ma
         for (let dx = -1; dx <= 1; dx++) {
           const xx = x + dx;
           if (xx < 0 || xx >= W || (dx === 0 && dy === 0)) continue;
-          if (val(xx, yy) > v) {
+          const nv = val(xx, yy);
+          if (Number.isFinite(nv) && nv > v) {
             peak = false;
             break;
           }

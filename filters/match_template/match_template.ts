@@ -54,7 +54,7 @@ import { FilterError } from "../../core/errors.ts";
 import { Image } from "../../core/image.ts";
 import type { ParamSpecs } from "../../core/params.ts";
 import { planeOf } from "../../core/planes.ts";
-import { type FilterPlugin, PLUGIN_BRAND, registerFilter, runSync } from "../../core/registry.ts";
+import { type FilterPlugin, PLUGIN_BRAND, registerBuiltin, runSync } from "../../core/registry.ts";
 import { findMatches, type Match } from "./find_matches.ts";
 import {
   isSqdiff,
@@ -127,21 +127,101 @@ export interface MatchTemplateParams {
   minDistance?: number;
 }
 
-/** The best score of a map: min for sqdiff methods, max otherwise (first in row-major order). */
+/**
+ * The best finite score of a map: min for sqdiff methods, max otherwise
+ * (first in row-major order). NaN and ±Infinity (windows over non-finite
+ * samples) are skipped; with no finite score at all, `(−1, −1)` and NaN.
+ */
 function bestOf(scores: Float32Array, width: number, minimise: boolean): Match {
-  let bi = 0, bv = scores[0];
-  for (let i = 1; i < scores.length; i++) {
+  let bi = -1, bv = NaN;
+  for (let i = 0; i < scores.length; i++) {
     const v = scores[i];
-    if (minimise ? v < bv : v > bv) {
+    if (Number.isFinite(v) && (bi < 0 || (minimise ? v < bv : v > bv))) {
       bv = v;
       bi = i;
     }
   }
-  return { x: bi % width, y: Math.floor(bi / width), score: bv };
+  return bi < 0
+    ? { x: -1, y: -1, score: NaN }
+    : { x: bi % width, y: Math.floor(bi / width), score: bv };
 }
 
-function computeScores(image: Image, params: MatchTemplateParams): MatchTemplateResult {
+/** Refuses NaN or ±Infinity in the template or the mask: they are part of every window. */
+function refuseNonFinite(image: Image, what: string): void {
+  if (image.dtype !== "f32") return;
+  const i = (image.data as Float32Array).findIndex((v) => !Number.isFinite(v));
+  if (i < 0) return;
+  const p = Math.floor(i / image.channels);
+  throw new FilterError(
+    "INVALID_PARAM",
+    `match-template: the ${what} has ${image.data[i]} at x=${p % image.width}, y=${
+      Math.floor(p / image.width)
+    }; it is part of every window, so every score would be NaN — replace it first`,
+  );
+}
+
+/**
+ * The pixels of a float image with a NaN or ±Infinity in any channel, and
+ * the image with 0 in their place (so that the FFT correlation and the
+ * window sums do not spread them); `undefined` when every sample is finite.
+ */
+function nonFinitePixels(image: Image): { flags: Uint8Array; clean: Image } | undefined {
+  if (image.dtype !== "f32") return undefined;
+  const d = image.data as Float32Array, ch = image.channels;
+  let flags: Uint8Array | undefined, clean: Float32Array | undefined;
+  for (let i = 0; i < d.length; i++) {
+    if (Number.isFinite(d[i])) continue;
+    flags ??= new Uint8Array(image.width * image.height);
+    clean ??= d.slice();
+    flags[Math.floor(i / ch)] = 1;
+    clean[i] = 0;
+  }
+  return flags && { flags, clean: new Image(image.width, image.height, ch, clean!) };
+}
+
+/**
+ * Sets to NaN the scores of the windows that cover a flagged pixel — and
+ * only those, as the convolution family does: window `(x, y)` covers the
+ * (possibly padded) pixels `[x, x + w) × [y, y + h)`; image pixel `(i, j)`
+ * sits at `(i + l, j + t)`. A summed-area table of the flags counts them.
+ */
+function markWindows(
+  scores: Float32Array,
+  flags: Uint8Array,
+  iw: number,
+  ih: number,
+  pad: { l: number; t: number; W: number; H: number },
+  w: number,
+  h: number,
+): void {
+  const { l, t, W, H } = pad, sw = W + 1;
+  const sat = new Int32Array(sw * (H + 1));
+  for (let y = 0; y < H; y++) {
+    let row = 0;
+    const j = y - t;
+    for (let x = 0; x < W; x++) {
+      const i = x - l;
+      if (j >= 0 && j < ih && i >= 0 && i < iw) row += flags[j * iw + i];
+      sat[(y + 1) * sw + x + 1] = sat[y * sw + x + 1] + row;
+    }
+  }
+  const ow = W - w + 1, oh = H - h + 1;
+  for (let y = 0; y < oh; y++) {
+    for (let x = 0; x < ow; x++) {
+      const n = sat[(y + h) * sw + x + w] - sat[y * sw + x + w] - sat[(y + h) * sw + x] +
+        sat[y * sw + x];
+      if (n > 0) scores[y * ow + x] = NaN;
+    }
+  }
+}
+
+function computeScores(input: Image, params: MatchTemplateParams): MatchTemplateResult {
   const { template, method, mask, padInput, cval } = params;
+  refuseNonFinite(template, "template");
+  if (mask) refuseNonFinite(mask, "mask");
+  // Non-finite samples: scored as 0, then their windows set to NaN.
+  const bad = nonFinitePixels(input);
+  const image = bad ? bad.clean : input;
   if (template.channels !== image.channels) {
     throw new FilterError(
       "SIZE_MISMATCH",
@@ -192,7 +272,11 @@ function computeScores(image: Image, params: MatchTemplateParams): MatchTemplate
     ({ data, best: bestIndex } = scoresUnmasked(samples, planes, W, H, T, w, h, method));
   }
   const ow = W - w + 1, oh = H - h + 1;
-  const best = bestIndex === undefined
+  if (bad) {
+    const pad = padInput ? { l: w >> 1, t: h >> 1, W, H } : { l: 0, t: 0, W, H };
+    markWindows(data, bad.flags, input.width, input.height, pad, w, h);
+  }
+  const best = bestIndex === undefined || bad || !Number.isFinite(data[bestIndex])
     ? bestOf(data, ow, isSqdiff(method))
     : { x: bestIndex % ow, y: Math.floor(bestIndex / ow), score: data[bestIndex] };
   return { scores: new Image(ow, oh, 1, data), best };
@@ -256,13 +340,15 @@ export const matchTemplatePlugin: FilterPlugin<MatchTemplateParams> = {
   params: matchSpecs,
   shape: "any",
   example: "scene.png scores.npy --template eye.png --method ccoeff_normed --count 3 --json",
+  cost:
+    "O(C·W·H·min(w·h, log(W·H))): direct or FFT correlation, whichever is cheaper, plus O(C·W·H) window sums",
   apply(image, params) {
     const { scores, best } = computeScores(image, params);
     const md = params.minDistance ??
       Math.max(1, Math.floor(Math.min(params.template.width, params.template.height) / 2));
     const lower = isSqdiff(params.method);
-    const passes = params.minScore === undefined ||
-      (lower ? best.score <= params.minScore : best.score >= params.minScore);
+    const passes = Number.isFinite(best.score) && (params.minScore === undefined ||
+      (lower ? best.score <= params.minScore : best.score >= params.minScore));
     // The best score is the first global extremum: the only match when count is 1.
     const matches = params.count === 1 ? (passes ? [best] : []) : findMatches(scores, {
       count: params.count,
@@ -299,4 +385,4 @@ export function matchTemplate(
   return { scores: out.image!, best: (out.data as { best: Match }).best };
 }
 
-registerFilter(matchTemplatePlugin);
+registerBuiltin(matchTemplatePlugin);

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { nextFastSize } from "../../engines/fft.ts";
 import { correlateValid, type RealPlane } from "../../engines/fft_correlate.ts";
 import type { Image } from "../../core/image.ts";
@@ -173,6 +174,7 @@ export function scoresUnmasked(
   const kernels: RealPlane[] = [];
   let tSum2 = 0, tCentred2 = 0;
   for (let c = 0; c < C; c++) {
+    checkAbort();
     const t = T[c];
     let mean = 0;
     for (let i = 0; i < n; i++) mean += t[i];
@@ -205,6 +207,7 @@ export function scoresUnmasked(
   for (let j = 0; j < h; j++) slideColumns(col2, ccoeff ? col1 : undefined, I, -1, j * W, W);
   const gray = ccoeff && C === 1 && normed, rgb = ccoeff && C === 3 && normed;
   for (let y = 0; y < oh; y++) {
+    checkAbort();
     // One call per step (no inner loops here: the JIT optimises the small
     // helpers at once, where a loop nest would wait for on-stack replacement).
     if (y > 0) slideColumns(col2, ccoeff ? col1 : undefined, I, (y - 1) * W, (y + h - 1) * W, W);
@@ -306,6 +309,7 @@ function windowSums(
   }
   if (!col1) return;
   for (let c = 0; c < C; c++) {
+    checkAbort();
     const cw = c * W;
     let s1 = 0;
     for (let x = 0; x < w - 1; x++) s1 += col1[cw + x];
@@ -418,6 +422,7 @@ export function scoresMasked(
     const T2: Float64Array[] = [], sumT2: number[] = [], sumM: number[] = [], sumM2: number[] = [];
     let tNorm2 = 0;
     for (let c = 0; c < C; c++) {
+      checkAbort();
       let sm = 0, smt = 0, sm2 = 0;
       for (let i = 0; i < n; i++) {
         sm += M[c][i];
@@ -441,6 +446,7 @@ export function scoresMasked(
     if (method === "ccoeff_normed" && tNorm2 < Number.EPSILON) return new Float64Array(on).fill(1);
     const num = new Float64Array(on), energy = new Float64Array(on), wnd = new Float64Array(on);
     for (let c = 0; c < C; c++) {
+      checkAbort();
       const cross = corr([I[c]], [T2[c]]);
       const im = corr([I[c]], [M[c]]);
       const im2 = normed ? corr([I[c]], [M2[c]]) : undefined;

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import type { BoundaryMode } from "../../core/boundary.ts";
 import { type NumericPlane, padPlaneInto } from "../../core/native_planes.ts";
 import { slidingMedian } from "./median_simd.ts";
@@ -108,6 +109,7 @@ export function huangU8(
   }
   const st = new Int32Array(2); // the median level and the count of samples below it
   for (let y = 0, dir = 1; y < h; y++, dir = -dir) {
+    checkAbort();
     huangU8Row(P, pw, w, kw, kh, k, y, dir, fine, st, out, ch, c);
     if (y + 1 < h) {
       // move down: remove padded row y, add padded row y + kh under the window
@@ -252,6 +254,7 @@ export function medianU8Constant(
   // the kernel's coarse bins fit 16-bit lanes too: add and subtract packed
   const packed = kw * kh + kh < 65536;
   for (let y = 0; y < h; y++) {
+    checkAbort();
     if (y > 0) {
       // padded row (y - 1) leaves, padded row y + kh - 1 enters
       addColumnRow(src, w, ymap[y - 1], cval, -1, colFine, colCoarse);

@@ -26,6 +26,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { type BoundaryMode, paddedIndices } from "../../core/boundary.ts";
 import { hasAlpha, Image } from "../../core/image.ts";
 import { allocateInto } from "../../core/dtype.ts";
@@ -167,6 +168,7 @@ function networkMedian(
   const row = [exports.median3_row, exports.median5_row, exports.median7_row][r - 1];
   for (let py = r0; py < r0 + taps - 1; py++) fill(py);
   for (let y = r0; y < r1; y++) {
+    checkAbort();
     fill(y + taps - 1);
     for (let j = 0; j < taps; j++) i32[(tblAt >> 2) + j] = ringAt + ((y + j) % taps) * stride;
     row(tblAt, dstAt, n, ch, workAt);
@@ -205,6 +207,7 @@ function phMedian(
   const xs = paddedIndices(w, rx, rx, boundary);
   const ys = paddedIndices(h, ry, ry, boundary).subarray(r0, r1 + kh - 1);
   for (let c = 0; c < ch; c++) {
+    checkAbort();
     if (keepAlpha && c === ch - 1) break; // copied by the caller
     padPlane(src, w, ch, c, xs, ys, rx, cval, u8, planeAt);
     median_ph(planeAt, pw, w, rows, kw, kh, outAt + c, ch, workAt, stripe);
@@ -408,6 +411,7 @@ function wideNetwork(
   const d = dstAt / es;
   for (let py = 0; py < taps - 1; py++) fill(py);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     fill(y + taps - 1);
     for (let j = 0; j < taps; j++) i32[(tblAt >> 2) + j] = ringAt + ((y + j) % taps) * stride;
     row(tblAt, dstAt, n * es, ch * es, workAt);
@@ -464,6 +468,7 @@ function wideTiles(
   const ob: Int32Array | Uint16Array = f32 ? new Int32Array(out.buffer) : out as Uint16Array;
   for (let c = 0; c < (keep ? ch - 1 : ch); c++) {
     for (let y0 = 0; y0 < h; y0 += th) {
+      checkAbort();
       const bh = Math.min(th, h - y0), ph2 = bh + kh - 1;
       for (let x0 = 0; x0 < w; x0 += tw) {
         const bw = Math.min(tw, w - x0), pw2 = bw + kw - 1;

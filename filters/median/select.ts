@@ -17,6 +17,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import type { BoundaryMode } from "../../core/boundary.ts";
 import { FilterError } from "../../core/errors.ts";
 import type { Kernel } from "../../core/kernel.ts";
@@ -56,6 +57,7 @@ export function median3x3(
   const lo = new Int32Array(pw), mi = new Int32Array(pw), hi = new Int32Array(pw);
   const out = new Int32Array(w * h);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     const r0 = y * pw, r1 = r0 + pw, r2 = r1 + pw;
     for (let x = 0; x < pw; x++) {
       const a = padded[r0 + x], b = padded[r1 + x], c = padded[r2 + x];
@@ -189,6 +191,7 @@ export function footprintMedian(
   const k = n >> 1;
   const out = new Float64Array(w * h);
   for (let y = 0; y < h; y++) {
+    checkAbort();
     for (let x = 0; x < w; x++) {
       const base = y * pw + x;
       for (let i = 0; i < n; i++) buf[i] = P[base + o[i]];

@@ -11,6 +11,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { padPlaneInto } from "../../core/native_planes.ts";
 import { addSquaredDiffRows } from "./nl_means_simd.ts";
 
@@ -58,7 +59,9 @@ export function nlmFloat(
   });
   // weight as a function of u = SSD · scale, u in [0, umax]; 0 beyond
   const var2 = 2 * p.sigma * p.sigma;
-  const ih2 = 1 / (hs * hs);
+  // 1/h², finite however small h is (its square may underflow to 0): the
+  // weights then keep exactly the patches within 2σ², the limit h → 0.
+  const ih2 = 1 / Math.max(hs * hs, 1e-300);
   const umax = var2 * ih2 + 7; // exp(−7) < 0.001: zero from there on
   const bins = 8192;
   const lut = new Float64Array(bins + 2);
@@ -74,6 +77,7 @@ export function nlmFloat(
   // [-sh, w + sh); each weight goes to p (if inside) and to p + d (if inside).
   const half: number[] = [];
   for (let dy = 0; dy <= sh; dy++) {
+    checkAbort();
     for (let dx = -sh; dx <= sh; dx++) if (dy > 0 || dx > 0) half.push(dy, dx);
   }
   const no = half.length >> 1;

@@ -53,7 +53,7 @@ import { nlmSkimage } from "./skimage.ts";
 import {
   type FilterPlugin,
   PLUGIN_BRAND,
-  registerFilter,
+  registerBuiltin,
   runSyncImage,
 } from "../../core/registry.ts";
 
@@ -127,7 +127,7 @@ const nlMeansSpecs: ParamSpecs<NlMeansParams> = {
     type: "integer",
     default: 21,
     min: 1,
-    max: 201,
+    max: 101,
     odd: true,
     description: "search window size, odd",
   },
@@ -230,6 +230,8 @@ export const nlMeansPlugin: FilterPlugin<NlMeansParams> = {
   summary: "non-local means denoising (OpenCV fastNlMeansDenoising[Colored], skimage)",
   params: nlMeansSpecs,
   example: "in.png out.png --h 10 --patchSize 7 --searchSize 21",
+  cost:
+    "O((W + s)·(H + s)·s²) whatever the patch size (s = searchSize <= 101, patchSize <= 101; the image is padded by s/2 + patch/2), in bands of 4 M samples",
   halo: (params) => nlMeansHalo(params),
   // Band by band (4 M samples at a time), so the per-offset sums and
   // the weight and value accumulators are one band's, not the image's; each
@@ -261,4 +263,4 @@ export function nlMeans(image: Image, options: NlMeansOptions = {}): Image {
   return runSyncImage(nlMeansPlugin, image, { ...options });
 }
 
-registerFilter(nlMeansPlugin);
+registerBuiltin(nlMeansPlugin);

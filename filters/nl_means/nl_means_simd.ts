@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { lazyKernel } from "../../engines/simd.ts";
 import { WASM_BASE64 } from "./nl_means_wasm.ts";
 
@@ -136,6 +137,7 @@ export function nlMeansIntSimd(
   }
   const ex = kernel.exports as unknown as NlmeansExports;
   for (let ar = -sh; ar < h; ar++) {
+    checkAbort();
     if (((ar + sh) & 15) === 0) progress((ar + sh) / (h + sh));
     ex.row(
       ar,

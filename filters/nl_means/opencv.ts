@@ -15,6 +15,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { padPlaneInto } from "../../core/native_planes.ts";
 import { type NlmEngineParams, nlmFloat, type Progress } from "./float.ts";
 import { addSquaredDiffRows, nlMeansIntSimd } from "./nl_means_simd.ts";
@@ -76,7 +77,10 @@ function nlmInt(
   const hh = Math.fround(Math.fround(hs * hs) * cn);
   const var2 = 2 * p.sigma * p.sigma * cn;
   for (let a = 0; a < almostMax; a++) {
-    let wt = roundHalfAway(fixedMult * Math.exp(-Math.max(a * mult - var2, 0) / hh));
+    // x = 0 weighs 1 whatever h: for an h whose square underflows, 0 / 0
+    // would be NaN; the limit h → 0 keeps exactly the patches within 2σ².
+    const x = Math.max(a * mult - var2, 0);
+    let wt = roundHalfAway(fixedMult * (x === 0 ? 1 : Math.exp(-x / hh)));
     if (wt < 0.001 * fixedMult) wt = 0;
     table[a] = wt;
   }
@@ -89,6 +93,7 @@ function nlmInt(
   // [-sh, w + sh); each weight goes to p (if inside) and to p + d (if inside).
   const half: number[] = [];
   for (let dy = 0; dy <= sh; dy++) {
+    checkAbort();
     for (let dx = -sh; dx <= sh; dx++) if (dy > 0 || dx > 0) half.push(dy, dx);
   }
   const no = half.length >> 1;

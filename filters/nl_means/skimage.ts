@@ -12,6 +12,7 @@
  * @module
  */
 
+import { checkAbort } from "../../core/abort.ts";
 import { padPlaneInto } from "../../core/native_planes.ts";
 import type { NlmEngineParams, Progress } from "./float.ts";
 
@@ -46,10 +47,12 @@ export function nlmSkimage(
   const result = planes.map(() => new Float64Array(nr * nc));
   const weights = new Float64Array(nr * nc);
   const integral = new Float64Array(nr * nc);
-  const h2s2 = cn * p.h * p.h * s * s;
+  // Kept above 0 however small h is: a zero distance then weighs 1, not 0 / 0.
+  const h2s2 = Math.max(cn * p.h * p.h * s * s, Number.MIN_VALUE);
   const v2 = 2 * p.sigma * p.sigma;
   const ex = exact ? Math.exp : fastExp;
   for (let tr = -d; tr <= d; tr++) {
+    checkAbort();
     progress((tr + d) / (2 * d + 1));
     for (let tc = 0; tc <= d; tc++) {
       const alpha = tc === 0 && tr !== 0 ? 0.5 : 1;
