@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
-import { decodeImage, decodeNpy, encodeImage, FilterError, type Image, readImage } from "../mod.ts";
+import { decodeImage, decodeNpy, encodeImage, FilterError, readImage } from "../mod.ts";
 
 /** One manifest entry: a valid file with its reference decode, or a malformed one with its error. */
 export interface FixtureEntry {
@@ -34,39 +34,9 @@ export function fixtures(
   return { dir, manifest: JSON.parse(Deno.readTextFileSync(join(dir, "manifest.json"))) };
 }
 
-/** Asserts a promise rejects with a one-line FilterError of `code`. */
-export async function rejects(p: Promise<unknown>, code: string): Promise<FilterError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof FilterError, `expected FilterError ${code}, got ${e}`);
-    assert.equal(e.code, code, e.message);
-    assert.ok(!/[\r\n]/.test(e.message), `message is one line: ${e.message}`);
-    return e;
-  }
-  assert.fail(`expected FilterError ${code}, nothing was thrown`);
-}
-
-/** Asserts two images are the same samples (shape, dtype and every value). */
-export function assertSame(got: Image, want: Image, what: string): void {
-  assert.deepEqual(
-    [got.width, got.height, got.channels, got.dtype],
-    [want.width, want.height, want.channels, want.dtype],
-    what,
-  );
-  let diff = 0, first = -1;
-  for (let i = 0; i < got.data.length; i++) {
-    if (got.data[i] !== want.data[i]) {
-      diff++;
-      if (first < 0) first = i;
-    }
-  }
-  assert.equal(
-    diff,
-    0,
-    `${what}: ${diff} samples differ, first at ${first}: ${got.data[first]} vs ${want.data[first]}`,
-  );
-}
+// One-line-error and same-samples assertions, shared with the other format tests.
+import { assertSameImage as assertSame, rejects } from "./_formats.ts";
+export { assertSame, rejects };
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(bytes)));
