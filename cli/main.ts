@@ -133,7 +133,7 @@ function capThreads(threads: number | undefined, io: CliStreams): number | undef
  * standard output carries the image bytes only, so `--json` is refused and
  * the summary goes to stderr as always.
  */
-export async function runOne(
+async function runOne(
   input: string,
   output: string,
   cliSteps: readonly CliStep[],

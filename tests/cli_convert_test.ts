@@ -164,6 +164,27 @@ Deno.test("--quality, --subsampling and --progressive shape the JPEG written", a
   assert.ok(bytesOf("g30.jpg").length < bytesOf("g95.jpg").length);
 });
 
+Deno.test("batch passes the I/O flags to every file", async () => {
+  for (const q of ["30", "95"]) {
+    const r = await cli(
+      "batch",
+      input,
+      "--out-dir",
+      at(`b${q}`),
+      "--ext",
+      "jpg",
+      "--quality",
+      q,
+      "-q",
+      "--",
+      "median",
+    );
+    assert.equal(r.status, 0, r.err);
+  }
+  const size = (q: string) => Deno.statSync(join(dir, `b${q}`, "in.jpg")).size;
+  assert.ok(size("30") < size("95"));
+});
+
 Deno.test("--lossless WebP round-trips exactly; lossy WebP does not", async () => {
   assert.equal((await cli("convert", input, at("l.webp"), "--lossless", "-q")).status, 0);
   assert.deepEqual((await readImage(at("l.webp"))).data, rgb.data);
