@@ -8,6 +8,7 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { FilterError, flagName, type ParamSpec, showList } from "../mod.ts";
 import { GRANTABLE, type Grants } from "./sandbox.ts";
+import { IO_OPTIONS, type IoFlags, ioFlagsFrom } from "./io_flags.ts";
 
 /** Flags every command accepts. */
 export interface GlobalFlags {
@@ -37,6 +38,8 @@ export interface GlobalFlags {
   replace: boolean;
   /** Permissions granted to `--plugin` modules (`--plugin-allow-<name>[=list]`); none by default. */
   grants: Grants;
+  /** The image I/O flags (`--quality`, `--format`, `--page`, ...). */
+  io: IoFlags;
 }
 
 /** The `node:util` parseArgs specs of the global flags. */
@@ -61,6 +64,7 @@ export const GLOBAL_OPTIONS = {
   "plugin-allow-ffi": { type: "string" },
   "plugin-allow-sys": { type: "string" },
   "plugin-allow-import": { type: "string" },
+  ...IO_OPTIONS,
 } as const satisfies ParseArgsConfig["options"];
 
 /** Names of the global flags, which filters may not use as parameter names. */
@@ -139,6 +143,7 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
     version: values.version === true,
     stretch: values.stretch === true,
     maxPixels,
+    io: ioFlagsFrom(values),
   };
 }
 

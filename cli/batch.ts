@@ -27,6 +27,7 @@
 
 import { basename, dirname, extname, join } from "node:path";
 import { GLOBAL_OPTIONS, type GlobalFlags, globalsFrom, parseHead, UsageError } from "./args.ts";
+import { type IoFlags, mergeIo } from "./io_flags.ts";
 import { exists, userCwd, userPath } from "./paths.ts";
 import { pluginOptions } from "./plugins.ts";
 import type { SandboxOptions } from "./sandbox.ts";
@@ -145,6 +146,8 @@ export interface BatchJob {
   maxPixels?: number;
   /** Seconds each file may take (--timeout). */
   timeout?: number;
+  /** Decode and encode options (--quality, --page, ...). */
+  io?: IoFlags;
   /** The user's directory. */
   cwd: string;
 }
@@ -160,6 +163,7 @@ export async function runItem(job: BatchJob): Promise<Outcome> {
       stretch: job.stretch,
       maxPixels: job.maxPixels,
       timeout: job.timeout,
+      io: job.io,
       threads: 1,
       exitOnInterrupt: false,
     });
@@ -358,6 +362,15 @@ export async function runBatch(
     globals.stretch ||= g.stretch ?? false;
     globals.maxPixels ??= g.maxPixels;
     globals.timeout ??= g.timeout;
+    globals.io = mergeIo(globals.io, g.io);
+  }
+  if (globals.io.format !== undefined) {
+    throw new UsageError(
+      "batch: --format does not apply (outputs keep their names); choose the output format with --ext",
+    );
+  }
+  if (inputs.includes("-")) {
+    throw new UsageError("batch reads files, not standard input: pass files or folders");
   }
   const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) {
@@ -432,6 +445,7 @@ export async function runBatch(
     stretch: globals.stretch,
     maxPixels: globals.maxPixels,
     timeout: globals.timeout,
+    io: globals.io,
     cwd,
   };
   // Ctrl-C, a closed terminal, or a scheduler's SIGTERM before it kills a preempted task: items

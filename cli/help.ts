@@ -28,10 +28,11 @@ export function usage(): string {
     `       ${INVOCATION} kernel <name|rows|file> [--png k.png]       print (and render) a kernel`,
     `       ${INVOCATION} impulse <filter> [--<param> <value> ...] [--extent N]  a linear filter's impulse response`,
     `       ${INVOCATION} <filter> <input> <output> [--<param> <value> ...]`,
+    `       ${INVOCATION} convert <input> <output> [--dtype u8|u16|f32] [--page n] [--frame n]   format conversion, no filtering`,
     `       ${INVOCATION} pipe <input> <output> -- <filter> [options] [-- <filter> [options]]...`,
     `       ${INVOCATION} batch <input>... --out-dir <dir> [--jobs n] [--shard i/n|auto] [--skip-existing] [--manifest m.jsonl] ... -- <filter> [options] [-- ...]`,
     `       ${INVOCATION} batch-report <manifest.jsonl>...   totals and failures of batch manifests`,
-    `       (help batch, help batch-report: their options)`,
+    `       (help convert, help batch, help batch-report: their options)`,
     `       ${INVOCATION} --version`,
     "       (from a checkout without installing: deno task imfilter ...; install: deno task install)",
     "",
@@ -45,9 +46,50 @@ export function usage(): string {
     "  --quiet, -q         no progress or summary on stderr",
     "  --debug             print stack traces",
     "",
-    "formats: .png .jpg/.jpeg (8-bit; PNG also 16-bit), .tif/.tiff and .gif (read only), .webp (8-bit),",
-    "         .avif (8-bit; 10/12-bit as u16), .npy (u8, u16, f32)",
+    "image options (every command that reads or writes images):",
+    ...IO_FLAG_LINES,
+    "",
+    "formats: .png .jpg/.jpeg .tif/.tiff .webp .avif .bmp .pbm/.pgm/.ppm/.pnm/.pam .npy, and .gif (read only)",
     "exit status: 0 success, 2 usage or parameter error, 1 anything else",
+  ].join("\n");
+}
+
+/** The image I/O flags, for `usage()` and `help convert`. */
+const IO_FLAG_LINES: readonly string[] = [
+  "  --format <name>         output format whatever the extension: png jpeg tiff webp avif bmp netpbm npy",
+  "                          (required when the output is -)",
+  "  --quality <1-100>       JPEG, WebP and AVIF quality (default 90)",
+  "  --subsampling <s>       JPEG chroma subsampling of colour images: 4:2:0 (default) or 4:4:4",
+  "  --progressive           write a progressive JPEG (default: baseline)",
+  "  --lossless              WebP and AVIF: lossless compression instead of --quality",
+  "  --compression <c>       TIFF compression: deflate (default), lzw or none",
+  "  --page <n>              page of a multi-page TIFF to read, from 0 (default 0)",
+  "  --frame <n>             frame of an animated GIF to read, from 0 (default 0)",
+  "  --keep-orientation      keep a JPEG's stored orientation (default: EXIF orientation applied)",
+  "  -  as input             read standard input (format told from the bytes)",
+  "  -  as output            write standard output (needs --format; then only the image goes to",
+  "                          stdout: --json is refused, the summary line goes to stderr)",
+];
+
+/** `help convert`: the convert command and its options. */
+export function convertHelp(): string {
+  return [
+    `usage: ${INVOCATION} convert <input> <output> [options]`,
+    "",
+    "Converts an image from one format to another with no filtering: the output's format comes",
+    "from its extension, or from --format. The pixels are written as read, unless --dtype",
+    "converts the samples (integers rounded half to even and saturated, as the library does).",
+    "",
+    "options:",
+    "  --dtype <u8|u16|f32>    convert the samples before writing (default: keep the input's)",
+    ...IO_FLAG_LINES,
+    "  --stretch               map a float image's min..max to 0..255 for PNG/JPEG/WebP/AVIF",
+    "  --overwrite, --quiet, --max-pixels, --debug: as for one filter",
+    "",
+    "examples:",
+    `  ${INVOCATION} convert in.png out.jpg --quality 80 --subsampling 4:4:4`,
+    `  ${INVOCATION} convert scan.tif page2.png --page 1`,
+    `  cat in.png | ${INVOCATION} convert - - --format webp --lossless > out.webp`,
   ].join("\n");
 }
 
@@ -154,6 +196,8 @@ export function batchHelp(): string {
     "  --retry-failed <file>     only the inputs whose latest record in this manifest (repeatable,",
     "                            {shard} allowed) is a failure, and that belong to this shard",
     "  --overwrite, --quiet, --json, --plugin, --max-pixels, --stretch: as for one filter",
+    "  --quality, --subsampling, --progressive, --lossless, --compression, --page, --frame,",
+    "  --keep-orientation: as for one filter (see imfilter --help); --format and - do not apply",
     "",
     "A failed file is reported and the rest still run; exit status 1 if any failed, 2 on a usage",
     "error, 130, 129 or 143 when interrupted (SIGINT, SIGHUP, SIGTERM: files under way finish, none start).",

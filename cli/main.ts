@@ -31,6 +31,7 @@ import {
 import {
   batchHelp,
   batchReportHelp,
+  convertHelp,
   helpText,
   kernelsText,
   listText,
@@ -41,6 +42,8 @@ import config from "../deno.json" with { type: "json" };
 import { loadPlugins, pluginOptions } from "./plugins.ts";
 import { stopSandboxes } from "./sandbox.ts";
 import { exists, sameFile, userCwd, userPath } from "./paths.ts";
+import { isStdio, mergeIo, readStdin, writeStdout } from "./io_flags.ts";
+import { runConvert } from "./convert.ts";
 import { type CliStreams, progressReporter } from "./progress.ts";
 
 export type { CliStreams };
@@ -58,6 +61,7 @@ import {
 } from "./run.ts";
 import {
   closeParallel,
+  type DType,
   type ErrorCode,
   isAbortError,
   isFilterError,
@@ -95,6 +99,7 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.threads ??= m.threads;
     g.replace ||= m.replace ?? false;
     g.timeout ??= m.timeout;
+    g.io = mergeIo(g.io, m.io);
   }
   return g;
 }
@@ -121,20 +126,43 @@ function capThreads(threads: number | undefined, io: CliStreams): number | undef
   return cores;
 }
 
-/** Runs steps on one input/output pair and reports, for the single-filter and `pipe` commands. */
+/**
+ * Runs steps on one input/output pair and reports, for the single-filter,
+ * `pipe` and `convert` (no steps) commands. `-` reads standard input (its
+ * format sniffed) or writes standard output (`--format` required); then
+ * standard output carries the image bytes only, so `--json` is refused and
+ * the summary goes to stderr as always.
+ */
 async function runOne(
   input: string,
   output: string,
   cliSteps: readonly CliStep[],
   globals: GlobalFlags,
   io: CliStreams,
+  options: { label?: string; dtype?: DType } = {},
 ): Promise<number> {
   const cwd = userCwd();
-  const inPath = userPath(input, cwd), outPath = userPath(output, cwd);
-  outputKind(outPath); // an unknown extension is a usage error before any work
-  checkOutput(inPath, outPath, output, globals.overwrite);
+  const fromStdin = isStdio(input), toStdout = isStdio(output);
+  const inPath = fromStdin ? input : userPath(input, cwd);
+  const outPath = toStdout ? output : userPath(output, cwd);
+  if (toStdout) {
+    if (globals.io.format === undefined) {
+      throw new UsageError(
+        "output - (standard output) needs --format <name> (png, jpeg, tiff, webp, ...): there is no extension to tell it",
+      );
+    }
+    if (globals.json) {
+      throw new UsageError(
+        "--json prints to standard output, which carries the image with output -; write the image to a file, or the data to a .json path",
+      );
+    }
+  } else {
+    // An unknown extension is a usage error before any work (unless --format names the format).
+    if (globals.io.format === undefined) outputKind(outPath);
+    checkOutput(inPath, outPath, output, globals.overwrite);
+  }
   const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels);
-  const label = cliSteps.map((s) => s.filter).join(" | ");
+  const label = options.label ?? cliSteps.map((s) => s.filter).join(" | ");
   const threads = capThreads(globals.threads, io);
   const progress = progressReporter(label, io, globals.quiet);
   // No SIGINT listener while filtering: Ctrl-C ends the process at once and
@@ -148,6 +176,10 @@ async function runOne(
       progress: progress.update,
       threads,
       timeout: globals.timeout,
+      io: globals.io,
+      dtype: options.dtype,
+      readInput: fromStdin ? () => readStdin(globals.maxPixels) : undefined,
+      writeOutput: toStdout ? writeStdout : undefined,
     });
   } finally {
     progress.done();
@@ -162,7 +194,8 @@ async function runOne(
   if (!globals.quiet) {
     const img = result.image;
     const shape = img ? ` (${img.width}x${img.height}x${img.channels} ${img.dtype})` : "";
-    io.err(`${label}: wrote ${output}${shape} in ${result.ms.toFixed(0)} ms`);
+    const shown = toStdout ? "standard output" : output;
+    io.err(`${label}: wrote ${shown}${shape} in ${result.ms.toFixed(0)} ms`);
   }
   return 0;
 }
@@ -257,6 +290,7 @@ export async function main(
     }
     if (command === "pipe") return await runPipe(args, globals, io);
     const commandHelp: Record<string, () => string> = {
+      convert: convertHelp,
       batch: batchHelp,
       "batch-report": batchReportHelp,
     };
@@ -264,6 +298,7 @@ export async function main(
       io.out(commandHelp[command]());
       return 0;
     }
+    if (command === "convert") return await runConvert(args, io, runOne);
     if (command === "batch") return await runBatch(args, globals, io);
     if (command === "batch-report") return runBatchReport(args, io);
     if (command === "help") {

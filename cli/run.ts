@@ -8,11 +8,16 @@
 
 import { type GlobalFlags, parseFilterArgs } from "./args.ts";
 import { userPath } from "./paths.ts";
+import type { IoFlags } from "./io_flags.ts";
 import {
   applyParallel,
+  decodeImage,
+  type DType,
+  encodeImage,
   FilterError,
   formatFromPath,
   type Image,
+  type ImageFormat,
   isAbortError,
   isFilterError,
   oneLine,
@@ -25,7 +30,6 @@ import {
   runPipeline,
   timeoutError,
   writeFileAtomic,
-  writeImage,
 } from "../mod.ts";
 
 /** A step as typed on the command line: filter name and raw flag values. */
@@ -197,6 +201,14 @@ export interface ProcessOptions {
   timeout?: number;
   /** Whether a Ctrl-C during the write exits after it (default); batch handles it itself. */
   exitOnInterrupt?: boolean;
+  /** Decode and encode options, and the output format when not the extension's. */
+  io?: IoFlags;
+  /** Convert the result's samples to this dtype (rounding and saturation) before writing. */
+  dtype?: DType;
+  /** Where the input bytes come from instead of the `input` file (standard input). */
+  readInput?: () => Promise<Uint8Array>;
+  /** Where the output bytes go instead of the `output` file (standard output). */
+  writeOutput?: (bytes: Uint8Array) => Promise<void>;
 }
 
 /**
@@ -210,17 +222,22 @@ export async function processFile(
   steps: readonly PipelineStep[],
   options: ProcessOptions,
 ): Promise<PipelineResult & { ms: number }> {
-  const kind = outputKind(output);
+  const kind = options.io?.format ?? outputKind(output);
   const t0 = performance.now();
-  const image = await readImage(input, { maxPixels: options.maxPixels });
+  const decode = { ...options.io?.decode, maxPixels: options.maxPixels };
+  const image = options.readInput
+    ? await decodeImage(await options.readInput(), decode)
+    : await readImage(input, decode);
   const started = performance.now();
   const timeout = options.timeout === undefined
     ? undefined
     : Math.max(0, options.timeout * 1000 - (started - t0));
-  const last = steps[steps.length - 1].filter;
+  const last = steps.length ? steps[steps.length - 1].filter : "convert";
   let result: PipelineResult;
   try {
-    if (steps.length === 1) {
+    if (steps.length === 0) {
+      result = { image, data: [] };
+    } else if (steps.length === 1) {
       // One step keeps the filter's own output dtype (and allows data-only filters).
       const r = await applyParallel(last, image, steps[0].params ?? {}, {
         threads: options.threads,
@@ -258,7 +275,8 @@ export async function processFile(
       `${last} makes data, not an image; write it to a .json path or use --json`,
     );
   }
-  let out = result.image;
+  const converted = options.dtype ? result.image.toDtype(options.dtype) : result.image;
+  let out = converted;
   if (["png", "jpeg", "webp", "avif"].includes(kind) && out.dtype === "f32") {
     if (!options.stretch) {
       throw new FilterError(
@@ -269,9 +287,11 @@ export async function processFile(
     }
     out = out.stretchToU8();
   }
+  const bytes = await encodeImage(out, kind as ImageFormat, options.io?.encode);
+  const write = options.writeOutput;
   await uninterrupted(
-    () => writeImage(output, out, { overwrite: options.overwrite }),
+    () => write ? write(bytes) : writeFileAtomic(output, bytes, options.overwrite),
     options.exitOnInterrupt ?? true,
   );
-  return { ...result, ms };
+  return { ...result, image: converted, ms };
 }

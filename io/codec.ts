@@ -69,6 +69,13 @@ export async function decodeImage(
     options.keepOrientation,
     false,
   );
+  const frame = option("decodeImage", "frame", options.frame, 0);
+  if (frame > 0 && !codec.frames) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `decodeImage: frame ${frame} given, but ${codec.label} holds one image`,
+    );
+  }
   if (page > 0 && !codec.pages) {
     throw new FilterError(
       "INVALID_PARAM",
@@ -79,7 +86,7 @@ export async function decodeImage(
     if (!codec.sniff(bytes)) {
       throw bad(codec.label, "bad magic number; the data is not this format");
     }
-    return await codec.decode(bytes, { maxPixels, page, keepOrientation });
+    return await codec.decode(bytes, { maxPixels, page, keepOrientation, frame });
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.

@@ -28,6 +28,8 @@ export interface CodecDecodeOptions {
   page: number;
   /** Keep a stored orientation (EXIF) instead of applying it. */
   keepOrientation: boolean;
+  /** Which frame of an animation, 0-based; only codecs with `frames` see a non-zero one. */
+  frame: number;
 }
 
 /** Encoding options after validation, as every encoder receives them. */
@@ -56,6 +58,8 @@ export interface Codec {
   sniff(bytes: Uint8Array): boolean;
   /** Whether the format holds several pages and the decoder honours `page`. */
   pages?: boolean;
+  /** Whether the format holds several frames and the decoder honours `frame`. */
+  frames?: boolean;
   /** Decodes (absent: the format is write-only). */
   decode?(bytes: Uint8Array, options: CodecDecodeOptions): Promise<Image> | Image;
   /** Encodes (absent: the format is read-only). */

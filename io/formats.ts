@@ -45,6 +45,14 @@ export interface DecodeOptions {
    * gives it).
    */
   keepOrientation?: boolean;
+  /**
+   * Which frame of an animated GIF to read, 0-based (default 0, the first),
+   * drawn alone onto the logical screen (earlier frames are not composited
+   * under it). A frame past the last is
+   * `DECODE_FAILED` naming the frame count; a non-zero frame of another
+   * format is `INVALID_PARAM`.
+   */
+  frame?: number;
 }
 
 /** Options of encoding. */
@@ -83,6 +91,7 @@ const SPECS = {
     description: "WebP and AVIF: lossless compression",
   },
   page: { type: "integer", min: 0, default: 0, description: "page of a multi-page file" },
+  frame: { type: "integer", min: 0, default: 0, description: "frame of an animated GIF" },
   compression: {
     type: "enum",
     values: ["deflate", "lzw", "none"],
@@ -104,6 +113,37 @@ const SPECS = {
   format: { type: "enum", values: FORMATS, description: "image format" },
   overwrite: { type: "boolean", default: true, description: "replace an existing file" },
 } as const satisfies Record<string, ParamSpec>;
+
+/** The name of a decode or encode option that has a spec (see {@linkcode ioOptionSpecs}). */
+export type IoOptionName =
+  | "maxPixels"
+  | "quality"
+  | "lossless"
+  | "page"
+  | "frame"
+  | "compression"
+  | "keepOrientation"
+  | "subsampling"
+  | "progressive"
+  | "format"
+  | "overwrite";
+
+/**
+ * The specs of the decode and encode options — the ones `decodeImage`,
+ * `encodeImage`, `readImage` and `writeImage` validate with — for front ends
+ * (the CLI) that check their flags with the same rule and message before any
+ * work, with `coerceParam`.
+ *
+ * @example
+ * ```ts
+ * import { coerceParam, ioOptionSpecs } from "@imfilter/imfilter";
+ * const spec = ioOptionSpecs().quality;
+ * console.log(spec.min, spec.max, coerceParam("cli", "quality", spec, "75")); // 1 100 75
+ * ```
+ */
+export function ioOptionSpecs(): Readonly<Record<IoOptionName, ParamSpec>> {
+  return SPECS;
+}
 
 /** An I/O option, validated by its spec, or `fallback` when absent. */
 export function option<T>(owner: string, name: keyof typeof SPECS, value: unknown, fallback: T): T {

@@ -246,11 +246,12 @@ export function decodeGif(bytes: Uint8Array, maxPixels: number, frame = 0): Imag
   return new Image(width, height, channels, out);
 }
 
-/** GIF (read: the first frame on its logical screen). */
+/** GIF (read: one frame, the first by default, on its logical screen). */
 export const gifCodec: Codec = {
   format: "gif",
   label: "GIF",
   extensions: [".gif"],
   sniff: isGif,
-  decode: (bytes, { maxPixels }) => decodeGif(bytes, maxPixels),
+  frames: true,
+  decode: (bytes, { maxPixels, frame }) => decodeGif(bytes, maxPixels, frame),
 };

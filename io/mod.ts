@@ -2,7 +2,7 @@
  * Image I/O: PNG (own codec, 8/16-bit, read and write), JPEG (own codec,
  * read and write), TIFF (own reader and writer: BigTIFF,
  * tiles, planar, LZW/Deflate/PackBits, predictors, every sample type, pages),
- * GIF (own decoder, first frame), WebP and AVIF (libwebp and libavif in
+ * GIF (own decoder, any frame), WebP and AVIF (libwebp and libavif in
  * WebAssembly, read and write), BMP and netpbm (own, read and write) and
  * NumPy `.npy` (every numeric dtype read; f32/u8/u16 written). The channel
  * count comes from each file's header, never from pixel values; dimensions
@@ -34,6 +34,8 @@ export {
   type FormatInfo,
   type ImageFormat,
   imageFormats,
+  type IoOptionName,
+  ioOptionSpecs,
   sniffFormat,
 } from "./formats.ts";
 export { decodeImage, encodeImage } from "./codec.ts";

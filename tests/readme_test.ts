@@ -69,6 +69,7 @@ Deno.test("the README names CLI commands for every command of the CLI", () => {
       "help",
       "kernels",
       "convolve",
+      "convert",
       "pipe",
       "batch",
       "kernel",

@@ -282,7 +282,8 @@ if (check) {
   } catch { /* there was none */ }
   let total = 0;
   for (const bytes of files.values()) total += bytes.length;
-  console.log(
+  // On stderr: this runs before `deno task imfilter`, whose stdout may carry an image (output -).
+  console.error(
     `deno task codecs: wrote io/vendor/ (${files.size} files, ${
       (total / 1048576).toFixed(1)
     } MiB) ` +
