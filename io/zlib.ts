@@ -62,6 +62,49 @@ export async function inflateInto(data: Uint8Array, target: Uint8Array): Promise
   }
 }
 
+/**
+ * Inflates zlib data given in parts (e.g. a PNG's IDAT chunks, not joined
+ * first), handing each piece of output to `sink` as it arrives, so only the
+ * stream's own window and one piece are held at a time; returns the bytes
+ * produced. Throws {@linkcode InflateError} `overflow` as soon as the data
+ * would produce more than `limit` bytes, `corrupt` when the stream is
+ * damaged; an error `sink` throws stops the stream and propagates.
+ */
+export async function inflateStream(
+  parts: readonly Uint8Array[],
+  limit: number,
+  sink: (chunk: Uint8Array) => void,
+): Promise<number> {
+  let next = 0;
+  const input = new ReadableStream<BufferSource>({
+    pull(controller) {
+      if (next < parts.length) controller.enqueue(parts[next++] as Uint8Array<ArrayBuffer>);
+      else controller.close();
+    },
+  });
+  const reader = input.pipeThrough(new DecompressionStream("deflate")).getReader();
+  let got = 0;
+  try {
+    for (;;) {
+      let step: ReadableStreamReadResult<Uint8Array>;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        throw new InflateError("corrupt", String((e as Error)?.message ?? e).split("\n")[0]);
+      }
+      if (step.done) return got;
+      const chunk = step.value;
+      if (got + chunk.length > limit) {
+        throw new InflateError("overflow", `more than the ${limit} bytes expected`);
+      }
+      got += chunk.length;
+      sink(chunk);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 /** The parts joined into one array (the part itself when there is one). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];
