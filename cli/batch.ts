@@ -143,6 +143,8 @@ export interface BatchJob {
   stretch: boolean;
   /** Decoding cap. */
   maxPixels?: number;
+  /** Decoding memory budget in bytes (--max-bytes). */
+  maxBytes?: number;
   /** Seconds each file may take (--timeout). */
   timeout?: number;
   /** The user's directory. */
@@ -153,12 +155,13 @@ export interface BatchJob {
 export async function runItem(job: BatchJob): Promise<Outcome> {
   const t0 = performance.now();
   try {
-    const steps = await resolveSteps(job.steps, job.cwd, job.maxPixels);
+    const steps = await resolveSteps(job.steps, job.cwd, job.maxPixels, job.maxBytes);
     // One thread per item: a batch is parallel across files (--jobs).
     const r = await processFile(job.item.input, job.item.output, steps, {
       overwrite: job.overwrite,
       stretch: job.stretch,
       maxPixels: job.maxPixels,
+      maxBytes: job.maxBytes,
       timeout: job.timeout,
       threads: 1,
       exitOnInterrupt: false,
@@ -357,6 +360,7 @@ export async function runBatch(
     globals.quiet ||= g.quiet ?? false;
     globals.stretch ||= g.stretch ?? false;
     globals.maxPixels ??= g.maxPixels;
+    globals.maxBytes ??= g.maxBytes;
     globals.timeout ??= g.timeout;
   }
   const jobs = values.jobs === undefined ? 1 : Number(values.jobs);
@@ -383,7 +387,7 @@ export async function runBatch(
   const plan = planItems(expandInputs(inputs, cwd), outPath, ext, shard, values, cwd);
   const { items } = plan;
   // Resolve once up front so a bad kernel file or param fails the whole batch early (exit 2).
-  await resolveSteps(parsed.steps, cwd, globals.maxPixels);
+  await resolveSteps(parsed.steps, cwd, globals.maxPixels, globals.maxBytes);
   const shardText = shard ? `${shard.index}/${shard.count}` : "0/1";
   const manifestFile = values.manifest === undefined
     ? undefined
@@ -431,6 +435,7 @@ export async function runBatch(
     overwrite: globals.overwrite,
     stretch: globals.stretch,
     maxPixels: globals.maxPixels,
+    maxBytes: globals.maxBytes,
     timeout: globals.timeout,
     cwd,
   };

@@ -92,6 +92,7 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.quiet ||= m.quiet ?? false;
     g.stretch ||= m.stretch ?? false;
     g.maxPixels ??= m.maxPixels;
+    g.maxBytes ??= m.maxBytes;
     g.threads ??= m.threads;
     g.replace ||= m.replace ?? false;
     g.timeout ??= m.timeout;
@@ -133,7 +134,7 @@ async function runOne(
   const inPath = userPath(input, cwd), outPath = userPath(output, cwd);
   outputKind(outPath); // an unknown extension is a usage error before any work
   checkOutput(inPath, outPath, output, globals.overwrite);
-  const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels);
+  const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels, globals.maxBytes);
   const label = cliSteps.map((s) => s.filter).join(" | ");
   const threads = capThreads(globals.threads, io);
   const progress = progressReporter(label, io, globals.quiet);
@@ -145,6 +146,7 @@ async function runOne(
       overwrite: globals.overwrite,
       stretch: globals.stretch,
       maxPixels: globals.maxPixels,
+      maxBytes: globals.maxBytes,
       progress: progress.update,
       threads,
       timeout: globals.timeout,

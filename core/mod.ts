@@ -19,6 +19,7 @@ export {
 export { type DType, DTYPES, type PixelArray, type PixelInput, roundHalfEven } from "./dtype.ts";
 export {
   checkFinite,
+  checkImageBytes,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_PIXELS,
   Image,
