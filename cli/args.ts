@@ -22,6 +22,8 @@ export interface GlobalFlags {
   overwrite: boolean;
   /** Cap on width × height × channels of decoded inputs. */
   maxPixels?: number;
+  /** Memory budget of decoded inputs in bytes (`--max-bytes`, with units; default 512 MiB). */
+  maxBytes?: number;
   /** No progress or summary on stderr. */
   quiet: boolean;
   /** Show help. */
@@ -49,6 +51,7 @@ export const GLOBAL_OPTIONS = {
   debug: { type: "boolean" },
   overwrite: { type: "boolean" },
   "max-pixels": { type: "string" },
+  "max-bytes": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
@@ -91,6 +94,45 @@ function usageError(message: string): FilterError {
 /** A usage error raised by the CLI itself (exit status 2). */
 export class UsageError extends Error {}
 
+const BYTE_UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 2 ** 10,
+  kib: 2 ** 10,
+  m: 2 ** 20,
+  mib: 2 ** 20,
+  g: 2 ** 30,
+  gib: 2 ** 30,
+  t: 2 ** 40,
+  tib: 2 ** 40,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+};
+
+/**
+ * A byte count as `--max-bytes` takes it: a number with an optional unit,
+ * case-insensitive. `K`, `M`, `G`, `T` and `KiB`, `MiB`, `GiB`, `TiB` are
+ * powers of 1024; `KB`, `MB`, `GB`, `TB` powers of 1000; `B` or none, bytes
+ * (`512M` = `512MiB` = 536870912, `1.5GiB` = 1610612736, `2GB` = 2000000000).
+ * Fractions round down to whole bytes. Anything else, or under 1 byte, or
+ * over 2^53, is `INVALID_PARAM` (a usage error, exit 2).
+ */
+export function parseByteSize(text: string, flag = "--max-bytes"): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? BYTE_UNITS[m[2].toLowerCase()] : undefined;
+  const n = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
+  if (!(n >= 1 && Number.isSafeInteger(n))) {
+    throw usageError(
+      `${flag} must be a byte count such as 536870912, 512M, 2G or 1.5GiB (K/M/G/T and KiB/MiB/GiB/TiB are powers of 1024, KB/MB/GB/TB of 1000), got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return n;
+}
+
 /** The global flags from parsed values. */
 export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
   let maxPixels: number | undefined;
@@ -102,6 +144,9 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
       );
     }
   }
+  const maxBytes = values["max-bytes"] === undefined
+    ? undefined
+    : parseByteSize(String(values["max-bytes"]));
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
@@ -144,6 +189,7 @@ export function globalsFrom(values: Record<string, unknown>): GlobalFlags {
     stretch: values.stretch === true,
     maxPixels,
     io: ioFlagsFrom(values),
+    maxBytes,
   };
 }
 

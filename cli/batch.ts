@@ -144,6 +144,8 @@ export interface BatchJob {
   stretch: boolean;
   /** Decoding cap. */
   maxPixels?: number;
+  /** Decoding memory budget in bytes (--max-bytes). */
+  maxBytes?: number;
   /** Seconds each file may take (--timeout). */
   timeout?: number;
   /** Decode and encode options (--quality, --page, ...). */
@@ -156,12 +158,13 @@ export interface BatchJob {
 export async function runItem(job: BatchJob): Promise<Outcome> {
   const t0 = performance.now();
   try {
-    const steps = await resolveSteps(job.steps, job.cwd, job.maxPixels);
+    const steps = await resolveSteps(job.steps, job.cwd, job.maxPixels, job.maxBytes);
     // One thread per item: a batch is parallel across files (--jobs).
     const r = await processFile(job.item.input, job.item.output, steps, {
       overwrite: job.overwrite,
       stretch: job.stretch,
       maxPixels: job.maxPixels,
+      maxBytes: job.maxBytes,
       timeout: job.timeout,
       io: job.io,
       threads: 1,
@@ -361,6 +364,7 @@ export async function runBatch(
     globals.quiet ||= g.quiet ?? false;
     globals.stretch ||= g.stretch ?? false;
     globals.maxPixels ??= g.maxPixels;
+    globals.maxBytes ??= g.maxBytes;
     globals.timeout ??= g.timeout;
     globals.io = mergeIo(globals.io, g.io);
   }
@@ -396,7 +400,7 @@ export async function runBatch(
   const plan = planItems(expandInputs(inputs, cwd), outPath, ext, shard, values, cwd);
   const { items } = plan;
   // Resolve once up front so a bad kernel file or param fails the whole batch early (exit 2).
-  await resolveSteps(parsed.steps, cwd, globals.maxPixels);
+  await resolveSteps(parsed.steps, cwd, globals.maxPixels, globals.maxBytes);
   const shardText = shard ? `${shard.index}/${shard.count}` : "0/1";
   const manifestFile = values.manifest === undefined
     ? undefined
@@ -444,6 +448,7 @@ export async function runBatch(
     overwrite: globals.overwrite,
     stretch: globals.stretch,
     maxPixels: globals.maxPixels,
+    maxBytes: globals.maxBytes,
     timeout: globals.timeout,
     io: globals.io,
     cwd,

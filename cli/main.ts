@@ -96,6 +96,7 @@ function mergeGlobals(base: GlobalFlags, more: readonly Partial<GlobalFlags>[]):
     g.quiet ||= m.quiet ?? false;
     g.stretch ||= m.stretch ?? false;
     g.maxPixels ??= m.maxPixels;
+    g.maxBytes ??= m.maxBytes;
     g.threads ??= m.threads;
     g.replace ||= m.replace ?? false;
     g.timeout ??= m.timeout;
@@ -161,7 +162,7 @@ async function runOne(
     if (globals.io.format === undefined) outputKind(outPath);
     checkOutput(inPath, outPath, output, globals.overwrite);
   }
-  const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels);
+  const steps = await resolveSteps(cliSteps, cwd, globals.maxPixels, globals.maxBytes);
   const label = options.label ?? cliSteps.map((s) => s.filter).join(" | ");
   const threads = capThreads(globals.threads, io);
   const progress = progressReporter(label, io, globals.quiet);
@@ -173,6 +174,7 @@ async function runOne(
       overwrite: globals.overwrite,
       stretch: globals.stretch,
       maxPixels: globals.maxPixels,
+      maxBytes: globals.maxBytes,
       progress: progress.update,
       threads,
       timeout: globals.timeout,

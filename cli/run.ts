@@ -11,6 +11,7 @@ import { userPath } from "./paths.ts";
 import type { IoFlags } from "./io_flags.ts";
 import {
   applyParallel,
+  checkImageBytes,
   decodeImage,
   type DType,
   encodeImage,
@@ -96,6 +97,7 @@ export async function resolveSteps(
   steps: readonly CliStep[],
   cwd: string,
   maxPixels?: number,
+  maxBytes?: number,
 ): Promise<PipelineStep[]> {
   const out: PipelineStep[] = [];
   for (const step of steps) {
@@ -106,12 +108,44 @@ export async function resolveSteps(
       if (spec.type === "kernel" && typeof value === "string" && isKernelFile(value)) {
         params[key] = await readKernel(userPath(value, cwd));
       } else if (spec.type === "image" && typeof value === "string") {
-        params[key] = await readImage(userPath(value, cwd), { maxPixels });
+        params[key] = await readImage(userPath(value, cwd), { maxPixels, maxBytes });
       } else params[key] = value;
     }
     out.push({ filter: step.filter, params });
   }
   return out;
+}
+
+/**
+ * The after-decoding half of the memory budget: a step that turns the input
+ * into float32 — `--dtype f32`, or a pipeline step before the last whose
+ * filter takes a `dtype` (its intermediate is f32 unless given) — makes a
+ * working copy of 4 bytes a sample, which must fit `maxBytes` (default 512
+ * MiB) like the decoded image; checked before any filter runs, so a u8 image
+ * that decodes within the budget cannot become a 4x larger one unasked.
+ */
+export function checkWorkingBytes(
+  image: Image,
+  steps: readonly PipelineStep[],
+  maxBytes?: number,
+): void {
+  if (image.dtype === "f32") return; // decoding already counted 4 bytes a sample
+  const float = steps.some((s, i) => {
+    const specs = registry.get(s.filter).params as Readonly<Record<string, ParamSpec>>;
+    const dtype = s.params?.dtype;
+    return dtype === "f32" ||
+      (i < steps.length - 1 && Object.hasOwn(specs, "dtype") && dtype === undefined);
+  });
+  if (float) {
+    checkImageBytes(
+      image.width,
+      image.height,
+      image.channels,
+      4,
+      maxBytes,
+      "the input as float32 (--dtype f32, or a pipeline's float intermediate),",
+    );
+  }
 }
 
 /**
@@ -193,6 +227,8 @@ export interface ProcessOptions {
   stretch: boolean;
   /** Decoding cap. */
   maxPixels?: number;
+  /** Decoding memory budget in bytes; also bounds an f32 working copy (see `processFile`). */
+  maxBytes?: number;
   /** Progress callback. */
   progress?: (fraction: number) => void;
   /** Worker threads for a single-filter run (default: all cores). */
@@ -224,10 +260,15 @@ export async function processFile(
 ): Promise<PipelineResult & { ms: number }> {
   const kind = options.io?.format ?? outputKind(output);
   const t0 = performance.now();
-  const decode = { ...options.io?.decode, maxPixels: options.maxPixels };
+  const decode = {
+    ...options.io?.decode,
+    maxPixels: options.maxPixels,
+    maxBytes: options.maxBytes,
+  };
   const image = options.readInput
     ? await decodeImage(await options.readInput(), decode)
     : await readImage(input, decode);
+  checkWorkingBytes(image, steps, options.maxBytes);
   const started = performance.now();
   const timeout = options.timeout === undefined
     ? undefined

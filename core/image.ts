@@ -36,6 +36,25 @@ export interface ImageDataLike {
 export const DEFAULT_MAX_PIXELS = 2 ** 30;
 
 /**
+ * The default decoding memory budget: 512 MiB of decoded image bytes
+ * (`width · height · channels · bytes per sample`). That holds a 178 MP RGB
+ * or 44 MP RGB f32 image, and keeps the peak of a decode (about twice the
+ * image plus a constant) near 1 GiB; raise it with `maxBytes` / `--max-bytes`.
+ */
+export const DEFAULT_MAX_BYTES = 512 * 2 ** 20;
+
+/** A byte count for messages: "1073741824 bytes (1 GiB)". */
+export function showBytes(n: number): string {
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n, u = -1;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u < 0 ? `${n} bytes` : `${n} bytes (${+v.toFixed(2)} ${units[u]})`;
+}
+
+/**
  * An image: `width × height` pixels of `channels` interleaved samples,
  * row-major: sample `c` of pixel `(x, y)` is `data[(y * width + x) * channels + c]`.
  *
@@ -403,6 +422,52 @@ export function checkImageSize(
       `image ${width}x${height}x${channels} has more than ${maxPixels} samples; raise the limit (--max-pixels) if it is genuine`,
     );
   }
+}
+
+/**
+ * Checks that an image of `width × height × channels` samples of
+ * `bytesPerSample` bytes each fits the decoding memory budget, before
+ * anything is allocated: decoders call it from the header with their output
+ * dtype's size (1 u8, 2 u16, 4 f32), and the CLI again for an f32 working
+ * copy. Over the budget is `IMAGE_TOO_LARGE` naming both sizes and the flag.
+ */
+export function checkImageBytes(
+  width: number,
+  height: number,
+  channels: number,
+  bytesPerSample: number,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+  what = "image",
+): void {
+  checkDims(width, height, channels);
+  const bytes = width * height * channels * bytesPerSample;
+  if (bytes > maxBytes) {
+    const dtype = ({ 1: "u8", 2: "u16", 4: "f32" } as Record<number, string>)[bytesPerSample] ??
+      `${bytesPerSample}-byte`;
+    throw new FilterError(
+      "IMAGE_TOO_LARGE",
+      `${what} ${width}x${height}x${channels} ${dtype} needs ${showBytes(bytes)}, over the ${
+        showBytes(maxBytes)
+      } memory budget; raise it (--max-bytes, e.g. --max-bytes 4G) if it is genuine`,
+    );
+  }
+}
+
+/**
+ * Both decode limits at once, as every decoder applies them from the header:
+ * {@linkcode checkImageSize} (samples) then {@linkcode checkImageBytes}
+ * (bytes of the output dtype, `bytesPerSample` 1, 2 or 4).
+ */
+export function checkImageBudget(
+  width: number,
+  height: number,
+  channels: number,
+  bytesPerSample: number,
+  maxPixels: number = DEFAULT_MAX_PIXELS,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): void {
+  checkImageSize(width, height, channels, maxPixels);
+  checkImageBytes(width, height, channels, bytesPerSample, maxBytes);
 }
 
 /** Tells whether a value looks like an image (structurally; any copy of the library). */

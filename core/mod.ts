@@ -17,7 +17,14 @@ export {
   showList,
 } from "./errors.ts";
 export { type DType, DTYPES, type PixelArray, type PixelInput, roundHalfEven } from "./dtype.ts";
-export { checkFinite, DEFAULT_MAX_PIXELS, Image, type ImageDataLike } from "./image.ts";
+export {
+  checkFinite,
+  checkImageBytes,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_PIXELS,
+  Image,
+  type ImageDataLike,
+} from "./image.ts";
 export { Kernel, type Point, SEPARABLE_TOLERANCE } from "./kernel.ts";
 export * from "./kernels.ts";
 export * from "./boundary.ts";

@@ -32,7 +32,7 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
-import { checkImageSize, Image } from "../core/image.ts";
+import { checkImageBudget, checkImageBytes, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 import { avifHeader, isAvif } from "./avif_header.ts";
 import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
@@ -66,11 +66,19 @@ function bad(message: string): FilterError {
   return new FilterError("DECODE_FAILED", `AVIF: ${message}`);
 }
 
-/** Decodes AVIF after checking its header (and every AV1 stream's frame size) against `maxPixels`. */
-export async function decodeAvif(bytes: Uint8Array, maxPixels: number): Promise<Image> {
+/**
+ * Decodes AVIF after checking its header (and every AV1 stream's frame size)
+ * against `maxPixels` and `maxBytes` (2 bytes a sample above 8 bits).
+ */
+export async function decodeAvif(
+  bytes: Uint8Array,
+  maxPixels: number,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): Promise<Image> {
   const h = avifHeader(bytes);
   const channels = (h.monochrome ? 1 : 3) + (h.alpha ? 1 : 0);
-  checkImageSize(h.width, h.height, channels, maxPixels);
+  const bps = h.depth > 8 ? 2 : 1;
+  checkImageBudget(h.width, h.height, channels, bps, maxPixels, maxBytes);
   for (const c of h.coded) {
     // What the AV1 decoder allocates comes from the stream, not from `ispe`.
     if (c.width * c.height * channels > maxPixels) {
@@ -80,6 +88,7 @@ export async function decodeAvif(bytes: Uint8Array, maxPixels: number): Promise<
           `${h.width}x${h.height}), more than ${maxPixels} samples; raise the limit (--max-pixels) if it is genuine`,
       );
     }
+    checkImageBytes(c.width, c.height, channels, bps, maxBytes, "AVIF: the AV1 stream's frame");
   }
   const wide = h.depth > 8;
   const result = await avifDecoder.call((m) => {
@@ -160,6 +169,6 @@ export const avifCodec: Codec = {
   label: "AVIF",
   extensions: [".avif"],
   sniff: isAvif,
-  decode: (bytes, { maxPixels }) => decodeAvif(bytes, maxPixels),
+  decode: (bytes, { maxPixels, maxBytes }) => decodeAvif(bytes, maxPixels, maxBytes),
   encode: (image, { quality, lossless }) => encodeAvif(image, quality, lossless),
 };

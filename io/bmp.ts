@@ -32,7 +32,7 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
-import { checkImageSize, Image } from "../core/image.ts";
+import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 
 function fail(message: string): never {
   throw new FilterError("DECODE_FAILED", `BMP: ${message}`);
@@ -99,10 +99,14 @@ function rle(b: Uint8Array, p: number, width: number, height: number, four: bool
 
 /**
  * Decodes a BMP file (see the module doc). Malformed or unsupported input
- * is `DECODE_FAILED`; more than `maxPixels` samples is `IMAGE_TOO_LARGE`,
+ * is `DECODE_FAILED`; more than `maxPixels` samples or `maxBytes` bytes is `IMAGE_TOO_LARGE`,
  * before anything is allocated.
  */
-export function decodeBmp(bytes: Uint8Array, maxPixels: number): Image {
+export function decodeBmp(
+  bytes: Uint8Array,
+  maxPixels: number,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): Image {
   if (!isBmp(bytes)) fail("bad magic (not a BMP file)");
   if (bytes.length < 18) fail("file is truncated in its header");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -181,6 +185,8 @@ export function decodeBmp(bytes: Uint8Array, maxPixels: number): Image {
     fail(`pixel data is truncated: ${bytes.length - offset} of ${stride * height} bytes`);
   }
 
+  // The memory budget, after the checks that the file can hold the image (those are DECODE_FAILED).
+  checkImageBytes(width, height, channels, 1, maxBytes);
   const out = new Uint8Array(width * height * channels);
   const colour = (dst: number, index: number): void => {
     const at = index * entry;
@@ -292,6 +298,6 @@ export const bmpCodec: Codec = {
   label: "BMP",
   extensions: [".bmp"],
   sniff: isBmp,
-  decode: (bytes, { maxPixels }) => decodeBmp(bytes, maxPixels),
+  decode: (bytes, { maxPixels, maxBytes }) => decodeBmp(bytes, maxPixels, maxBytes),
   encode: (image) => encodeBmp(image),
 };

@@ -8,7 +8,7 @@
  */
 
 import { FilterError, show } from "../core/errors.ts";
-import { DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
 import { codecOf, CODECS } from "./codecs.ts";
 import {
   bad,
@@ -26,8 +26,9 @@ import {
  * transparent colour; WebP 3, or 4 with alpha; AVIF 1 or 3, plus alpha).
  * 16-bit PNG/TIFF and 10/12-bit AVIF read as `u16`, float TIFF and `<f4`
  * `.npy` as `f32`, the rest as `u8`. Malformed or truncated input is
- * `DECODE_FAILED`; a header larger than `maxPixels` is `IMAGE_TOO_LARGE`,
- * before anything is allocated.
+ * `DECODE_FAILED`; a header larger than `maxPixels` samples, or whose image
+ * needs more than `maxBytes` bytes (default {@linkcode DEFAULT_MAX_BYTES},
+ * 512 MiB), is `IMAGE_TOO_LARGE`, before anything is allocated.
  *
  * @example
  * ```ts
@@ -47,6 +48,7 @@ export async function decodeImage(
     );
   }
   const maxPixels = option("decodeImage", "maxPixels", options.maxPixels, DEFAULT_MAX_PIXELS);
+  const maxBytes = option("decodeImage", "maxBytes", options.maxBytes, DEFAULT_MAX_BYTES);
   const format =
     option<ImageFormat | undefined>("decodeImage", "format", options.format, undefined) ??
       sniffFormat(bytes);
@@ -86,7 +88,7 @@ export async function decodeImage(
     if (!codec.sniff(bytes)) {
       throw bad(codec.label, "bad magic number; the data is not this format");
     }
-    return await codec.decode(bytes, { maxPixels, page, keepOrientation, frame });
+    return await codec.decode(bytes, { maxPixels, maxBytes, page, keepOrientation, frame });
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.

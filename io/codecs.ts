@@ -24,6 +24,8 @@ import { webpCodec } from "./webp.ts";
 export interface CodecDecodeOptions {
   /** Cap on width × height × channels, checked from the header before allocating. */
   maxPixels: number;
+  /** Cap on the decoded image's bytes (width × height × channels × bytes per sample of the output dtype), checked from the header before allocating. */
+  maxBytes: number;
   /** Which page (IFD) of a multi-page file, 0-based; only codecs with `pages` see a non-zero one. */
   page: number;
   /** Keep a stored orientation (EXIF) instead of applying it. */

@@ -8,7 +8,7 @@
  */
 
 import { FilterError, show } from "../core/errors.ts";
-import { DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
 import { decodeImage, encodeImage } from "./codec.ts";
 import {
@@ -69,7 +69,9 @@ async function readBytes(
  */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<Image> {
   const maxPixels = option("readImage", "maxPixels", options.maxPixels, DEFAULT_MAX_PIXELS);
-  // No valid file is larger than 8 bytes per sample plus slack: refuse before reading.
+  const maxBytes = option("readImage", "maxBytes", options.maxBytes, DEFAULT_MAX_BYTES);
+  // No valid file is larger than 8 bytes per sample plus slack, nor than twice
+  // its decoded image (float64 .npy/TIFF read as f32) plus slack: refuse before reading.
   const bytes = await readBytes(
     path,
     "readImage",
@@ -79,12 +81,18 @@ export async function readImage(path: string, options: DecodeOptions = {}): Prom
           "IMAGE_TOO_LARGE",
           `${path} is ${size} bytes, more than any image under the ${maxPixels}-sample limit; raise the limit (--max-pixels) if it is genuine`,
         )
+        : size > maxBytes * 2 + (1 << 26)
+        ? new FilterError(
+          "IMAGE_TOO_LARGE",
+          `${path} is ${size} bytes, more than any image under the ${maxBytes}-byte memory budget; raise it (--max-bytes) if it is genuine`,
+        )
         : undefined,
   );
   try {
     return await decodeImage(bytes, {
       ...options,
       maxPixels,
+      maxBytes,
       format: sniffFormat(bytes) ?? formatFromPath(path),
     });
   } catch (e) {

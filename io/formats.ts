@@ -34,6 +34,14 @@ export interface DecodeOptions {
    */
   maxPixels?: number;
   /**
+   * The memory budget of decoding: cap on the decoded image's bytes,
+   * `width × height × channels × bytes per sample` of the output dtype (1 u8,
+   * 2 u16, 4 f32), checked from the header before anything is allocated
+   * (default {@linkcode DEFAULT_MAX_BYTES}, 512 MiB). Over it is
+   * `IMAGE_TOO_LARGE`.
+   */
+  maxBytes?: number;
+  /**
    * Which page of a multi-page file (TIFF) to read, 0-based (default 0, the
    * first). A page past the last is `DECODE_FAILED` naming the page count; a
    * non-zero page of a single-image format is `INVALID_PARAM`.
@@ -77,6 +85,12 @@ const SPECS = {
     type: "integer",
     min: 1,
     description: "cap on width * height * channels of a decoded image",
+  },
+  maxBytes: {
+    type: "integer",
+    min: 1,
+    description:
+      "cap on the bytes of a decoded image (width * height * channels * bytes per sample)",
   },
   quality: {
     type: "integer",

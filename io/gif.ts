@@ -16,7 +16,7 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
-import { checkImageSize, Image } from "../core/image.ts";
+import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 
 function fail(message: string): never {
   throw new FilterError("DECODE_FAILED", `GIF: ${message}`);
@@ -203,9 +203,14 @@ export function gifInfo(
 /**
  * Decodes frame `frame` (default the first) of a GIF onto its logical
  * screen. Throws `DECODE_FAILED` for anything malformed and
- * `IMAGE_TOO_LARGE` when the screen exceeds `maxPixels` samples.
+ * `IMAGE_TOO_LARGE` when the screen exceeds `maxPixels` samples or `maxBytes` bytes.
  */
-export function decodeGif(bytes: Uint8Array, maxPixels: number, frame = 0): Image {
+export function decodeGif(
+  bytes: Uint8Array,
+  maxPixels: number,
+  frame = 0,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): Image {
   const { width, height, frames } = parse(bytes, frame);
   if (frame >= frames.length) fail(`frame ${frame} does not exist (the file has ${frames.length})`);
   const f = frames[frame];
@@ -221,6 +226,8 @@ export function decodeGif(bytes: Uint8Array, maxPixels: number, frame = 0): Imag
   if (pixels > 0 && data.length * 8 < Math.ceil(pixels / 4096) * (minSize + 1)) {
     fail(`${data.length} bytes of image data cannot hold ${f.width}x${f.height} pixels`);
   }
+  // The memory budget, after the checks that the file can hold the image (those are DECODE_FAILED).
+  checkImageBytes(width, height, channels, 1, maxBytes);
   const indices = new Uint8Array(pixels);
   const got = lzw(data, minSize, indices);
   if (got < pixels) fail(`image data is truncated: ${got} of ${pixels} pixels`);
@@ -253,5 +260,5 @@ export const gifCodec: Codec = {
   extensions: [".gif"],
   sniff: isGif,
   frames: true,
-  decode: (bytes, { maxPixels, frame }) => decodeGif(bytes, maxPixels, frame),
+  decode: (bytes, { maxPixels, maxBytes, frame }) => decodeGif(bytes, maxPixels, frame, maxBytes),
 };

@@ -23,7 +23,7 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError, show } from "../core/errors.ts";
-import { checkImageSize, Image } from "../core/image.ts";
+import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 
 function fail(message: string): never {
   throw new FilterError("DECODE_FAILED", `netpbm: ${message}`);
@@ -158,10 +158,14 @@ function scaleTable(maxval: number, outMax: number, raw: boolean): Uint16Array |
 
 /**
  * Decodes a netpbm file (see the module doc for the sample rule). Malformed
- * input is `DECODE_FAILED`; more than `maxPixels` samples is
- * `IMAGE_TOO_LARGE`, before anything is allocated.
+ * input is `DECODE_FAILED`; more than `maxPixels` samples or `maxBytes`
+ * bytes is `IMAGE_TOO_LARGE`, before anything is allocated.
  */
-export function decodeNetpbm(bytes: Uint8Array, maxPixels: number): Image {
+export function decodeNetpbm(
+  bytes: Uint8Array,
+  maxPixels: number,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): Image {
   const h = parseHeader(bytes);
   const { kind, width, height, depth, maxval } = h;
   const bitmap = kind === 1 || kind === 4;
@@ -175,6 +179,8 @@ export function decodeNetpbm(bytes: Uint8Array, maxPixels: number): Image {
   if (bytes.length - h.data < size) {
     fail(`the raster is truncated: ${Math.max(0, bytes.length - h.data)} of ${size} bytes`);
   }
+  // The memory budget, after the checks that the file can hold the image (those are DECODE_FAILED).
+  checkImageBytes(width, height, depth, wide ? 2 : 1, maxBytes);
   const out = wide ? new Uint16Array(count) : new Uint8Array(count);
   if (bitmap) {
     const stride = Math.ceil(width / 8);
@@ -248,6 +254,6 @@ export const netpbmCodec: Codec = {
   label: "netpbm",
   extensions: [".pnm", ".pbm", ".pgm", ".ppm", ".pam"],
   sniff: isNetpbm,
-  decode: (bytes, { maxPixels }) => decodeNetpbm(bytes, maxPixels),
+  decode: (bytes, { maxPixels, maxBytes }) => decodeNetpbm(bytes, maxPixels, maxBytes),
   encode: (image) => encodeNetpbm(image),
 };

@@ -16,7 +16,7 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError, show } from "../core/errors.ts";
-import { checkImageSize, DEFAULT_MAX_PIXELS, Image } from "../core/image.ts";
+import { checkImageBudget, Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
 import { halfToFloat, int64ToFloat } from "./numeric.ts";
 
@@ -202,6 +202,8 @@ function parseDtype(descr: string): Dtype {
 }
 
 /** The imfilter dtype a NumPy dtype reads as (the rule in {@linkcode decodeNpy}). */
+const BYTES = { u8: 1, u16: 2, f32: 4 } as const;
+
 function targetOf(d: Dtype): "u8" | "u16" | "f32" {
   if (d.kind === "b" || (d.kind === "u" && d.size === 1)) return "u8";
   return d.kind === "u" && d.size === 2 ? "u16" : "f32";
@@ -289,8 +291,8 @@ function readValues(
  * (integers up to 2^24 in magnitude); others round to the nearest float32,
  * ties to even, and float64 beyond float32's range becomes ±Infinity.
  * Complex, object, structured, string and date arrays cannot be an image:
- * `DECODE_FAILED` naming the dtype. More than `maxPixels` samples is
- * `IMAGE_TOO_LARGE`, checked from the header before the data is read.
+ * `DECODE_FAILED` naming the dtype. More than `maxPixels` samples, or more
+ * than `maxBytes` bytes of the output dtype, is `IMAGE_TOO_LARGE`, checked from the header before the data is read.
  *
  * @example
  * ```ts
@@ -299,7 +301,10 @@ function readValues(
  * console.log(decodeNpy(encodeNpy(img)).data); // Float32Array [0.5, -1]
  * ```
  */
-export function decodeNpy(bytes: Uint8Array, options: { maxPixels?: number } = {}): Image {
+export function decodeNpy(
+  bytes: Uint8Array,
+  options: { maxPixels?: number; maxBytes?: number } = {},
+): Image {
   const header = parseHeader(bytes);
   const target = targetOf(parseDtype(header.descr));
   const { shape } = header;
@@ -310,7 +315,7 @@ export function decodeNpy(bytes: Uint8Array, options: { maxPixels?: number } = {
   if (c < 1 || c > 4 || h < 1 || w < 1) {
     bad(`shape (${shape.join(", ")}) is not an image with 1 to 4 channels`);
   }
-  checkImageSize(w, h, c, options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  checkImageBudget(w, h, c, BYTES[target], options.maxPixels, options.maxBytes);
   return new Image(w, h, c, readValues(bytes, header, target, w * h * c));
 }
 
@@ -383,6 +388,6 @@ export const npyCodec: Codec = {
   label: ".npy",
   extensions: [".npy"],
   sniff: isNpy,
-  decode: (bytes, { maxPixels }) => decodeNpy(bytes, { maxPixels }),
+  decode: (bytes, { maxPixels, maxBytes }) => decodeNpy(bytes, { maxPixels, maxBytes }),
   encode: (image) => encodeNpy(image),
 };

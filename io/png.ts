@@ -14,8 +14,8 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
-import { checkImageSize, Image } from "../core/image.ts";
-import { concatBytes, deflate, InflateError, inflateInto } from "./zlib.ts";
+import { checkImageBudget, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
+import { concatBytes, deflate, InflateError, inflateStream } from "./zlib.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const MAX_CHUNK = 0x7fffffff;
@@ -121,61 +121,60 @@ function rowBytes(width: number, bitsPerPixel: number): number {
   return Math.ceil((width * bitsPerPixel) / 8);
 }
 
-/** Reverses the five PNG filters in place; returns the offset after the pass. */
-function unfilter(
-  buf: Uint8Array,
-  offset: number,
-  rows: number,
-  stride: number,
-  bpp: number,
-): number {
-  let prev = -1; // offset of the previous row's first data byte, -1 for none
-  for (let y = 0; y < rows; y++) {
-    const type = buf[offset];
-    const row = offset + 1;
-    switch (type) {
-      case 0:
-        break;
-      case 1:
-        for (let i = bpp; i < stride; i++) buf[row + i] = (buf[row + i] + buf[row + i - bpp]) & 255;
-        break;
-      case 2:
-        if (prev >= 0) {
-          for (let i = 0; i < stride; i++) buf[row + i] = (buf[row + i] + buf[prev + i]) & 255;
-        }
-        break;
-      case 3:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? buf[row + i - bpp] : 0;
-          const u = prev >= 0 ? buf[prev + i] : 0;
-          buf[row + i] = (buf[row + i] + ((a + u) >> 1)) & 255;
-        }
-        break;
-      case 4:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? buf[row + i - bpp] : 0;
-          const u = prev >= 0 ? buf[prev + i] : 0;
-          const c = i >= bpp && prev >= 0 ? buf[prev + i - bpp] : 0;
-          const p = a + u - c;
-          const pa = Math.abs(p - a), pb = Math.abs(p - u), pc = Math.abs(p - c);
-          const pred = pa <= pb && pa <= pc ? a : pb <= pc ? u : c;
-          buf[row + i] = (buf[row + i] + pred) & 255;
-        }
-        break;
-      default:
-        fail(`row ${y} has filter type ${type} (allowed 0-4)`);
+/**
+ * Reverses the PNG filter of one row in place: `row[0]` is the filter type,
+ * `row[1 ..= stride]` the bytes; `prev` is the previous row of the same
+ * pass in the same layout, all zeros for a pass's first row (which is what
+ * the PNG filters assume above the image).
+ */
+function unfilterRow(row: Uint8Array, prev: Uint8Array, stride: number, bpp: number, y: number) {
+  const type = row[0];
+  const end = stride + 1;
+  switch (type) {
+    case 0:
+      break;
+    case 1:
+      for (let i = 1 + bpp; i < end; i++) row[i] = (row[i] + row[i - bpp]) & 255;
+      break;
+    case 2:
+      for (let i = 1; i < end; i++) row[i] = (row[i] + prev[i]) & 255;
+      break;
+    case 3: {
+      const first = Math.min(end, 1 + bpp);
+      for (let i = 1; i < first; i++) row[i] = (row[i] + (prev[i] >> 1)) & 255;
+      for (let i = first; i < end; i++) row[i] = (row[i] + ((row[i - bpp] + prev[i]) >> 1)) & 255;
+      break;
     }
-    prev = row;
-    offset = row + stride;
+    case 4: {
+      const first = Math.min(end, 1 + bpp);
+      // With a = c = 0 the Paeth predictor is the byte above.
+      for (let i = 1; i < first; i++) row[i] = (row[i] + prev[i]) & 255;
+      for (let i = first; i < end; i++) {
+        const a = row[i - bpp], u = prev[i], c = prev[i - bpp];
+        const p = a + u - c;
+        const pa = Math.abs(p - a), pb = Math.abs(p - u), pc = Math.abs(p - c);
+        const pred = pa <= pb && pa <= pc ? a : pb <= pc ? u : c;
+        row[i] = (row[i] + pred) & 255;
+      }
+      break;
+    }
+    default:
+      fail(`row ${y} has filter type ${type} (allowed 0-4)`);
   }
-  return offset;
 }
 
 /**
  * Decodes a PNG file. Throws `DECODE_FAILED` for anything malformed and
- * `IMAGE_TOO_LARGE` when `width * height * channels` exceeds `maxPixels`.
+ * `IMAGE_TOO_LARGE` when `width * height * channels` exceeds `maxPixels` or
+ * the image's bytes exceed `maxBytes` (checked at IHDR). The image data is
+ * inflated and unfiltered row by row into the output (interlaced files
+ * too, pass by pass), so the peak is the file plus the image plus a few rows.
  */
-export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<Image> {
+export async function decodePng(
+  bytes: Uint8Array,
+  maxPixels: number,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): Promise<Image> {
   if (!isPng(bytes)) fail("bad signature (not a PNG file)");
   let header: PngHeader | undefined;
   let palette: Uint8Array | undefined;
@@ -202,11 +201,13 @@ export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<I
         if (header) fail("more than one IHDR chunk");
         header = parseIhdr(bytes, data, length);
         // Reject absurd sizes now, before reading any more.
-        checkImageSize(
+        checkImageBudget(
           header.width,
           header.height,
           outputChannels(header.colorType, false),
+          header.bitDepth === 16 ? 2 : 1,
           maxPixels,
+          maxBytes,
         );
         break;
       case "PLTE":
@@ -245,7 +246,7 @@ export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<I
     if (want < 0 && trns.length > palette!.length / 3) fail("tRNS has more entries than PLTE");
   }
   const channels = outputChannels(colorType, trns !== undefined);
-  checkImageSize(width, height, channels, maxPixels);
+  checkImageBudget(width, height, channels, bitDepth === 16 ? 2 : 1, maxPixels, maxBytes);
 
   const spp = SAMPLES_PER_PIXEL[colorType];
   const bitsPerPixel = spp * bitDepth;
@@ -265,18 +266,6 @@ export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<I
     if (s.w > 0 && s.h > 0) expected += s.h * (1 + rowBytes(s.w, bitsPerPixel));
   }
 
-  const compressed = concatBytes(idat);
-  const raw = new Uint8Array(expected);
-  let got = 0;
-  try {
-    got = await inflateInto(compressed, raw);
-  } catch (e) {
-    if (!(e instanceof InflateError)) throw e;
-    if (e.kind === "overflow") fail("more image data than the header allows");
-    fail(`image data is corrupt (${e.message})`);
-  }
-  if (got < expected) fail(`image data is truncated: ${got} of ${expected} bytes`);
-
   const is16 = bitDepth === 16;
   const out = is16
     ? new Uint16Array(width * height * channels)
@@ -291,66 +280,111 @@ export async function decodePng(bytes: Uint8Array, maxPixels: number): Promise<I
       (_, i) => ((trns![2 * i] << 8) | trns![2 * i + 1]) & maxv,
     )
     : undefined;
-  let offset = 0;
-  for (const s of passes) {
-    if (s.w === 0 || s.h === 0) continue;
-    const stride = rowBytes(s.w, bitsPerPixel);
-    const start = offset;
-    offset = unfilter(raw, offset, s.h, stride, bpp);
-    for (let r = 0; r < s.h; r++) {
-      const row = start + r * (stride + 1) + 1;
-      const n = s.w * spp;
-      // Unpack the row's samples.
-      if (bitDepth === 8) {
-        for (let i = 0; i < n; i++) samples[i] = raw[row + i];
-      } else if (is16) {
-        for (let i = 0; i < n; i++) samples[i] = (raw[row + 2 * i] << 8) | raw[row + 2 * i + 1];
-      } else {
-        const perByte = 8 / bitDepth;
-        for (let i = 0; i < n; i++) {
-          const byte = raw[row + Math.floor(i / perByte)];
-          const shift = 8 - bitDepth * (1 + (i % perByte));
-          samples[i] = (byte >> shift) & maxv;
-        }
-      }
-      const y = s.y0 + r * s.dy;
-      for (let i = 0; i < s.w; i++) {
-        const dst = (y * width + s.x0 + i * s.dx) * channels;
-        const src = i * spp;
-        switch (colorType) {
-          case 0: {
-            const v = samples[src];
-            out[dst] = bitDepth < 8 ? Math.round(v * scale) : v;
-            if (trnsKey) out[dst + 1] = v === trnsKey[0] ? 0 : is16 ? 65535 : 255;
-            break;
-          }
-          case 2: {
-            const r0 = samples[src], g0 = samples[src + 1], b0 = samples[src + 2];
-            out[dst] = r0;
-            out[dst + 1] = g0;
-            out[dst + 2] = b0;
-            if (trnsKey) {
-              const clear = r0 === trnsKey[0] && g0 === trnsKey[1] && b0 === trnsKey[2];
-              out[dst + 3] = clear ? 0 : is16 ? 65535 : 255;
-            }
-            break;
-          }
-          case 3: {
-            const idx = samples[src];
-            if (idx < entries) {
-              out[dst] = palette![3 * idx];
-              out[dst + 1] = palette![3 * idx + 1];
-              out[dst + 2] = palette![3 * idx + 2];
-            } // out-of-range indices stay black, as libpng does
-            if (trns) out[dst + 3] = idx < trns.length ? trns[idx] : 255;
-            break;
-          }
-          default:
-            for (let c = 0; c < spp; c++) out[dst + c] = samples[src + c];
-        }
+
+  /** Writes one unfiltered row (`raw[1 ..= stride]`) of pass `s` into `out`. */
+  const emit = (raw: Uint8Array, s: (typeof passes)[number], r: number) => {
+    const row = 1;
+    const n = s.w * spp;
+    const y = s.y0 + r * s.dy;
+    const direct = s.dx === 1 && colorType !== 3 && !trnsKey;
+    if (direct && bitDepth === 8) {
+      // Same layout in and out: one copy.
+      out.set(raw.subarray(row, row + n), y * width * channels);
+      return;
+    }
+    // Unpack the row's samples.
+    if (bitDepth === 8) {
+      for (let i = 0; i < n; i++) samples[i] = raw[row + i];
+    } else if (is16) {
+      for (let i = 0; i < n; i++) samples[i] = (raw[row + 2 * i] << 8) | raw[row + 2 * i + 1];
+    } else {
+      const perByte = 8 / bitDepth;
+      for (let i = 0; i < n; i++) {
+        const byte = raw[row + Math.floor(i / perByte)];
+        const shift = 8 - bitDepth * (1 + (i % perByte));
+        samples[i] = (byte >> shift) & maxv;
       }
     }
+    if (direct && is16) {
+      out.set(samples.subarray(0, n), y * width * channels);
+      return;
+    }
+    for (let i = 0; i < s.w; i++) {
+      const dst = (y * width + s.x0 + i * s.dx) * channels;
+      const src = i * spp;
+      switch (colorType) {
+        case 0: {
+          const v = samples[src];
+          out[dst] = bitDepth < 8 ? Math.round(v * scale) : v;
+          if (trnsKey) out[dst + 1] = v === trnsKey[0] ? 0 : is16 ? 65535 : 255;
+          break;
+        }
+        case 2: {
+          const r0 = samples[src], g0 = samples[src + 1], b0 = samples[src + 2];
+          out[dst] = r0;
+          out[dst + 1] = g0;
+          out[dst + 2] = b0;
+          if (trnsKey) {
+            const clear = r0 === trnsKey[0] && g0 === trnsKey[1] && b0 === trnsKey[2];
+            out[dst + 3] = clear ? 0 : is16 ? 65535 : 255;
+          }
+          break;
+        }
+        case 3: {
+          const idx = samples[src];
+          if (idx < entries) {
+            out[dst] = palette![3 * idx];
+            out[dst + 1] = palette![3 * idx + 1];
+            out[dst + 2] = palette![3 * idx + 2];
+          } // out-of-range indices stay black, as libpng does
+          if (trns) out[dst + 3] = idx < trns.length ? trns[idx] : 255;
+          break;
+        }
+        default:
+          for (let c = 0; c < spp; c++) out[dst + c] = samples[src + c];
+      }
+    }
+  };
+
+  // Stream: each row is unfiltered and written out as its bytes arrive, so
+  // the filtered data is never held whole (peak: the file, the image, two rows
+  // and the inflate window). Adam7 passes are rows too, each pass starting
+  // from a zero row above.
+  const live = passes.filter((s) => s.w > 0 && s.h > 0);
+  const maxStride = Math.max(...live.map((s) => rowBytes(s.w, bitsPerPixel)));
+  let cur = new Uint8Array(maxStride + 1);
+  let prev = new Uint8Array(maxStride + 1);
+  let pass = 0, r = 0, fill = 0;
+  let stride = rowBytes(live[0].w, bitsPerPixel);
+  const sink = (chunk: Uint8Array) => {
+    let pos = 0;
+    while (pos < chunk.length) {
+      const take = Math.min(stride + 1 - fill, chunk.length - pos);
+      cur.set(chunk.subarray(pos, pos + take), fill);
+      fill += take;
+      pos += take;
+      if (fill < stride + 1) return;
+      const s = live[pass];
+      unfilterRow(cur, prev, stride, bpp, r);
+      emit(cur, s, r);
+      [cur, prev] = [prev, cur];
+      fill = 0;
+      if (++r === s.h && ++pass < live.length) {
+        r = 0;
+        stride = rowBytes(live[pass].w, bitsPerPixel);
+        prev.fill(0);
+      }
+    }
+  };
+  let got = 0;
+  try {
+    got = await inflateStream(idat, expected, sink);
+  } catch (e) {
+    if (!(e instanceof InflateError)) throw e;
+    if (e.kind === "overflow") fail("more image data than the header allows");
+    fail(`image data is corrupt (${e.message})`);
   }
+  if (got < expected) fail(`image data is truncated: ${got} of ${expected} bytes`);
   return new Image(width, height, channels, out);
 }
 
@@ -456,6 +490,6 @@ export const pngCodec: Codec = {
   label: "PNG",
   extensions: [".png"],
   sniff: isPng,
-  decode: (bytes, { maxPixels }) => decodePng(bytes, maxPixels),
+  decode: (bytes, { maxPixels, maxBytes }) => decodePng(bytes, maxPixels, maxBytes),
   encode: (image) => encodePng(image),
 };

@@ -35,7 +35,7 @@
 
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
-import { checkImageSize, Image } from "../core/image.ts";
+import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
 
@@ -270,8 +270,12 @@ export function isWebp(b: Uint8Array): boolean {
   return b.length >= 12 && fourcc(b, 0) === "RIFF" && fourcc(b, 8) === "WEBP";
 }
 
-/** Decodes WebP after checking its header against `maxPixels` and the lossy size bound. */
-export async function decodeWebp(bytes: Uint8Array, maxPixels: number): Promise<Image> {
+/** Decodes WebP after checking its header against `maxPixels`, `maxBytes` and the lossy size bound. */
+export async function decodeWebp(
+  bytes: Uint8Array,
+  maxPixels: number,
+  maxBytes: number = DEFAULT_MAX_BYTES,
+): Promise<Image> {
   const h = webpHeader(bytes);
   checkImageSize(h.width, h.height, h.channels, maxPixels);
   if (h.lossy && h.lossy.partition * 8 < h.lossy.macroblocks * MIN_MODE_BITS) {
@@ -281,6 +285,8 @@ export async function decodeWebp(bytes: Uint8Array, maxPixels: number): Promise<
         `${h.lossy.partition} (truncated or corrupt)`,
     );
   }
+  // The memory budget, after the checks that the file can hold the image (those are DECODE_FAILED).
+  checkImageBytes(h.width, h.height, h.channels, 1, maxBytes);
   const w = h.frame?.width ?? h.width, hh = h.frame?.height ?? h.height;
   const rgba = await webpDecoder.call((m) => {
     const r = m.decode(h.still);
@@ -371,6 +377,6 @@ export const webpCodec: Codec = {
   label: "WebP",
   extensions: [".webp"],
   sniff: isWebp,
-  decode: (bytes, { maxPixels }) => decodeWebp(bytes, maxPixels),
+  decode: (bytes, { maxPixels, maxBytes }) => decodeWebp(bytes, maxPixels, maxBytes),
   encode: (image, { quality, lossless }) => encodeWebp(image, quality, lossless),
 };

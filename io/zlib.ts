@@ -62,6 +62,61 @@ export async function inflateInto(data: Uint8Array, target: Uint8Array): Promise
   }
 }
 
+/** Compressed bytes handed to the inflater at a time by {@linkcode inflateStream}. */
+const INFLATE_SLICE = 8192;
+
+/**
+ * Inflates zlib data given in parts (e.g. a PNG's IDAT chunks, not joined
+ * first), handing each piece of output to `sink` as it arrives, so only the
+ * stream's own window and one piece (at most about 8 MiB) are held at a
+ * time; returns the bytes produced. Throws {@linkcode InflateError} `overflow` as soon as the data
+ * would produce more than `limit` bytes, `corrupt` when the stream is
+ * damaged; an error `sink` throws stops the stream and propagates.
+ */
+export async function inflateStream(
+  parts: readonly Uint8Array[],
+  limit: number,
+  sink: (chunk: Uint8Array) => void,
+): Promise<number> {
+  // Fed in small slices: a runtime may inflate each input chunk into one output
+  // chunk (Deno does), so a whole 1 MB part of zeros would come back as 1 GB.
+  // Deflate expands at most 1032:1, so a slice yields at most ~8 MiB.
+  let next = 0, at = 0;
+  const input = new ReadableStream<BufferSource>({
+    pull(controller) {
+      while (next < parts.length && at >= parts[next].length) {
+        next++;
+        at = 0;
+      }
+      if (next === parts.length) return controller.close();
+      const part = parts[next];
+      controller.enqueue(part.subarray(at, at + INFLATE_SLICE) as Uint8Array<ArrayBuffer>);
+      at += INFLATE_SLICE;
+    },
+  });
+  const reader = input.pipeThrough(new DecompressionStream("deflate")).getReader();
+  let got = 0;
+  try {
+    for (;;) {
+      let step: ReadableStreamReadResult<Uint8Array>;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        throw new InflateError("corrupt", String((e as Error)?.message ?? e).split("\n")[0]);
+      }
+      if (step.done) return got;
+      const chunk = step.value;
+      if (got + chunk.length > limit) {
+        throw new InflateError("overflow", `more than the ${limit} bytes expected`);
+      }
+      got += chunk.length;
+      sink(chunk);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 /** The parts joined into one array (the part itself when there is one). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0];

@@ -25,7 +25,7 @@
  */
 
 import { FilterError } from "../../core/errors.ts";
-import { checkImageSize, Image } from "../../core/image.ts";
+import { checkImageBytes, checkImageSize, Image } from "../../core/image.ts";
 import { EntropyDecoder, planScan } from "./entropy.ts";
 import { type Component, fail, type Frame, JpegState, type Scan } from "./markers.ts";
 import { type KernelFactory, Reconstructor } from "./pixels.ts";
@@ -79,6 +79,7 @@ export function decodeWith(
   maxPixels: number,
   keepOrientation: boolean,
   kernels: KernelFactory,
+  maxBytes?: number,
 ): Image {
   const { state, frame, scan } = readHeaders(bytes);
   const channels = frame.components.length === 1 ? 1 : 3;
@@ -97,6 +98,8 @@ export function decodeWith(
       } per block): the file is truncated or corrupt`,
     );
   }
+  // The memory budget, after the checks that the file can hold the image (those are DECODE_FAILED).
+  checkImageBytes(width, height, channels, 1, maxBytes);
   const out = new Uint8Array(width * height * channels);
   const color = state.codedColor();
   const streaming = !frame.progressive && scan.comps.length === frame.components.length;

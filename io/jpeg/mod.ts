@@ -59,6 +59,8 @@ export function jpegInfo(bytes: Uint8Array): JpegInfo {
 export interface DecodeJpegOptions {
   /** Cap on `width × height × channels`, checked before anything is allocated. */
   maxPixels: number;
+  /** Cap on the decoded image's bytes (default `DEFAULT_MAX_BYTES`, 512 MiB), checked before anything is allocated. */
+  maxBytes?: number;
   /** Keep the stored orientation instead of applying the EXIF one (default false). */
   keepOrientation?: boolean;
 }
@@ -68,7 +70,7 @@ export interface DecodeJpegOptions {
  * 4 components; any integral sampling factors; restart markers) to a u8
  * image: 1 channel for gray, 3 (RGB) otherwise. Pixels equal
  * libjpeg-turbo's default decoding (PIL, OpenCV). Malformed or truncated
- * data is a one-line `DECODE_FAILED`; a size over `maxPixels` is
+ * data is a one-line `DECODE_FAILED`; a size over `maxPixels` or `maxBytes` is
  * `IMAGE_TOO_LARGE`.
  *
  * @example
@@ -83,7 +85,13 @@ export interface DecodeJpegOptions {
 export function decodeJpeg(bytes: Uint8Array, options: DecodeJpegOptions): Promise<Image> {
   try {
     const img = guarded(() =>
-      decodeWith(bytes, options.maxPixels, options.keepOrientation ?? false, pixelKernels)
+      decodeWith(
+        bytes,
+        options.maxPixels,
+        options.keepOrientation ?? false,
+        pixelKernels,
+        options.maxBytes,
+      )
     );
     return Promise.resolve(img);
   } catch (e) {
@@ -170,8 +178,8 @@ export const jpegCodec: Codec = {
   label: "JPEG",
   extensions: [".jpg", ".jpeg"],
   sniff: isJpeg,
-  decode: (bytes, { maxPixels, keepOrientation }) =>
-    decodeJpeg(bytes, { maxPixels, keepOrientation }),
+  decode: (bytes, { maxPixels, maxBytes, keepOrientation }) =>
+    decodeJpeg(bytes, { maxPixels, maxBytes, keepOrientation }),
   encode: (image, { quality, subsampling, progressive }) =>
     encodeJpeg(image, { quality, subsampling, progressive }),
 };

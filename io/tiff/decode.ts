@@ -32,7 +32,7 @@
  * @module
  */
 
-import { checkImageSize, Image } from "../../core/image.ts";
+import { checkImageBytes, checkImageSize, Image } from "../../core/image.ts";
 import { halfToFloat, int64ToFloat } from "../numeric.ts";
 import { InflateError, inflateInto } from "../zlib.ts";
 import {
@@ -330,11 +330,11 @@ async function decompress(
 /**
  * Decodes page `page` (0-based; default the first) of a TIFF file. Throws
  * `DECODE_FAILED` for anything malformed or unsupported (one line, saying
- * which) and `IMAGE_TOO_LARGE` over `maxPixels`, before allocating.
+ * which) and `IMAGE_TOO_LARGE` over `maxPixels` or `maxBytes`, before allocating.
  */
 export async function decodeTiff(
   bytes: Uint8Array,
-  options: { maxPixels: number; page?: number },
+  options: { maxPixels: number; maxBytes?: number; page?: number },
 ): Promise<Image> {
   const f = parseHeader(bytes);
   const { at } = findIfd(f, options.page ?? 0);
@@ -345,6 +345,9 @@ export async function decodeTiff(
   const palette = l.photometric === 3;
   const colormap = palette ? tags.list(320, 3 << l.bits) : [];
   const pixels = width * height * spp;
+  // The memory budget, after the checks that the file can hold the image (those are DECODE_FAILED).
+  const bps = l.dtype === "u8" || palette ? 1 : l.dtype === "u16" ? 2 : 4;
+  checkImageBytes(width, height, palette ? 3 : spp, bps, options.maxBytes);
   const out = l.dtype === "u8" || palette
     ? new Uint8Array(pixels)
     : l.dtype === "u16"

@@ -23,6 +23,7 @@ export const tiffCodec: Codec = {
   extensions: [".tif", ".tiff"],
   sniff: isTiff,
   pages: true,
-  decode: (bytes, { maxPixels, page }) => decodeTiff(bytes, { maxPixels, page }),
+  decode: (bytes, { maxPixels, maxBytes, page }) =>
+    decodeTiff(bytes, { maxPixels, maxBytes, page }),
   encode: (image, { compression }) => encodeTiff(image, { compression }),
 };
