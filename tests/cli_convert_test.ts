@@ -6,25 +6,11 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../cli/main.ts";
+import { runMain } from "./_cli.ts";
 import { decodeImage, encodeNpy, Image, readImage, writeImage } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
 
-interface Run {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  const out: string[] = [], err: string[] = [];
-  const status = await main(args, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    errIsTerminal: false,
-  });
-  return { status, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = runMain;
 
 const root = new URL("..", import.meta.url).pathname;
 const dir = Deno.makeTempDirSync({ prefix: "imfilter-convert-" });

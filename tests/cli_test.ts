@@ -4,25 +4,11 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../cli/main.ts";
+import { runMain } from "./_cli.ts";
 import { correlate, encodeNpy, Image, readImage, runPipeline, writeImage } from "../mod.ts";
 import { syntheticImage } from "../testing.ts";
 
-interface Run {
-  status: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  const out: string[] = [], err: string[] = [];
-  const status = await main(args, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    errIsTerminal: false,
-  });
-  return { status, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = runMain;
 
 const dir = Deno.makeTempDirSync({ prefix: "imfilter-cli-" });
 const input = join(dir, "in.png");

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../cli/main.ts";
+import { runMain } from "./_cli.ts";
 import {
   type AnyPlugin,
   createRegistry,
@@ -19,11 +19,7 @@ import { blend } from "../examples/plugins/blend.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "imfilter-plugins-" });
 
-async function cli(...args: string[]): Promise<{ status: number; err: string }> {
-  const err: string[] = [];
-  const status = await main(args, { out: () => {}, err: (t) => err.push(t), errIsTerminal: false });
-  return { status, err: err.join("\n") };
-}
+const cli = runMain;
 
 Deno.test("brighten (simple plugin) conforms, is linear, and multiplies with saturation", async () => {
   const report = await checkConformance(brighten as AnyPlugin);
