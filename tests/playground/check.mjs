@@ -222,9 +222,16 @@ async function download(tab, format) {
   await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
   await tab.select("#format", format);
   await tab.click("#download");
-  for (let i = 0; i < 100; i++) {
+  // The saved file, once its size is non-zero and the same on two polls (a loaded machine can
+  // take seconds; Chromium renames a .crdownload file when it is complete).
+  let last = -1;
+  for (let i = 0; i < 300; i++) {
     const done = readdirSync(dir).filter((f) => !f.endsWith(".crdownload"));
-    if (done.length) return join(dir, done[0]);
+    if (done.length) {
+      const size = statSync(join(dir, done[0])).size;
+      if (size > 0 && size === last) return join(dir, done[0]);
+      last = size;
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return "no file";
