@@ -118,14 +118,15 @@ export class EntropyDecoder {
   private eobrun = 0;
   private readonly preds = new Int32Array(4);
   private readonly interval: number;
-  private todo: number;
+  /** MCUs left before the next restart marker. */
+  private untilRestart: number;
   private nextRst = 0;
 
   constructor(data: Uint8Array, pos: number, restartInterval: number) {
     this.data = data;
     this.pos = pos;
     this.interval = restartInterval;
-    this.todo = restartInterval;
+    this.untilRestart = restartInterval;
   }
 
   /**
@@ -138,8 +139,8 @@ export class EntropyDecoder {
     const nb = plan.blockSlot.length;
     for (let m = 0; m < plan.mcusPerRow; m++) {
       if (this.interval) {
-        if (this.todo === 0) this.restart();
-        this.todo--;
+        if (this.untilRestart === 0) this.restart();
+        this.untilRestart--;
       }
       if (plan.sequential) {
         this.sequentialMcu(plan, coef, bases, m);
@@ -203,7 +204,7 @@ export class EntropyDecoder {
       this.eobrun =
         0;
     this.preds.fill(0);
-    this.todo = this.interval;
+    this.untilRestart = this.interval;
   }
 
   /** Tops the bit buffer up to at least 25 bits. */
