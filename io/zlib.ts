@@ -39,27 +39,11 @@ function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
  * stream is damaged.
  */
 export async function inflateInto(data: Uint8Array, target: Uint8Array): Promise<number> {
-  const reader = streamOf(data).pipeThrough(new DecompressionStream("deflate")).getReader();
   let got = 0;
-  try {
-    for (;;) {
-      let step: ReadableStreamReadResult<Uint8Array>;
-      try {
-        step = await reader.read();
-      } catch (e) {
-        throw new InflateError("corrupt", String((e as Error)?.message ?? e).split("\n")[0]);
-      }
-      if (step.done) return got;
-      const chunk = step.value;
-      if (got + chunk.length > target.length) {
-        throw new InflateError("overflow", `more than the ${target.length} bytes expected`);
-      }
-      target.set(chunk, got);
-      got += chunk.length;
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
+  return await inflateStream([data], target.length, (chunk) => {
+    target.set(chunk, got);
+    got += chunk.length;
+  });
 }
 
 /** Compressed bytes handed to the inflater at a time by {@linkcode inflateStream}. */
