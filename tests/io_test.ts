@@ -25,6 +25,7 @@ import {
   sniffFormat,
   writeImage,
 } from "../mod.ts";
+import { crc32 } from "../io/png.ts";
 import { syntheticImage } from "../testing.ts";
 import { decodeSafely, FUZZ_MAX_PIXELS, npyBytes } from "./_formats.ts";
 
@@ -92,6 +93,25 @@ Deno.test("PNG round trip is exact for gray, gray+alpha, RGB and RGBA at 8 and 1
       assert.equal(back.dtype, dtype);
       assert.deepEqual([back.width, back.height], [37, 23]);
       assert.deepEqual(back.data, img.data);
+    }
+  }
+});
+
+Deno.test("PNG CRC-32 (sliced by 8) equals the bitwise definition at every offset and length", () => {
+  const bitwise = (b: Uint8Array, s: number, e: number) => {
+    let c = 0xffffffff;
+    for (let i = s; i < e; i++) {
+      c ^= b[i];
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926); // the standard check value
+  const bytes = new Uint8Array(300).map((_, i) => (i * 2654435761) >>> 13);
+  bytes.fill(255, 100, 140);
+  for (let s = 0; s < 17; s++) {
+    for (let e = s; e < 300; e += 1 + (e >> 4)) {
+      assert.equal(crc32(bytes, s, e), bitwise(bytes, s, e), `${s}..${e}`);
     }
   }
 });
