@@ -11,7 +11,7 @@
  * {@linkcode BLOCK_SYMBOLS} symbols or {@linkcode BLOCK_INPUT} input bytes)
  * gets its own length-limited Huffman code and is written as whichever of
  * dynamic, fixed or stored is smallest, so incompressible data grows by 5
- * bytes per 64 KiB.
+ * bytes per block.
  *
  * The loops over bytes (Adler-32, run finding, Huffman coding, stored
  * copies) are scalar WebAssembly (`deflate.wat`), the per-block decisions
@@ -73,11 +73,66 @@ function takeKernel(): Exports {
 // ---- the static tables of RFC 1951 ----
 
 const LENGTH_BASE = [
-  3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131,
-  163, 195, 227, 258,
+  3,
+  4,
+  5,
+  6,
+  7,
+  8,
+  9,
+  10,
+  11,
+  13,
+  15,
+  17,
+  19,
+  23,
+  27,
+  31,
+  35,
+  43,
+  51,
+  59,
+  67,
+  83,
+  99,
+  115,
+  131,
+  163,
+  195,
+  227,
+  258,
 ];
 const LENGTH_EXTRA = [
-  0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  0,
+  1,
+  1,
+  1,
+  1,
+  2,
+  2,
+  2,
+  2,
+  3,
+  3,
+  3,
+  3,
+  4,
+  4,
+  4,
+  4,
+  5,
+  5,
+  5,
+  5,
+  0,
 ];
 /** The length code (0–28) of each match length − 3. */
 const LENGTH_CODE = new Uint8Array(256);
@@ -106,7 +161,7 @@ export function huffmanLengths(freq: ArrayLike<number>, maxBits: number): Uint8A
   const lengths = new Uint8Array(n);
   const keys: number[] = [];
   for (let s = 0; s < n; s++) if (freq[s] > 0) keys.push(freq[s] * 1024 + s);
-  for (let s = 0; keys.length < 2; s++) if (!(freq[s] > 0)) keys.push(s); // count 0
+  for (let s = 0; keys.length < 2 && s < n; s++) if (!(freq[s] > 0)) keys.push(s); // count 0
   keys.sort((a, b) => a - b);
   const m = keys.length;
   const weight = new Float64Array(2 * m - 1);
@@ -269,6 +324,7 @@ class ZlibWriter {
         this.#pos = k.scan(this.#pos, stop, this.#fill, this.#first, BLOCK_SYMBOLS);
       }
       if (k.nsym() < BLOCK_SYMBOLS && this.#pos < this.#blockStart + BLOCK_INPUT) return;
+      if (final && this.#pos === this.#fill) return; // finish() writes it, as the last block
       this.#block(false);
     }
   }
