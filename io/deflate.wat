@@ -116,6 +116,9 @@
           (local.set $max (i32.sub (local.get $avail) (local.get $p)))
           (if (i32.gt_u (local.get $max) (i32.const 258)) (then (local.set $max (i32.const 258))))
           (br_if $literal (i32.lt_u (local.get $max) (i32.const 3)))
+          ;; Quick refusal: a match needs the next two bytes equal too.
+          (br_if $literal (i32.ne (i32.load16_u (local.get $p)) (i32.mul (local.get $c) (i32.const 0x0101))))
+          (br_if $literal (i32.ne (i32.load8_u offset=2 (local.get $p)) (local.get $c)))
           (local.set $pat (i64.mul (i64.extend_i32_u (local.get $c)) (i64.const 0x0101010101010101)))
           (local.set $len (i32.const 1))
           (block $counted

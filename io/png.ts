@@ -23,21 +23,40 @@ import { filterRows } from "./png_filter.ts";
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const MAX_CHUNK = 0x7fffffff;
 
-const CRC_TABLE: Uint32Array = (() => {
-  const t = new Uint32Array(256);
+/**
+ * CRC-32 tables for slicing by 8 (Intel's method): `CRC_TABLES[k * 256 + b]`
+ * is the CRC of byte `b` followed by `k` zero bytes, so eight bytes fold in
+ * with eight lookups and no dependency between them (about 5× the
+ * byte-at-a-time speed: what a 20 MB IDAT costs).
+ */
+const CRC_TABLES: Int32Array = (() => {
+  const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
+    t[n] = c;
+  }
+  for (let k = 1; k < 8; k++) {
+    for (let n = 0; n < 256; n++) {
+      const prev = t[(k - 1) * 256 + n];
+      t[k * 256 + n] = t[prev & 0xff] ^ (prev >>> 8);
+    }
   }
   return t;
 })();
 
 /** CRC-32 (ISO 3309, as PNG uses) of `bytes[start, end)`. */
 export function crc32(bytes: Uint8Array, start = 0, end: number = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  const t = CRC_TABLES;
+  let c = -1, i = start;
+  for (const last = end - 8; i <= last; i += 8) {
+    const lo = c ^ (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+    c = t[1792 + (lo & 0xff)] ^ t[1536 + ((lo >>> 8) & 0xff)] ^ t[1280 + ((lo >>> 16) & 0xff)] ^
+      t[1024 + (lo >>> 24)] ^ t[768 + bytes[i + 4]] ^ t[512 + bytes[i + 5]] ^
+      t[256 + bytes[i + 6]] ^ t[bytes[i + 7]];
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
 }
 
 function fail(message: string): never {

@@ -116,8 +116,14 @@ Deno.test("deflate: incompressible data goes into stored blocks (5 bytes per blo
     // All stored: walk the byte-aligned block headers; only the last is final.
     let p = 2, seen = 0, final = 0;
     while (p < z.length - 4) {
-      assert.equal(z[p] & 6, 0, `block ${seen} is stored`);
       final = z[p] & 1;
+      if (z[p] & 6) {
+        // A last byte or two after a full stored block are cheaper as a fixed block.
+        assert.ok(final && z.length - 4 - p <= 4, `block ${seen} is stored, or a short last one`);
+        p = z.length - 4;
+        seen++;
+        break;
+      }
       const len = z[p + 1] | (z[p + 2] << 8);
       assert.equal(len ^ (z[p + 3] | (z[p + 4] << 8)), 0xffff, "NLEN");
       p += 5 + len;
@@ -126,7 +132,7 @@ Deno.test("deflate: incompressible data goes into stored blocks (5 bytes per blo
     }
     assert.equal(p, z.length - 4, "the blocks end at the Adler-32");
     assert.equal(final, 1);
-    assert.ok(seen >= blocks, `${seen} stored blocks`);
+    assert.ok(seen >= blocks, `${seen} blocks`);
   }
 });
 
