@@ -427,6 +427,7 @@ function writeChunk(parts: Uint8Array[], type: string, data: Uint8Array): void {
  * (png_filter.ts); the rows are deflated as they are filtered
  * (deflate.ts), so the filtered image is never held whole.
  */
+// deno-lint-ignore require-await -- async keeps the signature: bad input rejects, never throws
 export async function encodePng(image: Image): Promise<Uint8Array> {
   const { width, height, channels } = image;
   const is16 = image.dtype === "u16";
