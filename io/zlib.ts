@@ -1,8 +1,9 @@
 /**
- * zlib (RFC 1950) inflate and deflate through the web-standard
- * `DecompressionStream` / `CompressionStream` ("deflate" is the zlib
- * format), which Deno, Node, Bun and browsers all implement natively — so
- * the codecs need no `node:zlib` and no compression package.
+ * zlib (RFC 1950) inflate through the web-standard `DecompressionStream`
+ * ("deflate" is the zlib format), which Deno, Node, Bun and browsers all
+ * implement natively, and deflate through imfilter's own compressor
+ * (deflate.ts) — so the codecs need no `node:zlib` and no compression
+ * package.
  *
  * Inflating is bounded: the caller says how many bytes it expects, and the
  * stream is cancelled the moment more arrive, so a small file that claims
@@ -10,6 +11,8 @@
  *
  * @module
  */
+
+import { zlibDeflate } from "./deflate.ts";
 
 /** Why an inflate failed: the data is corrupt, or holds more than expected. */
 export class InflateError extends Error {
@@ -20,15 +23,6 @@ export class InflateError extends Error {
     super(message);
     this.kind = kind;
   }
-}
-
-function streamOf(bytes: Uint8Array): ReadableStream<BufferSource> {
-  return new ReadableStream<BufferSource>({
-    start(controller) {
-      controller.enqueue(bytes as Uint8Array<ArrayBuffer>);
-      controller.close();
-    },
-  });
 }
 
 /**
@@ -126,14 +120,11 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Deflates `data` to the zlib format (the runtime's default level). */
-export async function deflate(data: Uint8Array): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const reader = streamOf(data).pipeThrough(new CompressionStream("deflate")).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-  }
-  return concatBytes(chunks);
+/**
+ * Deflates `data` to the zlib format with imfilter's own compressor
+ * ({@linkcode zlibDeflate}: run-length matching as zlib's `Z_RLE`, dynamic
+ * Huffman blocks; the same bytes in every runtime).
+ */
+export function deflate(data: Uint8Array): Promise<Uint8Array> {
+  return Promise.resolve(zlibDeflate(data));
 }

@@ -118,8 +118,15 @@ export async function runScenario(
   for (const [name, bytes] of Object.entries(files)) {
     out[`decode ${name}`] = await result(await lib.decodeImage(bytes));
   }
-  // The WebAssembly encoders: the same bytes everywhere, decoded back.
-  for (const [format, options] of [["webp", { quality: 70 }], ["avif", { quality: 60 }]] as const) {
+  // The WebAssembly encoders (PNG and TIFF through imfilter's own deflate): the same bytes
+  // everywhere, decoded back.
+  const encoders = [
+    ["webp", { quality: 70 }],
+    ["avif", { quality: 60 }],
+    ["png", {}],
+    ["tiff", {}],
+  ] as const;
+  for (const [format, options] of encoders) {
     const bytes: Uint8Array = await lib.encodeImage(image, format, options);
     out[`encode ${format}`] = await result(await lib.decodeImage(bytes), {
       sha256: await digest(bytes),
