@@ -9,6 +9,7 @@
 import { FilterError, show } from "../core/errors.ts";
 import { coerceParam, type ParamSpec } from "../core/params.ts";
 import { CODECS } from "./codecs.ts";
+import type { ImageMetadata } from "./metadata.ts";
 import { extname } from "./path.ts";
 
 /**
@@ -75,6 +76,16 @@ export interface EncodeOptions {
   progressive?: boolean;
   /** WebP and AVIF: lossless compression instead of `quality` (default false). */
   lossless?: boolean;
+  /**
+   * Metadata to embed (default none): the ICC profile, EXIF block and
+   * density, each written where the format holds it — JPEG (APP2
+   * ICC_PROFILE, APP1 Exif, JFIF density), PNG (iCCP, eXIf, pHYs), TIFF
+   * (ICC tag, EXIF sub-IFD, resolution tags) and WebP (ICCP and EXIF chunks;
+   * no density). AVIF, BMP, netpbm and `.npy` write none. A piece the format
+   * cannot hold (an EXIF block over 64 KiB in JPEG) is left out. See
+   * `readMetadata`.
+   */
+  metadata?: ImageMetadata;
 }
 
 const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);

@@ -38,5 +38,12 @@ export {
   ioOptionSpecs,
   sniffFormat,
 } from "./formats.ts";
-export { decodeImage, encodeImage } from "./codec.ts";
-export { readImage, readKernel, writeFileAtomic, writeImage } from "./files.ts";
+export { decodeImage, encodeImage, readMetadata } from "./codec.ts";
+export {
+  readImage,
+  readImageWithMetadata,
+  readKernel,
+  writeFileAtomic,
+  writeImage,
+} from "./files.ts";
+export type { Density, ImageMetadata } from "./metadata.ts";

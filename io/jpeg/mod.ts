@@ -25,6 +25,7 @@ import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
 import { type EncodeKernels, encodeWith, typescriptEncodeKernels } from "./encode.ts";
 import { type PixelKernels, typescriptKernels } from "./pixels.ts";
 import { simdEncodeKernels, simdPixelKernels } from "./jpeg_simd.ts";
+import { addJpegMetadata, readJpegMetadata } from "./metadata.ts";
 
 /** SIMD kernels when enabled and available, else the TypeScript ones. */
 function pixelKernels(bytes: number): PixelKernels {
@@ -172,14 +173,16 @@ export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-/** JPEG (read and write), imfilter's own codec. */
+/** JPEG (read and write), imfilter's own codec; metadata in `metadata.ts`. */
 export const jpegCodec: Codec = {
   format: "jpeg",
   label: "JPEG",
   extensions: [".jpg", ".jpeg"],
   sniff: isJpeg,
+  appliesOrientation: true,
   decode: (bytes, { maxPixels, maxBytes, keepOrientation }) =>
     decodeJpeg(bytes, { maxPixels, maxBytes, keepOrientation }),
-  encode: (image, { quality, subsampling, progressive }) =>
-    encodeJpeg(image, { quality, subsampling, progressive }),
+  readMetadata: readJpegMetadata,
+  encode: async (image, { quality, subsampling, progressive, metadata }) =>
+    addJpegMetadata(await encodeJpeg(image, { quality, subsampling, progressive }), metadata),
 };
