@@ -173,6 +173,21 @@ export async function readMetadata(
 }
 
 /**
+ * The metadata without an ICC profile whose colour space (header bytes
+ * 16–19) does not describe the image: an RGB image keeps an "RGB " profile,
+ * a gray one a "GRAY" profile. A CMYK JPEG's profile, say, does not go with
+ * the RGB pixels it was decoded to.
+ */
+function fitIcc(metadata: ImageMetadata, image: Image): ImageMetadata {
+  const icc = metadata.icc;
+  if (!icc) return metadata;
+  const space = icc.length >= 20 ? String.fromCharCode(...icc.subarray(16, 20)) : "";
+  if (space === (image.channels >= 3 ? "RGB " : "GRAY")) return metadata;
+  const { icc: _, ...rest } = metadata;
+  return rest;
+}
+
+/**
  * Encodes an image: PNG (u8 → 8-bit, u16 → 16-bit; the colour type follows
  * the channel count, so gray stays gray), JPEG (u8; gray stays 1-component,
  * alpha is dropped), WebP (u8; `quality` or `lossless`, alpha kept), AVIF
@@ -200,7 +215,7 @@ export async function encodeImage(
   const subsampling = option("encodeImage", "subsampling", options.subsampling, "4:2:0");
   const progressive = option("encodeImage", "progressive", options.progressive, false);
   const lossless = option("encodeImage", "lossless", options.lossless, false);
-  const metadata = checkMetadata("encodeImage", options.metadata);
+  const metadata = fitIcc(checkMetadata("encodeImage", options.metadata), image);
   const codec = codecOf(fmt);
   if (!codec.encode) {
     const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");
