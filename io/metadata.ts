@@ -53,7 +53,7 @@ export function isIcc(b: Uint8Array): boolean {
   return b.length >= 128 && b[36] === 0x61 && b[37] === 0x63 && b[38] === 0x73 && b[39] === 0x70;
 }
 
-/** Byte offset of IFD0's Orientation entry in an EXIF payload, or -1 (absent or malformed). */
+/** Byte offset of IFD0's Orientation entry (one SHORT or LONG) in an EXIF payload, or -1 (absent or malformed). */
 function orientationEntry(b: Uint8Array): number {
   if (!isExif(b)) return -1;
   const le = b[0] === 0x49;
@@ -66,7 +66,11 @@ function orientationEntry(b: Uint8Array): number {
   for (let i = 0; i < count; i++) {
     const e = ifd + 2 + 12 * i;
     if (e + 12 > b.length) return -1;
-    if (u16(e) === ORIENTATION) return u16(e + 2) === 3 && u16(e + 4) === 0 ? e : -1;
+    if (u16(e) !== ORIENTATION) continue;
+    // One SHORT (as the standard says) or one LONG (as some writers put it).
+    const count = le ? u16(e + 4) | (u16(e + 6) << 16) : (u16(e + 4) << 16) | u16(e + 6);
+    const type = u16(e + 2);
+    return (type === 3 || type === 4) && count === 1 ? e : -1;
   }
   return -1;
 }
@@ -75,7 +79,9 @@ function orientationEntry(b: Uint8Array): number {
 export function exifOrientation(exif: Uint8Array): number {
   const e = orientationEntry(exif);
   if (e < 0) return 1;
-  const v = exif[0] === 0x49 ? exif[e + 8] | (exif[e + 9] << 8) : (exif[e + 8] << 8) | exif[e + 9];
+  const view = new DataView(exif.buffer, exif.byteOffset, exif.byteLength);
+  const le = exif[0] === 0x49;
+  const v = view.getUint16(e + 2, le) === 3 ? view.getUint16(e + 8, le) : view.getUint32(e + 8, le);
   return v >= 1 && v <= 8 ? v : 1;
 }
 
@@ -88,8 +94,10 @@ export function exifWithOrientation(exif: Uint8Array, value: number): Uint8Array
   const e = orientationEntry(exif);
   if (e < 0 || exifOrientation(exif) === value) return exif;
   const out = exif.slice();
-  if (out[0] === 0x49) out.set([value & 255, value >> 8], e + 8);
-  else out.set([value >> 8, value & 255], e + 8);
+  const view = new DataView(out.buffer);
+  const le = out[0] === 0x49;
+  if (view.getUint16(e + 2, le) === 3) view.setUint16(e + 8, value, le);
+  else view.setUint32(e + 8, value, le);
   return out;
 }
 
