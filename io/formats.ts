@@ -51,7 +51,7 @@ export interface DecodeOptions {
   /**
    * Keep a JPEG's stored orientation instead of applying its EXIF orientation
    * (default false: the image comes out upright, as `PIL.ImageOps.exif_transpose`
-   * gives it).
+   * gives it, and `readMetadata` gives its EXIF with Orientation 1).
    */
   keepOrientation?: boolean;
   /**
