@@ -275,7 +275,12 @@ export async function processFile(
   if (options.readInput) {
     const bytes = await options.readInput();
     image = await decodeImage(bytes, decode);
-    if (carry) metadata = await readMetadata(bytes, { keepOrientation: decode.keepOrientation });
+    if (carry) {
+      metadata = await readMetadata(bytes, {
+        keepOrientation: decode.keepOrientation,
+        page: decode.page,
+      });
+    }
   } else if (carry) {
     ({ image, metadata } = await readImageWithMetadata(input, decode));
   } else {

@@ -141,7 +141,7 @@ function codecFor(bytes: Uint8Array, format: ImageFormat | undefined): Codec {
  */
 export async function readMetadata(
   bytes: Uint8Array,
-  options: { format?: ImageFormat; keepOrientation?: boolean } = {},
+  options: { format?: ImageFormat; keepOrientation?: boolean; page?: number } = {},
 ): Promise<ImageMetadata> {
   if (!(bytes instanceof Uint8Array)) {
     throw new FilterError(
@@ -158,11 +158,12 @@ export async function readMetadata(
     options.keepOrientation,
     false,
   );
+  const page = option("readMetadata", "page", options.page, 0);
   const codec = codecFor(bytes, format);
   if (!codec.readMetadata || !codec.sniff(bytes)) return {};
   let meta: ImageMetadata;
   try {
-    meta = await codec.readMetadata(bytes);
+    meta = await codec.readMetadata(bytes, { page: codec.pages ? page : 0 });
   } catch {
     return {};
   }

@@ -69,9 +69,13 @@ export interface Codec {
   decode?(bytes: Uint8Array, options: CodecDecodeOptions): Promise<Image> | Image;
   /**
    * Reads the file's metadata without decoding pixels (absent: the format
-   * holds none imfilter reads). A broken piece is left out, never thrown.
+   * holds none imfilter reads), of `page` where the format has pages. A
+   * broken piece is left out, never thrown.
    */
-  readMetadata?(bytes: Uint8Array): ImageMetadata | Promise<ImageMetadata>;
+  readMetadata?(
+    bytes: Uint8Array,
+    options: { page: number },
+  ): ImageMetadata | Promise<ImageMetadata>;
   /** Whether the decoder applies the EXIF orientation (unless `keepOrientation`). */
   appliesOrientation?: boolean;
   /** Encodes (absent: the format is read-only). */

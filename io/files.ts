@@ -131,6 +131,7 @@ async function readFileAndDecode(
     const metadata = await readMetadata(bytes, {
       format,
       keepOrientation: options.keepOrientation,
+      page: options.page,
     });
     return { image, metadata };
   } catch (e) {

@@ -38,13 +38,13 @@ const UNIT_SIZES = [0, 1, 1, 2, 4, 4, 1, 1, 2, 4, 4, 4, 8, 4, 0, 0, 8, 8, 8];
 export const POINTER_TAGS: ReadonlySet<number> = new Set([34665, 34853, 40965]);
 /**
  * The tags of an image's IFD that are EXIF information rather than its
- * layout: ImageDescription, Make, Model, Orientation, Software, DateTime,
- * Artist, HostComputer, Copyright. Only these cross between an EXIF block
- * and a TIFF's IFD (the density has its own field; strips, compression and
- * colour tags describe the file they are in).
+ * layout: Make, Model, Orientation, Software, DateTime, Artist,
+ * HostComputer, Copyright. Only these cross between an EXIF block and a
+ * TIFF's IFD (the density has its own field; strips, compression and colour
+ * tags describe the file they are in; ImageDescription stays too, as
+ * tifffile and ImageJ keep the array's shape and axes in it).
  */
 export const IMAGE_EXIF_TAGS: ReadonlySet<number> = new Set([
-  270,
   271,
   272,
   274,

@@ -4,13 +4,13 @@
  * EXIF — the image IFD's EXIF tags ({@linkcode IMAGE_EXIF_TAGS}) and its
  * Exif (34665) and GPS (34853) sub-IFDs, read as a standalone little-endian
  * EXIF payload and written back from one (see `ifd_tree.ts`). Reading looks
- * at the first IFD only; a broken piece is left out.
+ * at one page's IFD (the first by default); a broken piece is left out.
  *
  * @module
  */
 
 import { type Density, type ImageMetadata, isIcc, MAX_ICC_BYTES } from "../metadata.ts";
-import { type Entry, parseHeader, readIfd } from "./ifd.ts";
+import { type Entry, findIfd, parseHeader, readIfd } from "./ifd.ts";
 import {
   type ExifEntry,
   type ExifIfd,
@@ -35,10 +35,11 @@ function rational(b: Uint8Array, view: DataView, le: boolean, e?: Entry): number
   return num > 0 && den > 0 ? num / den : undefined;
 }
 
-/** The metadata of a TIFF file's first IFD. */
-export function readTiffMetadata(b: Uint8Array): ImageMetadata {
+/** The metadata of a TIFF file's IFD number `page` (0-based). */
+export function readTiffMetadata(b: Uint8Array, { page }: { page: number }): ImageMetadata {
   const f = parseHeader(b);
-  const entries = readIfd(f, f.first);
+  const at = page === 0 ? f.first : findIfd(f, page).at;
+  const entries = readIfd(f, at);
   const meta: ImageMetadata = {};
   const icc = entries.get(34675);
   if (icc && (icc.type === 7 || icc.type === 1) && icc.count <= MAX_ICC_BYTES) {
@@ -59,7 +60,7 @@ export function readTiffMetadata(b: Uint8Array): ImageMetadata {
     meta.density = { x, y, unit: unit === 2 ? "inch" : "cm" };
   }
   if (!f.big) {
-    const tree = parseIfdTree(b, f.first, exifTag);
+    const tree = parseIfdTree(b, at, exifTag);
     if (tree && !isEmptyTree(tree)) meta.exif = exifPayload(tree);
   }
   return meta;
