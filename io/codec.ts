@@ -118,8 +118,9 @@ function codecFor(bytes: Uint8Array, format: ImageFormat | undefined): Codec {
  * Reads an image file's metadata — ICC profile, EXIF block, density —
  * without decoding its pixels: JPEG (APP2 ICC_PROFILE segments, the first
  * APP1 Exif, JFIF density), PNG (iCCP, eXIf, pHYs), TIFF (ICC tag, EXIF
- * sub-IFD, resolution), WebP (ICCP and EXIF chunks) and AVIF (the `colr`
- * ICC profile). Other formats have none (`{}`). The format comes from
+ * sub-IFD, resolution), WebP (ICCP and EXIF chunks), BMP (V5 embedded
+ * profile, pixels per metre) and AVIF (the `colr` ICC profile); of a
+ * TIFF, page `page` (default 0). Other formats have none (`{}`). The format comes from
  * `options.format` or the magic number (unrecognised bytes are
  * `DECODE_FAILED`). A broken piece (truncated, a bad length, a loop) is left
  * out, never thrown; pieces are copies, a few bytes to a few MiB, never the

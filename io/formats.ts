@@ -80,8 +80,9 @@ export interface EncodeOptions {
    * Metadata to embed (default none): the ICC profile, EXIF block and
    * density, each written where the format holds it — JPEG (APP2
    * ICC_PROFILE, APP1 Exif, JFIF density), PNG (iCCP, eXIf, pHYs), TIFF
-   * (ICC tag, EXIF sub-IFD, resolution tags) and WebP (ICCP and EXIF chunks;
-   * no density). AVIF, BMP, netpbm and `.npy` write none. A piece the format
+   * (ICC tag, EXIF sub-IFD, resolution tags), WebP (ICCP and EXIF chunks;
+   * no density) and BMP (V5 embedded profile, pixels per metre; no EXIF).
+   * AVIF, netpbm and `.npy` write none. A piece the format
    * cannot hold (an EXIF block over 64 KiB in JPEG) is left out, and so is
    * an ICC profile whose colour space is not the image's (RGB for 3 or 4
    * channels, GRAY for 1 or 2). See `readMetadata`.

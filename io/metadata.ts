@@ -160,3 +160,27 @@ export function isEmptyMetadata(m: ImageMetadata): boolean {
 
 /** The largest ICC profile a reader takes (16 MiB, about what JPEG's 255 segments hold); larger is left out. */
 export const MAX_ICC_BYTES: number = 1 << 24;
+
+const METRES_PER_INCH = 0.0254;
+
+/**
+ * A density stated in pixels per metre (PNG, BMP): in inches when a whole
+ * number of dots per inch gives back the same pixels per metre (72 dpi is
+ * 2835), else per centimetre.
+ */
+export function densityFromPerMetre(ppmX: number, ppmY: number): Density {
+  const dpiX = Math.round(ppmX * METRES_PER_INCH), dpiY = Math.round(ppmY * METRES_PER_INCH);
+  if (
+    dpiX > 0 && dpiY > 0 && Math.round(dpiX / METRES_PER_INCH) === ppmX &&
+    Math.round(dpiY / METRES_PER_INCH) === ppmY
+  ) {
+    return { x: dpiX, y: dpiY, unit: "inch" };
+  }
+  return { x: ppmX / 100, y: ppmY / 100, unit: "cm" };
+}
+
+/** Whole pixels per metre of a density value, or `undefined` outside 1 to 2^31 − 1. */
+export function perMetre(v: number, unit: Density["unit"]): number | undefined {
+  const ppm = Math.round(unit === "inch" ? v / METRES_PER_INCH : v * 100);
+  return ppm >= 1 && ppm < 0x80000000 ? ppm : undefined;
+}

@@ -8,10 +8,15 @@
  * @module
  */
 
-import { type Density, type ImageMetadata, isExif, isIcc, MAX_ICC_BYTES } from "./metadata.ts";
+import {
+  densityFromPerMetre,
+  type ImageMetadata,
+  isExif,
+  isIcc,
+  MAX_ICC_BYTES,
+  perMetre,
+} from "./metadata.ts";
 import { concatBytes, deflate, inflateStream } from "./zlib.ts";
-
-const METRES_PER_INCH = 0.0254;
 
 function u32(b: Uint8Array, p: number): number {
   return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
@@ -29,21 +34,6 @@ async function iccOf(data: Uint8Array): Promise<Uint8Array | undefined> {
   }
   const icc = concatBytes(parts);
   return isIcc(icc) ? icc : undefined;
-}
-
-/**
- * A `pHYs` density: in inches when a whole number of dots per inch gives
- * back the same pixels per metre (72 dpi is 2835), else per centimetre.
- */
-function densityOf(ppmX: number, ppmY: number): Density {
-  const dpiX = Math.round(ppmX * METRES_PER_INCH), dpiY = Math.round(ppmY * METRES_PER_INCH);
-  if (
-    dpiX > 0 && dpiY > 0 && Math.round(dpiX / METRES_PER_INCH) === ppmX &&
-    Math.round(dpiY / METRES_PER_INCH) === ppmY
-  ) {
-    return { x: dpiX, y: dpiY, unit: "inch" };
-  }
-  return { x: ppmX / 100, y: ppmY / 100, unit: "cm" };
 }
 
 /**
@@ -65,7 +55,9 @@ export async function readPngMetadata(b: Uint8Array): Promise<ImageMetadata> {
       if (isExif(exif)) meta.exif = exif.slice();
     } else if (type === "pHYs" && meta.density === undefined && length === 9 && b[data + 8] === 1) {
       const x = u32(b, data), y = u32(b, data + 4);
-      if (x > 0 && y > 0 && x < 0x80000000 && y < 0x80000000) meta.density = densityOf(x, y);
+      if (x > 0 && y > 0 && x < 0x80000000 && y < 0x80000000) {
+        meta.density = densityFromPerMetre(x, y);
+      }
     }
     p = data + length + 4;
   }
@@ -74,12 +66,6 @@ export async function readPngMetadata(b: Uint8Array): Promise<ImageMetadata> {
     if (icc) meta.icc = icc;
   }
   return meta;
-}
-
-/** Pixels per metre of a density value, or `undefined` outside PNG's 31 bits. */
-function perMetre(v: number, unit: Density["unit"]): number | undefined {
-  const ppm = Math.round(unit === "inch" ? v / METRES_PER_INCH : v * 100);
-  return ppm >= 1 && ppm < 0x80000000 ? ppm : undefined;
 }
 
 /** The metadata chunks (type and data) to write between IHDR and the image data. */

@@ -160,6 +160,7 @@ const WRITERS: { format: ImageFormat; density: boolean }[] = [
   { format: "png", density: true },
   { format: "webp", density: false },
   { format: "tiff", density: true },
+  { format: "bmp", density: true },
 ];
 
 Deno.test("every metadata writer's output reads back the same ICC, EXIF and density", async () => {
@@ -170,6 +171,7 @@ Deno.test("every metadata writer's output reads back the same ICC, EXIF and dens
       const m = await readMetadata(bytes, { keepOrientation: true });
       assert.deepEqual(m.icc, srgb, format);
       if (format === "tiff") assert.deepEqual(exifTags(m.exif!), exifTags(exif), format);
+      else if (format === "bmp") assert.equal(m.exif, undefined); // BMP has no place for EXIF
       else assert.deepEqual(m.exif, exif, format);
       assert.deepEqual(m.density, density ? full.density : undefined, format);
       const back = await decodeImage(bytes, { keepOrientation: true });
@@ -231,7 +233,7 @@ Deno.test("a 150 kB ICC profile spans three JPEG APP2 segments and reads back wh
 
 Deno.test("formats without metadata ignore it; AVIF reads its colr profile but writes none", async () => {
   const img = syntheticImage(8, 6, 3, "u8", 4);
-  for (const f of ["bmp", "netpbm", "npy", "avif"] as const) {
+  for (const f of ["netpbm", "npy", "avif"] as const) {
     const bytes = await encodeImage(img, f, { metadata: full });
     assert.deepEqual(await readMetadata(bytes), {}, f);
   }
@@ -248,13 +250,13 @@ Deno.test("an ICC profile whose colour space is not the image's is left out", as
   grayIcc.set([0x47, 0x52, 0x41, 0x59], 16); // "GRAY"
   const cmyk = srgb.slice();
   cmyk.set([0x43, 0x4d, 0x59, 0x4b], 16); // "CMYK"
-  for (const f of ["jpeg", "png", "tiff"] as const) {
+  for (const f of ["jpeg", "png", "tiff", "bmp"] as const) {
     const m = (img: Image, icc: Uint8Array) =>
       encodeImage(img, f, { metadata: { icc, exif: exifLe } }).then((b) => readMetadata(b));
     assert.equal((await m(gray, srgb)).icc, undefined, f);
     assert.deepEqual((await m(gray, grayIcc)).icc, grayIcc, f);
     assert.equal((await m(rgb, cmyk)).icc, undefined, f);
-    assert.ok((await m(rgb, cmyk)).exif, `${f}: the rest is still written`);
+    if (f !== "bmp") assert.ok((await m(rgb, cmyk)).exif, `${f}: the rest is still written`);
   }
 });
 
@@ -527,4 +529,25 @@ Deno.test("a TIFF page's own metadata: readMetadata and readImageWithMetadata fo
   assert.deepEqual(metadata, second);
   // A page past the last has no metadata to give (decoding it is the DECODE_FAILED).
   assert.deepEqual(await readMetadata(bytes, { page: 5 }), {});
+});
+
+Deno.test("BMP: density in the header (72 dpi when none is given), an ICC profile in a V5 header; Pillow's BMPs read their dpi", async () => {
+  const plain = await readMetadata(await encodeImage(syntheticImage(5, 3, 3, "u8", 1), "bmp"));
+  assert.deepEqual(plain, { density: { x: 72, y: 72, unit: "inch" } });
+  for (const ch of [1, 3, 4]) {
+    const img = syntheticImage(5, 3, ch, "u8", 1);
+    const icc = srgb.slice();
+    if (ch === 1) icc.set([0x47, 0x52, 0x41, 0x59], 16); // "GRAY"
+    const bytes = await encodeImage(img, "bmp", {
+      metadata: { icc, density: { x: 40, y: 20, unit: "cm" } },
+    });
+    assert.equal(new DataView(bytes.buffer).getUint32(14, true), 124);
+    const m = await readMetadata(bytes);
+    assert.deepEqual(m, { icc, density: { x: 40, y: 20, unit: "cm" } });
+    assert.deepEqual((await decodeImage(bytes)).data, img.data);
+  }
+  const formats = new URL("./fixtures/formats/", import.meta.url).pathname;
+  // make_formats.py saved these with Pillow's default 96 dpi.
+  const pillow = await readMetadata(Deno.readFileSync(formats + "pillow_rgb.bmp"));
+  assert.ok(pillow.density, "pillow_rgb.bmp has a density");
 });
