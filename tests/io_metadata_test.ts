@@ -551,3 +551,16 @@ Deno.test("BMP: density in the header (72 dpi when none is given), an ICC profil
   const pillow = await readMetadata(Deno.readFileSync(formats + "pillow_rgb.bmp"));
   assert.ok(pillow.density, "pillow_rgb.bmp has a density");
 });
+
+Deno.test("two Exif segments: the first is the EXIF, as Pillow and the decoder read it", async () => {
+  const bytes = Deno.readFileSync(
+    new URL("./fixtures/io/jpeg/exif_two_segments.jpg", import.meta.url),
+  );
+  assert.equal(exifOrientation((await readMetadata(bytes, { keepOrientation: true })).exif!), 6);
+  assert.equal(exifOrientation((await readMetadata(bytes)).exif!), 1);
+  // A first Exif segment without a TIFF header: no EXIF (the second is not taken instead).
+  const spoiled = bytes.slice();
+  const at = segmentsOf(bytes, 0xe1)[0] + 4 + 6;
+  spoiled.set([0x58, 0x58], at);
+  assert.equal((await readMetadata(spoiled)).exif, undefined);
+});

@@ -56,7 +56,7 @@ function joinIcc(
 export function readJpegMetadata(b: Uint8Array): ImageMetadata {
   const meta: ImageMetadata = {};
   const icc: { seq: number; count: number; data: Uint8Array }[] = [];
-  let p = 2;
+  let p = 2, exifSeen = false;
   while (p + 4 <= b.length && b[p] === 0xff) {
     let m = p + 1;
     while (m < b.length && b[m] === 0xff) m++;
@@ -76,7 +76,8 @@ export function readJpegMetadata(b: Uint8Array): ImageMetadata {
       if ((units === 1 || units === 2) && x > 0 && y > 0) {
         meta.density = { x, y, unit: units === 1 ? "inch" : "cm" };
       }
-    } else if (marker === 0xe1 && meta.exif === undefined && isText(b, start, end, EXIF_TAG)) {
+    } else if (marker === 0xe1 && !exifSeen && isText(b, start, end, EXIF_TAG)) {
+      exifSeen = true; // the first Exif segment only, as Pillow and the decoder read it
       const exif = b.subarray(start + 6, end);
       if (isExif(exif)) meta.exif = exif.slice();
     } else if (marker === 0xe2 && isText(b, start, end, ICC_TAG) && end - start > 14) {
