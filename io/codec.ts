@@ -176,15 +176,17 @@ export async function readMetadata(
 
 /**
  * The metadata without an ICC profile whose colour space (header bytes
- * 16–19) does not describe the image: an RGB image keeps an "RGB " profile,
- * a gray one a "GRAY" profile. A CMYK JPEG's profile, say, does not go with
+ * 16–19) does not describe the file: an RGB image keeps an "RGB " profile,
+ * a gray one a "GRAY" profile (an "RGB " one in WebP, which writes gray as RGB). A CMYK JPEG's profile, say, does not go with
  * the RGB pixels it was decoded to.
  */
-function fitIcc(metadata: ImageMetadata, image: Image): ImageMetadata {
+function fitIcc(metadata: ImageMetadata, image: Image, format: ImageFormat): ImageMetadata {
   const icc = metadata.icc;
   if (!icc) return metadata;
   const space = icc.length >= 20 ? String.fromCharCode(...icc.subarray(16, 20)) : "";
-  if (space === (image.channels >= 3 ? "RGB " : "GRAY")) return metadata;
+  // WebP has no gray: a gray image is written as RGB.
+  const rgb = image.channels >= 3 || format === "webp";
+  if (space === (rgb ? "RGB " : "GRAY")) return metadata;
   const { icc: _, ...rest } = metadata;
   return rest;
 }
@@ -217,7 +219,7 @@ export async function encodeImage(
   const subsampling = option("encodeImage", "subsampling", options.subsampling, "4:2:0");
   const progressive = option("encodeImage", "progressive", options.progressive, false);
   const lossless = option("encodeImage", "lossless", options.lossless, false);
-  const metadata = fitIcc(checkMetadata("encodeImage", options.metadata), image);
+  const metadata = fitIcc(checkMetadata("encodeImage", options.metadata), image, fmt);
   const codec = codecOf(fmt);
   if (!codec.encode) {
     const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");

@@ -85,7 +85,8 @@ export interface EncodeOptions {
    * AVIF, netpbm and `.npy` write none. A piece the format
    * cannot hold (an EXIF block over 64 KiB in JPEG) is left out, and so is
    * an ICC profile whose colour space is not the image's (RGB for 3 or 4
-   * channels, GRAY for 1 or 2). See `readMetadata`.
+   * channels, GRAY for 1 or 2; RGB in WebP, which writes gray as RGB). See
+   * `readMetadata`.
    */
   metadata?: ImageMetadata;
 }

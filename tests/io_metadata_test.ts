@@ -258,6 +258,11 @@ Deno.test("an ICC profile whose colour space is not the image's is left out", as
     assert.equal((await m(rgb, cmyk)).icc, undefined, f);
     if (f !== "bmp") assert.ok((await m(rgb, cmyk)).exif, `${f}: the rest is still written`);
   }
+  // WebP writes gray as RGB: an RGB profile stays, a GRAY one goes.
+  const webp = (icc: Uint8Array) =>
+    encodeImage(gray, "webp", { metadata: { icc } }).then((b) => readMetadata(b));
+  assert.deepEqual((await webp(srgb)).icc, srgb);
+  assert.equal((await webp(grayIcc)).icc, undefined);
 });
 
 Deno.test("an EXIF block over one JPEG segment is left out of a JPEG, the rest is written", async () => {
