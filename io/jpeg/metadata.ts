@@ -4,12 +4,14 @@
  * block (the first APP1 "Exif\0\0" segment, as Pillow reads it) and the
  * density (JFIF APP0 units and X/Y density). Reading walks the marker
  * segments up to the first scan and copies only those pieces; a broken
- * piece is left out. Writing puts them after the encoder's JFIF segment.
+ * piece is left out. Writing hands the encoder the segments it puts after
+ * its JFIF one (no copy of the encoded file).
  *
  * @module
  */
 
 import { type Density, type ImageMetadata, isExif, isIcc } from "../metadata.ts";
+import type { JpegHeaderExtras } from "./encode.ts";
 
 const ICC_TAG = "ICC_PROFILE\0";
 const EXIF_TAG = "Exif\0\0";
@@ -108,39 +110,31 @@ function jfifDensity(d: Density): [number, number] | undefined {
 }
 
 /**
- * The encoder's JPEG with the metadata added: the density in its JFIF
- * segment, then an APP1 Exif segment (left out when the block is over one
- * segment's 65527 bytes) and the ICC profile in as many APP2 segments as it
- * takes (up to 255, about 16 MiB; a larger profile is left out).
+ * What the encoder writes for the metadata: the density in its JFIF
+ * segment (1:1 without units when none fits), then an APP1 Exif segment
+ * (left out when the block is over one segment's 65527 bytes) and the ICC
+ * profile in as many APP2 segments as it takes (up to 255, about 16 MiB; a
+ * larger profile is left out).
  */
-export function addJpegMetadata(jpeg: Uint8Array, meta: ImageMetadata): Uint8Array {
-  // The encoder writes SOI, then a 16-byte JFIF APP0: insert after it.
-  const jfif = jpeg[2] === 0xff && jpeg[3] === 0xe0 && isText(jpeg, 6, jpeg.length, "JFIF\0");
-  const at = jfif ? 4 + ((jpeg[4] << 8) | jpeg[5]) : 2;
-  const parts: Uint8Array[] = [];
-  if (meta.exif && meta.exif.length <= MAX_EXIF) parts.push(segment(0xe1, EXIF_TAG, [], meta.exif));
+export function jpegHeaderExtras(meta: ImageMetadata): JpegHeaderExtras {
+  const segments: Uint8Array[] = [];
+  if (meta.exif && meta.exif.length <= MAX_EXIF) {
+    segments.push(segment(0xe1, EXIF_TAG, [], meta.exif));
+  }
   if (meta.icc && meta.icc.length > 0 && meta.icc.length <= ICC_CHUNK * 255) {
     const n = Math.ceil(meta.icc.length / ICC_CHUNK);
     for (let i = 0; i < n; i++) {
       const piece = meta.icc.subarray(i * ICC_CHUNK, (i + 1) * ICC_CHUNK);
-      parts.push(segment(0xe2, ICC_TAG, [i + 1, n], piece));
+      segments.push(segment(0xe2, ICC_TAG, [i + 1, n], piece));
     }
   }
   const density = meta.density && jfifDensity(meta.density);
-  if (parts.length === 0 && !(density && jfif)) return jpeg;
-  const extra = parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(jpeg.length + extra);
-  out.set(jpeg.subarray(0, at));
-  if (density && jfif) {
-    // APP0 body: "JFIF\0", version (2), units, X density, Y density, thumbnail size.
-    out[13] = meta.density!.unit === "inch" ? 1 : 2;
-    out.set([density[0] >> 8, density[0] & 255, density[1] >> 8, density[1] & 255], 14);
-  }
-  let o = at;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  out.set(jpeg.subarray(at), o);
-  return out;
+  return density
+    ? {
+      units: meta.density!.unit === "inch" ? 1 : 2,
+      xDensity: density[0],
+      yDensity: density[1],
+      segments,
+    }
+    : { units: 0, xDensity: 1, yDensity: 1, segments };
 }

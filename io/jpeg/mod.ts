@@ -25,7 +25,8 @@ import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
 import { type EncodeKernels, encodeWith, typescriptEncodeKernels } from "./encode.ts";
 import { type PixelKernels, typescriptKernels } from "./pixels.ts";
 import { simdEncodeKernels, simdPixelKernels } from "./jpeg_simd.ts";
-import { addJpegMetadata, readJpegMetadata } from "./metadata.ts";
+import { jpegHeaderExtras, readJpegMetadata } from "./metadata.ts";
+import type { ImageMetadata } from "../metadata.ts";
 
 /** SIMD kernels when enabled and available, else the TypeScript ones. */
 function pixelKernels(bytes: number): PixelKernels {
@@ -108,6 +109,8 @@ export interface EncodeJpegOptions {
   subsampling?: "4:2:0" | "4:4:4";
   /** Write a progressive JPEG (libjpeg's scan script, optimal Huffman tables). */
   progressive?: boolean;
+  /** ICC profile, EXIF block and density to write (`metadata.ts`; default none). */
+  metadata?: ImageMetadata;
 }
 
 /**
@@ -161,6 +164,7 @@ export function encodeJpeg(
       subsampling === "4:2:0",
       progressive,
       encodeKernels,
+      jpegHeaderExtras(options.metadata ?? {}),
     );
     return Promise.resolve(bytes);
   } catch (e) {
@@ -183,6 +187,6 @@ export const jpegCodec: Codec = {
   decode: (bytes, { maxPixels, maxBytes, keepOrientation }) =>
     decodeJpeg(bytes, { maxPixels, maxBytes, keepOrientation }),
   readMetadata: readJpegMetadata,
-  encode: async (image, { quality, subsampling, progressive, metadata }) =>
-    addJpegMetadata(await encodeJpeg(image, { quality, subsampling, progressive }), metadata),
+  encode: (image, { quality, subsampling, progressive, metadata }) =>
+    encodeJpeg(image, { quality, subsampling, progressive, metadata }),
 };
