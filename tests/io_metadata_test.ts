@@ -15,7 +15,7 @@ import {
   readMetadata,
 } from "../mod.ts";
 import { exifOrientation, exifWithOrientation } from "../io/metadata.ts";
-import { parseExif } from "../io/tiff/ifd_tree.ts";
+import { MAX_TREE_BYTES, parseExif } from "../io/tiff/ifd_tree.ts";
 import { crc32 } from "../io/png.ts";
 import { syntheticImage } from "../testing.ts";
 
@@ -568,4 +568,27 @@ Deno.test("two Exif segments: the first is the EXIF, as Pillow and the decoder r
   const at = segmentsOf(bytes, 0xe1)[0] + 4 + 6;
   spoiled.set([0x58, 0x58], at);
   assert.equal((await readMetadata(spoiled)).exif, undefined);
+});
+
+Deno.test("EXIF entries that all point at the same bytes are not multiplied past the parse budget", async () => {
+  // 1000 UNDEFINED entries, each claiming the same 60,000 bytes: 60 MB of claims in 60 kB.
+  const n = 1000, blob = 8 + 2 + 12 * n + 4;
+  const exif = new Uint8Array(blob + 60000);
+  const view = new DataView(exif.buffer);
+  exif.set([0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+  view.setUint16(8, n, true);
+  for (let i = 0; i < n; i++) {
+    const e = 10 + 12 * i;
+    view.setUint16(e, 40000 + i, true);
+    view.setUint16(e + 2, 7, true);
+    view.setUint32(e + 4, 60000, true);
+    view.setUint32(e + 8, blob, true);
+  }
+  const tree = parseExif(exif)!;
+  const copied = tree.entries.reduce((s, e) => s + e.value.length, 0);
+  assert.ok(copied <= MAX_TREE_BYTES, `${copied}`);
+  assert.equal(tree.entries.length, Math.floor(MAX_TREE_BYTES / 60000));
+  // The sub-IFDs of a TIFF come from the same parser: writing it stays bounded too.
+  const tiff = await encodeImage(syntheticImage(4, 4, 3, "u8", 1), "tiff", { metadata: { exif } });
+  assert.ok(tiff.length < 1 << 20, `${tiff.length}`); // none of those tags is an image tag
 });

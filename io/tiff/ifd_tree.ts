@@ -9,9 +9,10 @@
  * the EXIF tags and sub-IFDs) with it, and the TIFF reader hands EXIF back
  * as a standalone payload.
  *
- * Parsing is bounded: at most 4 levels, 1000 entries per IFD, each IFD
- * visited once (a loop ends the branch), values inside the data. A broken
- * entry or sub-IFD is left out.
+ * Parsing is bounded: at most 4 levels, 1000 entries per IFD and 10,000 in
+ * all, each IFD visited once (a loop ends the branch), values inside the
+ * data and 16 MiB of them in all (entries that all point at the same bytes
+ * cannot multiply them). A broken entry or sub-IFD is left out.
  *
  * @module
  */
@@ -54,7 +55,9 @@ export const IMAGE_EXIF_TAGS: ReadonlySet<number> = new Set([
   316,
   33432,
 ]);
-const MAX_ENTRIES = 1000, MAX_DEPTH = 4;
+const MAX_ENTRIES = 1000, MAX_DEPTH = 4, MAX_TOTAL_ENTRIES = 10_000;
+/** The value bytes one parse copies at most. */
+export const MAX_TREE_BYTES: number = 1 << 24;
 
 /**
  * Parses the IFD at `at` of TIFF-structured `b` (offsets relative to `b`),
@@ -68,13 +71,14 @@ export function parseIfdTree(
   const le = b[0] === 0x49;
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const seen = new Set<number>();
+  let bytesLeft = MAX_TREE_BYTES, entriesLeft = MAX_TOTAL_ENTRIES;
   const walk = (at: number, depth: number): ExifIfd | undefined => {
     if (depth > MAX_DEPTH || seen.has(at) || at < 8 || at + 2 > b.length) return undefined;
     seen.add(at);
     const n = view.getUint16(at, le);
     if (n > MAX_ENTRIES || at + 2 + 12 * n > b.length) return undefined;
     const ifd: ExifIfd = { entries: [], children: new Map() };
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < n && entriesLeft > 0; i++, entriesLeft--) {
       const e = at + 2 + 12 * i;
       const tag = view.getUint16(e, le), type = view.getUint16(e + 2, le);
       const count = view.getUint32(e + 4, le);
@@ -89,7 +93,8 @@ export function parseIfdTree(
       if (size === 0 || !keep(tag, depth) || ifd.entries.some((x) => x.tag === tag)) continue;
       const bytes = size * count;
       const where = bytes <= 4 ? e + 8 : view.getUint32(e + 8, le);
-      if (bytes > b.length || where + bytes > b.length) continue;
+      if (bytes > bytesLeft || where + bytes > b.length) continue;
+      bytesLeft -= bytes;
       const value = b.slice(where, where + bytes);
       const unit = UNIT_SIZES[type];
       if (!le && unit > 1) {
