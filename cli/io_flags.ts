@@ -1,9 +1,9 @@
 /**
  * The image I/O flags every command that reads or writes images takes
  * (`--quality`, `--subsampling`, `--progressive`, `--lossless`,
- * `--compression`, `--format`, `--keep-orientation`, `--page`, `--frame`),
- * validated with the library's own option specs so the messages are the
- * library's, and `-` for standard input and output.
+ * `--compression`, `--format`, `--keep-orientation`, `--page`, `--frame`,
+ * `--strip-metadata`), validated with the library's own option specs so the
+ * messages are the library's, and `-` for standard input and output.
  *
  * @module
  */
@@ -30,6 +30,7 @@ export const IO_OPTIONS = {
   "keep-orientation": { type: "boolean" },
   page: { type: "string" },
   frame: { type: "string" },
+  "strip-metadata": { type: "boolean" },
 } as const;
 
 /** The I/O flags, validated. */
@@ -40,6 +41,11 @@ export interface IoFlags {
   encode: EncodeOptions;
   /** `--format`: the output's format whatever its extension (required for `-`). */
   format?: ImageFormat;
+  /**
+   * `--strip-metadata`: write no metadata; without it the input's ICC
+   * profile, EXIF and density are carried to the output.
+   */
+  stripMetadata?: boolean;
 }
 
 const FLAG_OF: Record<string, IoOptionName> = {
@@ -74,7 +80,14 @@ export function ioFlagsFrom(values: Record<string, unknown>): IoFlags {
   if (v.compression !== undefined) {
     encode.compression = v.compression as EncodeOptions["compression"];
   }
-  return { decode, encode, format: v.format as ImageFormat | undefined };
+  const flags: IoFlags = { decode, encode, format: v.format as ImageFormat | undefined };
+  if (values["strip-metadata"] !== undefined) {
+    flags.stripMetadata = coerceParam("imfilter", "--strip-metadata", {
+      type: "boolean",
+      description: "write no metadata",
+    }, values["strip-metadata"]) as boolean;
+  }
+  return flags;
 }
 
 /** Merges I/O flags given in several places (a pipe's steps): the first value of each wins. */
@@ -84,6 +97,9 @@ export function mergeIo(base: IoFlags, more: IoFlags | undefined): IoFlags {
     decode: { ...more.decode, ...base.decode },
     encode: { ...more.encode, ...base.encode },
     format: base.format ?? more.format,
+    ...(base.stripMetadata ?? more.stripMetadata) === undefined
+      ? {}
+      : { stripMetadata: base.stripMetadata ?? more.stripMetadata },
   };
 }
 

@@ -19,6 +19,7 @@ import {
   formatFromPath,
   type Image,
   type ImageFormat,
+  type ImageMetadata,
   isAbortError,
   isFilterError,
   oneLine,
@@ -26,7 +27,9 @@ import {
   type PipelineResult,
   type PipelineStep,
   readImage,
+  readImageWithMetadata,
   readKernel,
+  readMetadata,
   registry,
   runPipeline,
   timeoutError,
@@ -265,9 +268,24 @@ export async function processFile(
     maxPixels: options.maxPixels,
     maxBytes: options.maxBytes,
   };
-  const image = options.readInput
-    ? await decodeImage(await options.readInput(), decode)
-    : await readImage(input, decode);
+  // The input's metadata travels to an image output unless --strip-metadata;
+  // it is read from the same bytes as the pixels (only its pieces are copied).
+  const carry = !options.io?.stripMetadata && kind !== "json";
+  let image: Image, metadata: ImageMetadata | undefined;
+  if (options.readInput) {
+    const bytes = await options.readInput();
+    image = await decodeImage(bytes, decode);
+    if (carry) {
+      metadata = await readMetadata(bytes, {
+        keepOrientation: decode.keepOrientation,
+        page: decode.page,
+      });
+    }
+  } else if (carry) {
+    ({ image, metadata } = await readImageWithMetadata(input, decode));
+  } else {
+    image = await readImage(input, decode);
+  }
   checkWorkingBytes(image, steps, options.maxBytes);
   const started = performance.now();
   const timeout = options.timeout === undefined
@@ -328,7 +346,7 @@ export async function processFile(
     }
     out = out.stretchToU8();
   }
-  const bytes = await encodeImage(out, kind as ImageFormat, options.io?.encode);
+  const bytes = await encodeImage(out, kind as ImageFormat, { ...options.io?.encode, metadata });
   const write = options.writeOutput;
   await uninterrupted(
     () => write ? write(bytes) : writeFileAtomic(output, bytes, options.overwrite),

@@ -36,6 +36,7 @@ import { checkImageBudget, checkImageBytes, DEFAULT_MAX_BYTES, Image } from "../
 import { avifHeader, isAvif } from "./avif_header.ts";
 import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
+import { isIcc, MAX_ICC_BYTES } from "./metadata.ts";
 
 interface DecoderModule {
   decode(
@@ -170,5 +171,10 @@ export const avifCodec: Codec = {
   extensions: [".avif"],
   sniff: isAvif,
   decode: (bytes, { maxPixels, maxBytes }) => decodeAvif(bytes, maxPixels, maxBytes),
+  // The ICC profile only; the @jsquash/avif encoder takes no metadata, so none is written.
+  readMetadata: (bytes) => {
+    const icc = avifHeader(bytes).icc;
+    return icc && icc.length <= MAX_ICC_BYTES && isIcc(icc) ? { icc: icc.slice() } : {};
+  },
   encode: (image, { quality, lossless }) => encodeAvif(image, quality, lossless),
 };

@@ -7,7 +7,8 @@
  * AV1 stream may code — the size the AV1 decoder allocates, so it is checked
  * against `maxPixels` too (a file whose `ispe` is small but whose stream
  * claims a huge frame fails before the decoder runs). Every item extent must
- * lie inside the file. Grids (`grid` items) are read from their tiles.
+ * lie inside the file. Grids (`grid` items) are read from their tiles. The
+ * primary item's ICC profile (`colr` of type `prof`) is found on the way.
  *
  * There is no lower bound of bytes per pixel to check: AV1's adaptive
  * arithmetic coder brings a flat block's symbols close to zero bits, so an
@@ -33,6 +34,8 @@ export interface AvifHeader {
   alpha: boolean;
   /** The largest frame any AV1 stream of the image may code (its sequence headers). */
   coded: { width: number; height: number }[];
+  /** The primary item's ICC profile (a `colr` property of type `prof`), a view into the file. */
+  icc?: Uint8Array;
 }
 
 interface Box {
@@ -276,7 +279,11 @@ export function avifHeader(b: Uint8Array): AvifHeader {
     if (!seq) throw bad(`item ${id} has no AV1 sequence header`);
     sizes.push(seq);
   }
-  return { width, height, depth, monochrome, alpha: alphaItems.length > 0, coded: sizes };
+  const prof = assoc.get(primary)?.find((x) =>
+    x.type === "colr" && x.end - x.start > 4 && fourcc(b, x.start) === "prof"
+  );
+  const icc = prof && b.subarray(prof.start + 4, prof.end);
+  return { width, height, depth, monochrome, alpha: alphaItems.length > 0, coded: sizes, icc };
 }
 
 /** Each item's extents as [offset, length] in the file, checked to lie inside it. */

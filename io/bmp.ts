@@ -27,12 +27,26 @@
  * 32-bit BI_BITFIELDS with an alpha mask (a V4 header: Pillow, browsers and
  * Windows read the alpha); rows bottom-up, as every writer does.
  *
+ * Metadata: the density is the header's pixels per metre (written 72 dpi
+ * unless given); an ICC profile is embedded with a V5 header
+ * (PROFILE_EMBEDDED, the profile after the pixels) and read back from one.
+ *
  * @module
  */
 
 import type { Codec } from "./codecs.ts";
 import { FilterError } from "../core/errors.ts";
 import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
+import {
+  densityFromPerMetre,
+  type ImageMetadata,
+  isIcc,
+  MAX_ICC_BYTES,
+  perMetre,
+} from "./metadata.ts";
+
+/** bV5CSType of a V5 header whose profile is in the file ("MBED"). */
+const PROFILE_EMBEDDED = 0x4d424544;
 
 function fail(message: string): never {
   throw new FilterError("DECODE_FAILED", `BMP: ${message}`);
@@ -238,7 +252,7 @@ export function decodeBmp(
  * Encodes a `u8` image as BMP (see the module doc); `u16` and `f32` are
  * `UNSUPPORTED_DTYPE`.
  */
-export function encodeBmp(image: Image): Uint8Array {
+export function encodeBmp(image: Image, metadata: ImageMetadata = {}): Uint8Array {
   const { width, height, channels, data } = image;
   if (image.dtype !== "u8") {
     throw new FilterError(
@@ -247,11 +261,13 @@ export function encodeBmp(image: Image): Uint8Array {
     );
   }
   const bits = channels === 1 ? 8 : channels === 3 ? 24 : 32;
-  const hsize = bits === 32 ? 108 : 40;
+  const icc = metadata.icc && metadata.icc.length > 0 ? metadata.icc : undefined;
+  const hsize = icc ? 124 : bits === 32 ? 108 : 40;
   const paletteBytes = bits === 8 ? 1024 : 0;
   const stride = ((width * bits + 31) >>> 5) * 4;
   const offset = 14 + hsize + paletteBytes;
-  const out = new Uint8Array(offset + stride * height);
+  const pixelsEnd = offset + stride * height;
+  const out = new Uint8Array(pixelsEnd + (icc?.length ?? 0));
   const view = new DataView(out.buffer);
   out[0] = 0x42;
   out[1] = 0x4d;
@@ -264,15 +280,24 @@ export function encodeBmp(image: Image): Uint8Array {
   view.setUint16(28, bits, true);
   view.setUint32(30, bits === 32 ? 3 : 0, true);
   view.setUint32(34, stride * height, true);
-  view.setInt32(38, 2835, true); // 72 dpi
-  view.setInt32(42, 2835, true);
+  const d = metadata.density;
+  const ppmX = d && perMetre(d.x, d.unit), ppmY = d && perMetre(d.y, d.unit);
+  view.setInt32(38, ppmX && ppmY ? ppmX : 2835, true); // default 72 dpi
+  view.setInt32(42, ppmX && ppmY ? ppmY : 2835, true);
   if (bits === 8) {
     view.setUint32(46, 256, true);
-    for (let i = 0; i < 256; i++) out.set([i, i, i, 0], 54 + 4 * i);
+    for (let i = 0; i < 256; i++) out.set([i, i, i, 0], 14 + hsize + 4 * i);
   }
   if (bits === 32) {
     [0xff0000, 0xff00, 0xff, 0xff000000].forEach((m, i) => view.setUint32(54 + 4 * i, m, true));
     view.setUint32(70, 0x73524742, true); // LCS_sRGB
+  }
+  if (icc) {
+    view.setUint32(70, PROFILE_EMBEDDED, true);
+    view.setUint32(14 + 108, 4, true); // LCS_GM_IMAGES
+    view.setUint32(14 + 112, pixelsEnd - 14, true); // from the info header's start
+    view.setUint32(14 + 116, icc.length, true);
+    out.set(icc, pixelsEnd);
   }
   for (let y = 0; y < height; y++) {
     let p = offset + (height - 1 - y) * stride, s = y * width * channels;
@@ -292,6 +317,26 @@ export function encodeBmp(image: Image): Uint8Array {
   return out;
 }
 
+/** A BMP's density (Windows headers) and embedded ICC profile (V5 headers). */
+export function readBmpMetadata(b: Uint8Array): ImageMetadata {
+  const meta: ImageMetadata = {};
+  if (b.length < 18) return meta;
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const hsize = view.getUint32(14, true);
+  if (hsize >= 40 && 14 + hsize <= b.length) {
+    const x = view.getInt32(38, true), y = view.getInt32(42, true);
+    if (x > 0 && y > 0) meta.density = densityFromPerMetre(x, y);
+  }
+  if (hsize === 124 && 14 + hsize <= b.length && view.getUint32(70, true) === PROFILE_EMBEDDED) {
+    const at = 14 + view.getUint32(14 + 112, true), size = view.getUint32(14 + 116, true);
+    if (size <= MAX_ICC_BYTES && at + size <= b.length) {
+      const icc = b.slice(at, at + size);
+      if (isIcc(icc)) meta.icc = icc;
+    }
+  }
+  return meta;
+}
+
 /** BMP: palette, 16/24/32-bit, bitfields, RLE; written as 8-bit gray, 24-bit or 32-bit. */
 export const bmpCodec: Codec = {
   format: "bmp",
@@ -299,5 +344,6 @@ export const bmpCodec: Codec = {
   extensions: [".bmp"],
   sniff: isBmp,
   decode: (bytes, { maxPixels, maxBytes }) => decodeBmp(bytes, maxPixels, maxBytes),
-  encode: (image) => encodeBmp(image),
+  readMetadata: readBmpMetadata,
+  encode: (image, { metadata }) => encodeBmp(image, metadata),
 };

@@ -9,7 +9,7 @@
 
 import { FilterError, show } from "../core/errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
-import { codecOf, CODECS } from "./codecs.ts";
+import { type Codec, codecOf, CODECS } from "./codecs.ts";
 import {
   bad,
   type DecodeOptions,
@@ -18,6 +18,12 @@ import {
   option,
   sniffFormat,
 } from "./formats.ts";
+import {
+  checkMetadata,
+  exifWithOrientation,
+  type ImageMetadata,
+  isEmptyMetadata,
+} from "./metadata.ts";
 
 /**
  * Decodes image bytes; the format comes from `options.format` or the magic
@@ -52,15 +58,7 @@ export async function decodeImage(
   const format =
     option<ImageFormat | undefined>("decodeImage", "format", options.format, undefined) ??
       sniffFormat(bytes);
-  if (format === undefined) {
-    throw new FilterError(
-      "DECODE_FAILED",
-      `unrecognised image data (${bytes.length} bytes): not ${
-        CODECS.map((c) => c.label).join(", ")
-      }`,
-    );
-  }
-  const codec = codecOf(format);
+  const codec = codecFor(bytes, format);
   if (!codec.decode) {
     throw new FilterError("INVALID_PARAM", `reading ${codec.label} is not supported`);
   }
@@ -92,15 +90,105 @@ export async function decodeImage(
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.
-      if (e.code === "INVALID_PARAM") throw bad(format.toUpperCase(), e.message);
+      if (e.code === "INVALID_PARAM") throw bad(codec.format.toUpperCase(), e.message);
       if (/[\r\n]/.test(e.message)) {
         throw new FilterError(e.code, e.message.replace(/[\r\n]+/g, " "), { cause: e });
       }
       throw e;
     }
     const why = String((e as Error)?.message ?? e).split("\n")[0];
-    throw bad(format.toUpperCase(), `cannot decode (${why})`);
+    throw bad(codec.format.toUpperCase(), `cannot decode (${why})`);
   }
+}
+
+/** The codec of `format`, or of the bytes' magic number; unrecognised data is `DECODE_FAILED`. */
+function codecFor(bytes: Uint8Array, format: ImageFormat | undefined): Codec {
+  if (format === undefined) {
+    throw new FilterError(
+      "DECODE_FAILED",
+      `unrecognised image data (${bytes.length} bytes): not ${
+        CODECS.map((c) => c.label).join(", ")
+      }`,
+    );
+  }
+  return codecOf(format);
+}
+
+/**
+ * Reads an image file's metadata — ICC profile, EXIF block, density —
+ * without decoding its pixels: JPEG (APP2 ICC_PROFILE segments, the first
+ * APP1 Exif, JFIF density), PNG (iCCP, eXIf, pHYs), TIFF (ICC tag, EXIF
+ * sub-IFD, resolution), WebP (ICCP and EXIF chunks), BMP (V5 embedded
+ * profile, pixels per metre) and AVIF (the `colr` ICC profile); of a
+ * TIFF, page `page` (default 0). Other formats have none (`{}`). The format comes from
+ * `options.format` or the magic number (unrecognised bytes are
+ * `DECODE_FAILED`). A broken piece (truncated, a bad length, a loop) is left
+ * out, never thrown; pieces are copies, a few bytes to a few MiB, never the
+ * whole file.
+ *
+ * The EXIF block comes as the decoder would leave it: when `decodeImage`
+ * applies the EXIF orientation (JPEG, unless `keepOrientation`), its
+ * Orientation tag reads 1 in the copy returned here, so that a file written
+ * with it is not rotated twice by viewers; with `keepOrientation` it is the
+ * stored block, byte for byte.
+ *
+ * @example
+ * ```ts
+ * import { encodeImage, Image, readMetadata } from "@imfilter/imfilter";
+ * const density = { x: 300, y: 300, unit: "inch" } as const;
+ * const png = await encodeImage(Image.zeros(4, 4, 3, "u8"), "png", { metadata: { density } });
+ * console.log((await readMetadata(png)).density); // { x: 300, y: 300, unit: "inch" }
+ * ```
+ */
+export async function readMetadata(
+  bytes: Uint8Array,
+  options: { format?: ImageFormat; keepOrientation?: boolean; page?: number } = {},
+): Promise<ImageMetadata> {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new FilterError(
+      "INVALID_PARAM",
+      `readMetadata: bytes must be a Uint8Array, got ${show(bytes)}`,
+    );
+  }
+  const format =
+    option<ImageFormat | undefined>("readMetadata", "format", options.format, undefined) ??
+      sniffFormat(bytes);
+  const keepOrientation = option(
+    "readMetadata",
+    "keepOrientation",
+    options.keepOrientation,
+    false,
+  );
+  const page = option("readMetadata", "page", options.page, 0);
+  const codec = codecFor(bytes, format);
+  if (!codec.readMetadata || !codec.sniff(bytes)) return {};
+  let meta: ImageMetadata;
+  try {
+    meta = await codec.readMetadata(bytes, { page: codec.pages ? page : 0 });
+  } catch {
+    return {};
+  }
+  if (meta.exif && codec.appliesOrientation && !keepOrientation) {
+    meta = { ...meta, exif: exifWithOrientation(meta.exif, 1) };
+  }
+  return meta;
+}
+
+/**
+ * The metadata without an ICC profile whose colour space (header bytes
+ * 16–19) does not describe the file: an RGB image keeps an "RGB " profile,
+ * a gray one a "GRAY" profile (an "RGB " one in WebP, which writes gray as RGB). A CMYK JPEG's profile, say, does not go with
+ * the RGB pixels it was decoded to.
+ */
+function fitIcc(metadata: ImageMetadata, image: Image, format: ImageFormat): ImageMetadata {
+  const icc = metadata.icc;
+  if (!icc) return metadata;
+  const space = icc.length >= 20 ? String.fromCharCode(...icc.subarray(16, 20)) : "";
+  // WebP has no gray: a gray image is written as RGB.
+  const rgb = image.channels >= 3 || format === "webp";
+  if (space === (rgb ? "RGB " : "GRAY")) return metadata;
+  const { icc: _, ...rest } = metadata;
+  return rest;
 }
 
 /**
@@ -108,8 +196,10 @@ export async function decodeImage(
  * the channel count, so gray stays gray), JPEG (u8; gray stays 1-component,
  * alpha is dropped), WebP (u8; `quality` or `lossless`, alpha kept), AVIF
  * (u8 8-bit, u16 10/12-bit; `quality` or `lossless`) or `.npy` (any dtype,
- * exact). TIFF and GIF are read-only. f32 to PNG/JPEG/WebP/AVIF is
+ * exact). GIF is read-only. f32 to PNG/JPEG/WebP/AVIF is
  * `UNSUPPORTED_DTYPE`: convert with `toDtype` or write `.npy`.
+ * `metadata` (an ICC profile, EXIF block, density, as {@linkcode readMetadata}
+ * gives them) is embedded where the format holds it (see `EncodeOptions`).
  *
  * @example
  * ```ts
@@ -129,6 +219,7 @@ export async function encodeImage(
   const subsampling = option("encodeImage", "subsampling", options.subsampling, "4:2:0");
   const progressive = option("encodeImage", "progressive", options.progressive, false);
   const lossless = option("encodeImage", "lossless", options.lossless, false);
+  const metadata = fitIcc(checkMetadata("encodeImage", options.metadata), image, fmt);
   const codec = codecOf(fmt);
   if (!codec.encode) {
     const writable = CODECS.filter((c) => c.encode).map((c) => c.extensions[0]).join(", ");
@@ -137,5 +228,12 @@ export async function encodeImage(
       `writing ${codec.label} is not supported; write ${writable}`,
     );
   }
-  return await codec.encode(image, { quality, compression, subsampling, progressive, lossless });
+  return await codec.encode(image, {
+    quality,
+    compression,
+    subsampling,
+    progressive,
+    lossless,
+    metadata: isEmptyMetadata(metadata) ? {} : metadata,
+  });
 }

@@ -13,6 +13,7 @@ import { bmpCodec } from "./bmp.ts";
 import type { ImageFormat } from "./formats.ts";
 import { gifCodec } from "./gif.ts";
 import { jpegCodec } from "./jpeg/mod.ts";
+import type { ImageMetadata } from "./metadata.ts";
 import { netpbmCodec } from "./netpbm.ts";
 import { npyCodec } from "./npy.ts";
 import { pngCodec } from "./png.ts";
@@ -46,6 +47,8 @@ export interface CodecEncodeOptions {
   progressive: boolean;
   /** Lossless compression where the format has both (WebP, AVIF). */
   lossless: boolean;
+  /** Metadata to embed where the format holds it (checked; `{}` for none); formats without a place for a piece leave it out. */
+  metadata: ImageMetadata;
 }
 
 /** One image format: how to recognise it, and its decoder and encoder where it has them. */
@@ -64,6 +67,17 @@ export interface Codec {
   frames?: boolean;
   /** Decodes (absent: the format is write-only). */
   decode?(bytes: Uint8Array, options: CodecDecodeOptions): Promise<Image> | Image;
+  /**
+   * Reads the file's metadata without decoding pixels (absent: the format
+   * holds none imfilter reads), of `page` where the format has pages. A
+   * broken piece is left out, never thrown.
+   */
+  readMetadata?(
+    bytes: Uint8Array,
+    options: { page: number },
+  ): ImageMetadata | Promise<ImageMetadata>;
+  /** Whether the decoder applies the EXIF orientation (unless `keepOrientation`). */
+  appliesOrientation?: boolean;
   /** Encodes (absent: the format is read-only). */
   encode?(image: Image, options: CodecEncodeOptions): Promise<Uint8Array> | Uint8Array;
 }

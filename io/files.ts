@@ -10,7 +10,7 @@
 import { FilterError, show } from "../core/errors.ts";
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, type Image } from "../core/image.ts";
 import { Kernel } from "../core/kernel.ts";
-import { decodeImage, encodeImage } from "./codec.ts";
+import { decodeImage, encodeImage, readMetadata } from "./codec.ts";
 import {
   type DecodeOptions,
   type EncodeOptions,
@@ -18,6 +18,7 @@ import {
   option,
   sniffFormat,
 } from "./formats.ts";
+import type { ImageMetadata } from "./metadata.ts";
 import { type Files, files } from "./fs.ts";
 import { decodeNpyKernel } from "./npy.ts";
 import { basename, dirname, extname, join } from "./path.ts";
@@ -68,6 +69,41 @@ async function readBytes(
  * ```
  */
 export async function readImage(path: string, options: DecodeOptions = {}): Promise<Image> {
+  return (await readFileAndDecode(path, options, false)).image;
+}
+
+/**
+ * Reads an image file and its metadata (ICC profile, EXIF block, density;
+ * see {@linkcode readMetadata}) from the same bytes: the file is read once,
+ * and only the metadata pieces are copied. Errors as {@linkcode readImage};
+ * broken metadata is left out, never an error. With the default
+ * `keepOrientation: false` a JPEG's EXIF comes back with Orientation 1,
+ * since the pixels were turned upright.
+ *
+ * @example
+ * ```ts
+ * import { Image, readImageWithMetadata, writeImage } from "@imfilter/imfilter";
+ * const path = (await Deno.makeTempDir()) + "/dpi.png";
+ * const density = { x: 300, y: 300, unit: "inch" } as const;
+ * await writeImage(path, Image.zeros(4, 3, 1, "u8"), { metadata: { density } });
+ * const { image, metadata } = await readImageWithMetadata(path);
+ * console.log(image.width, metadata.density); // 4 { x: 300, y: 300, unit: "inch" }
+ * ```
+ */
+export async function readImageWithMetadata(
+  path: string,
+  options: DecodeOptions = {},
+): Promise<{ image: Image; metadata: ImageMetadata }> {
+  const { image, metadata } = await readFileAndDecode(path, options, true);
+  return { image, metadata: metadata! };
+}
+
+/** `readImage`, and the metadata of the same bytes when `withMetadata`. */
+async function readFileAndDecode(
+  path: string,
+  options: DecodeOptions,
+  withMetadata: boolean,
+): Promise<{ image: Image; metadata?: ImageMetadata }> {
   const maxPixels = option("readImage", "maxPixels", options.maxPixels, DEFAULT_MAX_PIXELS);
   const maxBytes = option("readImage", "maxBytes", options.maxBytes, DEFAULT_MAX_BYTES);
   // No valid file is larger than 8 bytes per sample plus slack, nor than twice
@@ -88,13 +124,16 @@ export async function readImage(path: string, options: DecodeOptions = {}): Prom
         )
         : undefined,
   );
+  const format = sniffFormat(bytes) ?? formatFromPath(path);
   try {
-    return await decodeImage(bytes, {
-      ...options,
-      maxPixels,
-      maxBytes,
-      format: sniffFormat(bytes) ?? formatFromPath(path),
+    const image = await decodeImage(bytes, { ...options, maxPixels, maxBytes, format });
+    if (!withMetadata) return { image };
+    const metadata = await readMetadata(bytes, {
+      format,
+      keepOrientation: options.keepOrientation,
+      page: options.page,
     });
+    return { image, metadata };
   } catch (e) {
     if (e instanceof FilterError && (e.code === "DECODE_FAILED" || e.code === "IMAGE_TOO_LARGE")) {
       throw new FilterError(e.code, `${path}: ${e.message}`, { cause: e });

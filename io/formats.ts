@@ -9,6 +9,7 @@
 import { FilterError, show } from "../core/errors.ts";
 import { coerceParam, type ParamSpec } from "../core/params.ts";
 import { CODECS } from "./codecs.ts";
+import type { ImageMetadata } from "./metadata.ts";
 import { extname } from "./path.ts";
 
 /**
@@ -50,7 +51,7 @@ export interface DecodeOptions {
   /**
    * Keep a JPEG's stored orientation instead of applying its EXIF orientation
    * (default false: the image comes out upright, as `PIL.ImageOps.exif_transpose`
-   * gives it).
+   * gives it, and `readMetadata` gives its EXIF with Orientation 1).
    */
   keepOrientation?: boolean;
   /**
@@ -75,6 +76,19 @@ export interface EncodeOptions {
   progressive?: boolean;
   /** WebP and AVIF: lossless compression instead of `quality` (default false). */
   lossless?: boolean;
+  /**
+   * Metadata to embed (default none): the ICC profile, EXIF block and
+   * density, each written where the format holds it — JPEG (APP2
+   * ICC_PROFILE, APP1 Exif, JFIF density), PNG (iCCP, eXIf, pHYs), TIFF
+   * (ICC tag, EXIF sub-IFD, resolution tags), WebP (ICCP and EXIF chunks;
+   * no density) and BMP (V5 embedded profile, pixels per metre; no EXIF).
+   * AVIF, netpbm and `.npy` write none. A piece the format
+   * cannot hold (an EXIF block over 64 KiB in JPEG) is left out, and so is
+   * an ICC profile whose colour space is not the image's (RGB for 3 or 4
+   * channels, GRAY for 1 or 2; RGB in WebP, which writes gray as RGB). See
+   * `readMetadata`.
+   */
+  metadata?: ImageMetadata;
 }
 
 const FORMATS: readonly ImageFormat[] = CODECS.map((c) => c.format);

@@ -18,7 +18,9 @@ import { FilterError } from "../core/errors.ts";
 import { checkImageBudget, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 import { concatBytes, InflateError, inflateStream } from "./zlib.ts";
 import { zlibDeflate } from "./deflate.ts";
+import type { ImageMetadata } from "./metadata.ts";
 import { filterRows } from "./png_filter.ts";
+import { pngMetadataChunks, readPngMetadata } from "./png_metadata.ts";
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 const MAX_CHUNK = 0x7fffffff;
@@ -425,10 +427,13 @@ function writeChunk(parts: Uint8Array[], type: string, data: Uint8Array): void {
  * channels (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA) and bit depth 8 or 16.
  * Each row uses the filter with the smallest sum of absolute differences
  * (png_filter.ts); the rows are deflated as they are filtered
- * (deflate.ts), so the filtered image is never held whole.
+ * (deflate.ts), so the filtered image is never held whole. `metadata` goes
+ * in iCCP, pHYs and eXIf chunks (`png_metadata.ts`).
  */
-// deno-lint-ignore require-await -- async keeps the signature: bad input rejects, never throws
-export async function encodePng(image: Image): Promise<Uint8Array> {
+export async function encodePng(
+  image: Image,
+  metadata: ImageMetadata = {},
+): Promise<Uint8Array> {
   const { width, height, channels } = image;
   const is16 = image.dtype === "u16";
   if (!is16 && image.dtype !== "u8") {
@@ -447,6 +452,7 @@ export async function encodePng(image: Image): Promise<Uint8Array> {
   const z = zlibDeflate((push) => filterRows(image, push));
   const parts: Uint8Array[] = [new Uint8Array(SIGNATURE)];
   writeChunk(parts, "IHDR", ihdr);
+  for (const [type, data] of await pngMetadataChunks(metadata)) writeChunk(parts, type, data);
   const step = 1 << 23;
   for (let i = 0; i < z.length; i += step) {
     writeChunk(
@@ -466,5 +472,6 @@ export const pngCodec: Codec = {
   extensions: [".png"],
   sniff: isPng,
   decode: (bytes, { maxPixels, maxBytes }) => decodePng(bytes, maxPixels, maxBytes),
-  encode: (image) => encodePng(image),
+  readMetadata: readPngMetadata,
+  encode: (image, { metadata }) => encodePng(image, metadata),
 };

@@ -38,6 +38,7 @@ import { FilterError } from "../core/errors.ts";
 import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
+import { addWebpMetadata, readWebpMetadata } from "./webp_metadata.ts";
 
 /** Least bits per macroblock required of a lossy first partition (the true minimum is 3.42). */
 export const MIN_MODE_BITS: number = 2;
@@ -378,5 +379,12 @@ export const webpCodec: Codec = {
   extensions: [".webp"],
   sniff: isWebp,
   decode: (bytes, { maxPixels, maxBytes }) => decodeWebp(bytes, maxPixels, maxBytes),
-  encode: (image, { quality, lossless }) => encodeWebp(image, quality, lossless),
+  readMetadata: readWebpMetadata,
+  encode: async (image, { quality, lossless, metadata }) =>
+    addWebpMetadata(
+      await encodeWebp(image, quality, lossless),
+      metadata,
+      image.width,
+      image.height,
+    ),
 };

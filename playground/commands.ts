@@ -69,12 +69,15 @@ function flags(step: Step, ctx: CommandContext): string[] {
 /**
  * The `imfilter` command: `imfilter <filter> <in> <out> --param v …` for one
  * step, `imfilter pipe <in> <out> -- <filter> … -- <filter> …` for several,
- * with `--plugin` and `--stretch` where needed. `undefined` without steps.
+ * with `--plugin` and `--stretch` where needed, and `--strip-metadata` for
+ * an output that can hold metadata (the download carries none, the CLI
+ * carries the input's by default). `undefined` without steps.
  */
 export function cliCommand(steps: readonly Step[], ctx: CommandContext): string | undefined {
   if (steps.length === 0) return undefined;
   const globals = ctx.plugins.flatMap((p) => ["--plugin", shellWord(p.spec)]);
   if (ctx.stretch) globals.push("--stretch");
+  if (/\.(png|jpe?g|tiff?|webp)$/i.test(ctx.output)) globals.push("--strip-metadata");
   const io = [shellWord(ctx.input), shellWord(ctx.output)];
   if (steps.length === 1) {
     return ["imfilter", shellWord(steps[0].filter), ...io, ...flags(steps[0], ctx), ...globals]

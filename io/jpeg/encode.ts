@@ -104,6 +104,16 @@ function dht(cls: number, id: number, spec: HuffmanSpec): number[] {
   return segment(0xc4, [(cls << 4) | id, ...spec.counts, ...spec.symbols]);
 }
 
+/** What the header holds besides the tables: the JFIF density and metadata segments (`metadata.ts`). */
+export interface JpegHeaderExtras {
+  /** JFIF density units: 0 none (aspect ratio), 1 per inch, 2 per centimetre. */
+  units: number;
+  xDensity: number;
+  yDensity: number;
+  /** Whole marker segments written after the JFIF one (APP1 Exif, APP2 ICC_PROFILE). */
+  segments: readonly Uint8Array[];
+}
+
 /**
  * Encodes `data` (`width × height × ch` u8, ch 1–4; 1–2 gray, 3–4 colour,
  * alpha ignored) with the given kernels. Options are validated by the caller.
@@ -117,6 +127,7 @@ export function encodeWith(
   subsample: boolean,
   progressive: boolean,
   kernels: EncodeKernelFactory,
+  extras: JpegHeaderExtras = { units: 0, xDensity: 1, yDensity: 1, segments: [] },
 ): Uint8Array<ArrayBuffer> {
   const gray = ch <= 2;
   const f = gray || !subsample ? 1 : 2; // hmax = vmax
@@ -178,7 +189,11 @@ export function encodeWith(
 
   const w = new BitWriter(Math.max(4096, (width * height * ch) >> 2));
   w.bytes([0xff, 0xd8]);
-  w.bytes(segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]));
+  const { units, xDensity: x, yDensity: y } = extras;
+  w.bytes(
+    segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, units, x >> 8, x & 255, y >> 8, y & 255, 0, 0]),
+  );
+  for (const s of extras.segments) w.bytes(s);
   for (let t = 0; t < (gray ? 1 : 2); t++) {
     w.bytes(segment(0xdb, [t, ...Array.from(ZIGZAG, (z) => quant[t][z])]));
   }

@@ -16,6 +16,7 @@
 import { FilterError } from "../../core/errors.ts";
 import { buildDecodeTable, checkSpec, type DecodeTable } from "./huffman.ts";
 import { ZIGZAG } from "./tables.ts";
+import { exifOrientation } from "../metadata.ts";
 
 /** Throws the one-line decoding error every malformed file ends as. */
 export function fail(message: string): never {
@@ -140,7 +141,7 @@ export class JpegState {
       } else if (m === 0xe1) {
         if (len >= 8 && isText(b, start, "Exif\0\0") && !this.exif) {
           this.exif = true; // Pillow reads the first Exif segment
-          this.orientation = exifOrientation(b, start + 6, end);
+          this.orientation = exifOrientation(b.subarray(start + 6, end));
         }
       } else if (m === 0xee) {
         if (len >= 14 && isText(b, start, "Adobe")) this.adobe = b[start + 11];
@@ -350,27 +351,4 @@ function hex(v: number): string {
 function isText(b: Uint8Array, at: number, text: string): boolean {
   for (let i = 0; i < text.length; i++) if (b[at + i] !== text.charCodeAt(i)) return false;
   return true;
-}
-
-/** The orientation tag of IFD0 of an Exif TIFF block in `b[at, end)`; 1 when absent or malformed. */
-function exifOrientation(b: Uint8Array, at: number, end: number): number {
-  if (end - at < 8) return 1;
-  const le = b[at] === 0x49 && b[at + 1] === 0x49;
-  if (!le && !(b[at] === 0x4d && b[at + 1] === 0x4d)) return 1;
-  const u16 = (p: number) => le ? b[p] | (b[p + 1] << 8) : (b[p] << 8) | b[p + 1];
-  const u32 = (p: number) => (le ? (u16(p + 2) << 16) | u16(p) : (u16(p) << 16) | u16(p + 2)) >>> 0;
-  if (u16(at + 2) !== 42) return 1;
-  const ifd = at + u32(at + 4);
-  if (ifd + 2 > end) return 1;
-  const count = u16(ifd);
-  for (let i = 0; i < count; i++) {
-    const e = ifd + 2 + 12 * i;
-    if (e + 12 > end) return 1;
-    if (u16(e) === 0x0112) {
-      const type = u16(e + 2);
-      const value = type === 3 ? u16(e + 8) : type === 4 ? u32(e + 8) : 1;
-      return value >= 1 && value <= 8 ? value : 1;
-    }
-  }
-  return 1;
 }

@@ -25,6 +25,8 @@ import { decodeWith, guarded, type JpegInfo, readJpegInfo } from "./decode.ts";
 import { type EncodeKernels, encodeWith, typescriptEncodeKernels } from "./encode.ts";
 import { type PixelKernels, typescriptKernels } from "./pixels.ts";
 import { simdEncodeKernels, simdPixelKernels } from "./jpeg_simd.ts";
+import { jpegHeaderExtras, readJpegMetadata } from "./metadata.ts";
+import type { ImageMetadata } from "../metadata.ts";
 
 /** SIMD kernels when enabled and available, else the TypeScript ones. */
 function pixelKernels(bytes: number): PixelKernels {
@@ -107,6 +109,8 @@ export interface EncodeJpegOptions {
   subsampling?: "4:2:0" | "4:4:4";
   /** Write a progressive JPEG (libjpeg's scan script, optimal Huffman tables). */
   progressive?: boolean;
+  /** ICC profile, EXIF block and density to write (`metadata.ts`; default none). */
+  metadata?: ImageMetadata;
 }
 
 /**
@@ -160,6 +164,7 @@ export function encodeJpeg(
       subsampling === "4:2:0",
       progressive,
       encodeKernels,
+      jpegHeaderExtras(options.metadata ?? {}),
     );
     return Promise.resolve(bytes);
   } catch (e) {
@@ -172,14 +177,16 @@ export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
-/** JPEG (read and write), imfilter's own codec. */
+/** JPEG (read and write), imfilter's own codec; metadata in `metadata.ts`. */
 export const jpegCodec: Codec = {
   format: "jpeg",
   label: "JPEG",
   extensions: [".jpg", ".jpeg"],
   sniff: isJpeg,
+  appliesOrientation: true,
   decode: (bytes, { maxPixels, maxBytes, keepOrientation }) =>
     decodeJpeg(bytes, { maxPixels, maxBytes, keepOrientation }),
-  encode: (image, { quality, subsampling, progressive }) =>
-    encodeJpeg(image, { quality, subsampling, progressive }),
+  readMetadata: readJpegMetadata,
+  encode: (image, { quality, subsampling, progressive, metadata }) =>
+    encodeJpeg(image, { quality, subsampling, progressive, metadata }),
 };

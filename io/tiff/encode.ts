@@ -7,6 +7,11 @@
  * (3): the layout scientific users exchange float images in, read by
  * tifffile, libtiff, Pillow (u8/u16/f32 gray) and GDAL.
  *
+ * Metadata (`metadata.ts`): the ICC profile (tag 34675), the density
+ * (X/YResolution, ResolutionUnit) and an EXIF block — its image tags (Make,
+ * Model, Orientation, …) in the IFD, its Exif and GPS IFDs as sub-IFDs
+ * (34665, 34853) with their offsets rewritten for this file.
+ *
  * Memory: the image, plus each strip's compressed bytes until the file is
  * assembled.
  *
@@ -16,6 +21,9 @@
 import { FilterError } from "../../core/errors.ts";
 import type { Image } from "../../core/image.ts";
 import { deflate } from "../zlib.ts";
+import type { ImageMetadata } from "../metadata.ts";
+import { type ExifEntry, type ExifIfd, writeIfdTree } from "./ifd_tree.ts";
+import { metadataIfd } from "./metadata.ts";
 import {
   floatPredictor,
   horizontalPredictor,
@@ -32,6 +40,17 @@ const STRIP_BYTES = 1 << 16;
 
 /** One IFD entry to write: SHORT (3) or LONG (4) values. */
 type Field = [tag: number, type: 3 | 4, values: number[]];
+
+/** A SHORT or LONG field as an entry with little-endian value bytes. */
+function entry([tag, type, values]: Field): ExifEntry {
+  const size = type === 3 ? 2 : 4;
+  const value = new Uint8Array(values.length * size);
+  const view = new DataView(value.buffer);
+  values.forEach((v, i) =>
+    type === 3 ? view.setUint16(i * 2, v, true) : view.setUint32(i * 4, v, true)
+  );
+  return { tag, type, count: values.length, value };
+}
 
 /** The strip's bytes, predictor applied, little-endian, compressed. */
 async function encodeStrip(
@@ -67,11 +86,11 @@ async function encodeStrip(
 
 /**
  * Encodes an image as a TIFF file (see the module doc). `compression`
- * defaults to `"deflate"`.
+ * defaults to `"deflate"`; `metadata` is embedded as the module doc says.
  */
 export async function encodeTiff(
   image: Image,
-  options: { compression?: TiffCompression } = {},
+  options: { compression?: TiffCompression; metadata?: ImageMetadata } = {},
 ): Promise<Uint8Array> {
   const { width, height, channels, dtype } = image;
   const compression = options.compression ?? "deflate";
@@ -98,14 +117,14 @@ export async function encodeTiff(
     ...(channels === 2 || channels === 4 ? [[338, 3, [2]] as Field] : []),
     [339, 3, new Array(channels).fill(dtype === "f32" ? 3 : 1)],
   ];
-  // Layout: header, IFD, the values that do not fit in their entries, then the strips.
-  const ifdBytes = 2 + fields.length * 12 + 4;
-  let extra = 0;
-  for (const [, type, values] of fields) {
-    const n = values.length * (type === 3 ? 2 : 4);
-    if (n > 4) extra += n + (n & 1);
-  }
-  let total = 8 + ifdBytes + extra;
+  // Layout: header, the IFD with its values and sub-IFDs, then the strips.
+  const meta = metadataIfd(options.metadata ?? {});
+  const ifd = (): ExifIfd => ({
+    entries: [...fields.map(entry), ...meta.entries],
+    children: meta.children,
+  });
+  const ifdBytes = writeIfdTree(ifd(), 8).length;
+  let total = 8 + ifdBytes;
   const stripAt: number[] = [];
   for (const s of strips) {
     stripAt.push(total);
@@ -119,30 +138,8 @@ export async function encodeTiff(
   }
   fields[5][2] = stripAt;
   const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  out.set([0x49, 0x49, 42, 0]);
-  view.setUint32(4, 8, true);
-  view.setUint16(8, fields.length, true);
-  let e = 10, values = 8 + ifdBytes;
-  for (const [tag, type, list] of fields) {
-    view.setUint16(e, tag, true);
-    view.setUint16(e + 2, type, true);
-    view.setUint32(e + 4, list.length, true);
-    const n = list.length * (type === 3 ? 2 : 4);
-    let at = e + 8;
-    if (n > 4) {
-      view.setUint32(e + 8, values, true);
-      at = values;
-      values += n + (n & 1);
-    }
-    for (const v of list) {
-      if (type === 3) view.setUint16(at, v, true);
-      else view.setUint32(at, v, true);
-      at += type === 3 ? 2 : 4;
-    }
-    e += 12;
-  }
-  view.setUint32(e, 0, true); // no next IFD
+  out.set([0x49, 0x49, 42, 0, 8, 0, 0, 0]);
+  out.set(writeIfdTree(ifd(), 8), 8);
   strips.forEach((s, i) => out.set(s, stripAt[i]));
   return out;
 }
