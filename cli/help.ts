@@ -67,7 +67,7 @@ const IO_FLAG_LINES: readonly string[] = [
   "  --compression <c>       TIFF compression: deflate (default), lzw or none",
   "  --page <n>              page of a multi-page TIFF to read, from 0 (default 0)",
   "  --frame <n>             frame of an animated GIF to read, from 0 (default 0)",
-  "  --keep-orientation      keep a JPEG's stored orientation (default: EXIF orientation applied)",
+  "  --keep-orientation      keep a JPEG/PNG/WebP's stored orientation (default: EXIF applied)",
   "  --strip-metadata        write no metadata (default: the input's ICC profile, EXIF and density",
   "                          go to the output where its format holds them; EXIF orientation 1",
   "                          when it was applied)",

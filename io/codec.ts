@@ -20,10 +20,12 @@ import {
 } from "./formats.ts";
 import {
   checkMetadata,
+  exifOrientation,
   exifWithOrientation,
   type ImageMetadata,
   isEmptyMetadata,
 } from "./metadata.ts";
+import { orient } from "./orientation.ts";
 
 /**
  * Decodes image bytes; the format comes from `options.format` or the magic
@@ -86,7 +88,10 @@ export async function decodeImage(
     if (!codec.sniff(bytes)) {
       throw bad(codec.label, "bad magic number; the data is not this format");
     }
-    return await codec.decode(bytes, { maxPixels, maxBytes, page, keepOrientation, frame });
+    const image = await codec.decode(bytes, { maxPixels, maxBytes, page, keepOrientation, frame });
+    if (codec.orientation !== "exif" || keepOrientation) return image;
+    const { exif } = await codec.readMetadata!(bytes, { page });
+    return exif ? orient(image, exifOrientation(exif)) : image;
   } catch (e) {
     if (e instanceof FilterError) {
       // checkDims inside a decoder means the header is nonsense, not the caller's parameter.
@@ -127,7 +132,7 @@ function codecFor(bytes: Uint8Array, format: ImageFormat | undefined): Codec {
  * whole file.
  *
  * The EXIF block comes as the decoder would leave it: when `decodeImage`
- * applies the EXIF orientation (JPEG, unless `keepOrientation`), its
+ * applies the EXIF orientation (JPEG, PNG, WebP, unless `keepOrientation`), its
  * Orientation tag reads 1 in the copy returned here, so that a file written
  * with it is not rotated twice by viewers; with `keepOrientation` it is the
  * stored block, byte for byte.
@@ -168,7 +173,7 @@ export async function readMetadata(
   } catch {
     return {};
   }
-  if (meta.exif && codec.appliesOrientation && !keepOrientation) {
+  if (meta.exif && codec.orientation && !keepOrientation) {
     meta = { ...meta, exif: exifWithOrientation(meta.exif, 1) };
   }
   return meta;

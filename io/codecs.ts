@@ -76,8 +76,14 @@ export interface Codec {
     bytes: Uint8Array,
     options: { page: number },
   ): ImageMetadata | Promise<ImageMetadata>;
-  /** Whether the decoder applies the EXIF orientation (unless `keepOrientation`). */
-  appliesOrientation?: boolean;
+  /**
+   * How decoding honours the EXIF orientation (unless `keepOrientation`):
+   * `"decoder"`, the decoder writes the pixels upright itself (JPEG);
+   * `"exif"`, `decodeImage` turns the decoded pixels by the orientation in
+   * the EXIF block `readMetadata` finds, as Pillow's `exif_transpose` does
+   * (PNG, WebP). Absent: the stored pixels are the image.
+   */
+  orientation?: "decoder" | "exif";
   /** Encodes (absent: the format is read-only). */
   encode?(image: Image, options: CodecEncodeOptions): Promise<Uint8Array> | Uint8Array;
 }

@@ -49,9 +49,10 @@ export interface DecodeOptions {
    */
   page?: number;
   /**
-   * Keep a JPEG's stored orientation instead of applying its EXIF orientation
-   * (default false: the image comes out upright, as `PIL.ImageOps.exif_transpose`
-   * gives it, and `readMetadata` gives its EXIF with Orientation 1).
+   * Keep a JPEG's, PNG's or WebP's stored pixels instead of turning them by
+   * their EXIF orientation (default false: the image comes out upright, as
+   * `PIL.ImageOps.exif_transpose` gives it, and `readMetadata` gives its EXIF
+   * with Orientation 1).
    */
   keepOrientation?: boolean;
   /**
@@ -129,7 +130,7 @@ const SPECS = {
   keepOrientation: {
     type: "boolean",
     default: false,
-    description: "keep a JPEG's stored orientation (do not apply EXIF)",
+    description: "keep a JPEG's, PNG's or WebP's stored orientation (do not apply EXIF)",
   },
   subsampling: {
     type: "enum",

@@ -473,5 +473,6 @@ export const pngCodec: Codec = {
   sniff: isPng,
   decode: (bytes, { maxPixels, maxBytes }) => decodePng(bytes, maxPixels, maxBytes),
   readMetadata: readPngMetadata,
+  orientation: "exif",
   encode: (image, { metadata }) => encodePng(image, metadata),
 };

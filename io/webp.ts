@@ -380,6 +380,7 @@ export const webpCodec: Codec = {
   sniff: isWebp,
   decode: (bytes, { maxPixels, maxBytes }) => decodeWebp(bytes, maxPixels, maxBytes),
   readMetadata: readWebpMetadata,
+  orientation: "exif",
   encode: async (image, { quality, lossless, metadata }) =>
     addWebpMetadata(
       await encodeWebp(image, quality, lossless),

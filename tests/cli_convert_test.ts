@@ -234,10 +234,14 @@ Deno.test("--keep-orientation keeps a JPEG's stored orientation", async () => {
   const src = join(root, "tests", "fixtures", "io", "jpeg", "exif_6.jpg");
   assert.equal((await cli("convert", src, at("up.png"), "-q")).status, 0);
   assert.equal((await cli("convert", src, at("kept.png"), "--keep-orientation", "-q")).status, 0);
-  const up = await readImage(at("up.png")), kept = await readImage(at("kept.png"));
+  const up = await readImage(at("up.png"));
+  const kept = await readImage(at("kept.png"), { keepOrientation: true });
   // Orientation 6 is a quarter turn: width and height swap.
   assert.deepEqual([up.width, up.height], [kept.height, kept.width]);
   assert.notEqual(up.width, up.height);
+  // kept.png says Orientation 6 still (its EXIF came along), so it reads upright by default.
+  const keptShown = await readImage(at("kept.png"));
+  assert.deepEqual([keptShown.width, keptShown.height], [up.width, up.height]);
 });
 
 Deno.test("bad I/O flags are one-line usage errors (exit 2) with the library's messages", async () => {

@@ -78,10 +78,19 @@ Deno.test("a JPEG whose orientation is applied gives EXIF with Orientation 1, ch
     const kept = await readMetadata(bytes, { keepOrientation: true });
     assert.deepEqual(kept.exif, stored);
   }
-  // Formats whose decoder does not turn the pixels keep the stored orientation.
+  // PNG and WebP are turned upright as well (after decoding), so their EXIF says 1 too.
   for (const name of ["meta.png", "meta.webp"]) {
-    assert.equal(exifOrientation((await readMetadata(read(name))).exif!), 6, name);
+    assert.equal(exifOrientation((await readMetadata(read(name))).exif!), 1, name);
+    const kept = await readMetadata(read(name), { keepOrientation: true });
+    assert.equal(exifOrientation(kept.exif!), 6, name);
+    const img = await decodeImage(read(name));
+    assert.deepEqual([img.width, img.height], [16, 24], name); // 24×16 stored
   }
+  // TIFF is not turned (tifffile, its reference, does not): its EXIF orientation stays as stored.
+  const tif = await encodeImage(syntheticImage(24, 16, 3, "u8", 2), "tiff", { metadata: full });
+  assert.equal(exifOrientation((await readMetadata(tif)).exif!), 6);
+  const t = await decodeImage(tif);
+  assert.deepEqual([t.width, t.height], [24, 16]);
 });
 
 Deno.test("exifWithOrientation patches a copy and leaves blocks without the tag alone", () => {
@@ -187,9 +196,11 @@ Deno.test("WebP metadata keeps alpha, lossless and lossy, in the extended format
     assert.equal(String.fromCharCode(...bytes.subarray(12, 16)), "VP8X");
     assert.equal(bytes[20] & 0x38, 0x38, "ICC, alpha and EXIF flags");
     assert.equal(bytes[24] | (bytes[25] << 8), 16); // canvas width - 1
-    const back = await decodeImage(bytes);
+    const back = await decodeImage(bytes, { keepOrientation: true });
     assert.equal(back.channels, 4);
     if (lossless) assert.deepEqual(back.data, img.data);
+    const shown = await decodeImage(bytes); // full's EXIF says Orientation 6: a quarter turn
+    assert.deepEqual([shown.width, shown.height, shown.channels], [9, 17, 4]);
     assert.deepEqual((await readMetadata(bytes)).icc, srgb);
   }
 });

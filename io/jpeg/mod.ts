@@ -183,7 +183,7 @@ export const jpegCodec: Codec = {
   label: "JPEG",
   extensions: [".jpg", ".jpeg"],
   sniff: isJpeg,
-  appliesOrientation: true,
+  orientation: "decoder",
   decode: (bytes, { maxPixels, maxBytes, keepOrientation }) =>
     decodeJpeg(bytes, { maxPixels, maxBytes, keepOrientation }),
   readMetadata: readJpegMetadata,
