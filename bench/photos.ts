@@ -291,11 +291,13 @@ const order = [
   "gaussian/png",
   "median/png",
 ];
+/** A ratio ≥ 1 as "1.3×", or "1.03×" when it is under 1.1 (where one decimal would read 1.0×). */
+const times = (r: number) => `${r < 1.1 ? r.toFixed(2) : r.toFixed(1)}×`;
 const cellText = (c: Cell | undefined) => {
   if (!c) return "n/a";
   const ratio = ips(c.cv) / ips(c.run); // > 1: slower than OpenCV
   return `${f2(ips(c.run))} (${
-    ratio >= 1 ? `${ratio.toFixed(1)}× slower` : `${(1 / ratio).toFixed(1)}× faster`
+    ratio >= 1 ? `${times(ratio)} slower` : `${times(1 / ratio)} faster`
   })`;
 };
 const lines: string[] = [];

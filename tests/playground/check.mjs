@@ -450,7 +450,7 @@ try {
         (b) => b.closest(".family").dataset.family,
       );
       const want =
-        "imfilter brighten tests/fixtures/images/camera.png out.png --plugin examples/plugins/brighten.ts";
+        "imfilter brighten tests/fixtures/images/camera.png out.png --plugin examples/plugins/brighten.ts --strip-metadata";
       if (cli !== want || group !== "plugins") {
         throw new Error(`plugin: listed under ${group}, command ${cli}`);
       }
