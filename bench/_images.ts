@@ -2,6 +2,7 @@
 // (edges and flat areas, like a photograph's structure) plus seeded noise.
 
 import { type DType, gaussian, Image } from "../mod.ts";
+import { seededRandom } from "../testing.ts";
 
 /** A `size × size` image with `channels` channels of dtype `dtype` (u8 values 0..255). */
 export function benchImage(size: number, channels: number, dtype: DType = "u8"): Image {
@@ -22,16 +23,7 @@ export function median(values: number[]): number {
 }
 
 /** mulberry32: a seeded uniform generator in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /**
  * Photograph k: a 400×300 window of astronaut.png (a different one per k,

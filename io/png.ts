@@ -412,14 +412,19 @@ export async function decodePng(
   return new Image(width, height, channels, out);
 }
 
-function writeChunk(parts: Uint8Array[], type: string, data: Uint8Array): void {
+/** A PNG chunk: length, type, `data` and its CRC. */
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const chunk = new Uint8Array(12 + data.length);
   const view = new DataView(chunk.buffer);
   view.setUint32(0, data.length);
   for (let i = 0; i < 4; i++) chunk[4 + i] = type.charCodeAt(i);
   chunk.set(data, 8);
   view.setUint32(8 + data.length, crc32(chunk, 4, 8 + data.length));
-  parts.push(chunk);
+  return chunk;
+}
+
+function writeChunk(parts: Uint8Array[], type: string, data: Uint8Array): void {
+  parts.push(pngChunk(type, data));
 }
 
 /**

@@ -38,7 +38,13 @@ import { FilterError } from "../core/errors.ts";
 import { checkImageBytes, checkImageSize, DEFAULT_MAX_BYTES, Image } from "../core/image.ts";
 import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
-import { addWebpMetadata, readWebpMetadata } from "./webp_metadata.ts";
+import {
+  addWebpMetadata,
+  readWebpMetadata,
+  riff,
+  type RiffChunk,
+  riffChunks,
+} from "./webp_metadata.ts";
 
 /** Least bits per macroblock required of a lossy first partition (the true minimum is 3.42). */
 export const MIN_MODE_BITS: number = 2;
@@ -76,31 +82,17 @@ const u32 = (b: Uint8Array, p: number) => (u24(b, p) | (b[p + 3] << 24)) >>> 0;
 const fourcc = (b: Uint8Array, p: number) =>
   String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3]);
 
-/** A RIFF chunk: its id, its payload and the whole chunk (header and padding). */
-interface Chunk {
-  id: string;
-  data: Uint8Array;
-  raw: Uint8Array;
-}
+type Chunk = RiffChunk;
 
 /** The chunks of `bytes[start, end)`; one overrunning `end` means a truncated file. */
 function chunksOf(bytes: Uint8Array, start: number, end: number): Chunk[] {
-  const out: Chunk[] = [];
-  let p = start;
-  while (p + 8 <= end) {
-    const size = u32(bytes, p + 4);
-    if (p + 8 + size > end) {
-      throw bad(`chunk ${JSON.stringify(fourcc(bytes, p))} at byte ${p} runs past the end`);
-    }
-    const next = Math.min(end, p + 8 + size + (size & 1));
-    out.push({
-      id: fourcc(bytes, p),
-      data: bytes.subarray(p + 8, p + 8 + size),
-      raw: bytes.subarray(p, next),
-    });
-    p = next;
+  const { chunks, overrun } = riffChunks(bytes, start, end);
+  if (overrun !== undefined) {
+    throw bad(
+      `chunk ${JSON.stringify(fourcc(bytes, overrun))} at byte ${overrun} runs past the end`,
+    );
   }
-  return out;
+  return chunks;
 }
 
 /** What a header says before decoding. */
@@ -156,19 +148,6 @@ function imageOf(list: Chunk[]): { alph?: Chunk; image: Chunk } {
   if (i < 0) throw bad("no image data (VP8 or VP8L chunk)");
   const alph = list.slice(0, i).find((c) => c.id === "ALPH");
   return { alph, image: list[i] };
-}
-
-function riff(parts: Uint8Array[]): Uint8Array {
-  const size = 4 + parts.reduce((s, p) => s + p.length, 0);
-  const out = new Uint8Array(8 + size);
-  out.set([0x52, 0x49, 0x46, 0x46, size & 255, (size >> 8) & 255, (size >> 16) & 255, size >>> 24]);
-  out.set([0x57, 0x45, 0x42, 0x50], 8);
-  let o = 12;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** Parses the RIFF structure and the image header; throws `DECODE_FAILED` for malformed files. */

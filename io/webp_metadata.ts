@@ -21,23 +21,42 @@ function fourcc(b: Uint8Array, p: number): string {
   return String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3]);
 }
 
-/** The top-level chunks of a RIFF WebP, up to the first that runs past the end. */
-function chunks(b: Uint8Array): { id: string; data: Uint8Array; raw: Uint8Array }[] {
-  const out = [];
-  const end = Math.min(b.length, 8 + u32(b, 4));
-  let p = 12;
+/** A RIFF chunk: its id, its payload and the whole chunk (header and padding). */
+export interface RiffChunk {
+  id: string;
+  data: Uint8Array;
+  raw: Uint8Array;
+}
+
+/**
+ * The RIFF chunks of `b[start, end)`, up to the first that runs past `end`;
+ * `overrun` is that chunk's offset (the decoder calls it a truncated file,
+ * the metadata reader keeps what came before).
+ */
+export function riffChunks(
+  b: Uint8Array,
+  start: number,
+  end: number,
+): { chunks: RiffChunk[]; overrun?: number } {
+  const chunks: RiffChunk[] = [];
+  let p = start;
   while (p + 8 <= end) {
     const size = u32(b, p + 4);
-    if (size > end - p - 8) break;
+    if (size > end - p - 8) return { chunks, overrun: p };
     const next = Math.min(end, p + 8 + size + (size & 1));
-    out.push({
+    chunks.push({
       id: fourcc(b, p),
       data: b.subarray(p + 8, p + 8 + size),
       raw: b.subarray(p, next),
     });
     p = next;
   }
-  return out;
+  return { chunks };
+}
+
+/** The top-level chunks of a RIFF WebP, up to the first that runs past the end. */
+function chunks(b: Uint8Array): RiffChunk[] {
+  return riffChunks(b, 12, Math.min(b.length, 8 + u32(b, 4))).chunks;
 }
 
 /** The metadata of a WebP file from its ICCP and EXIF chunks (extended format only, as libwebp). */
@@ -100,6 +119,11 @@ export function addWebpMetadata(
     ...body,
     ...(meta.exif ? [chunk("EXIF", meta.exif)] : []),
   ];
+  return riff(parts);
+}
+
+/** A RIFF WebP file of `parts` (whole chunks). */
+export function riff(parts: readonly Uint8Array[]): Uint8Array {
   const size = 4 + parts.reduce((s, p) => s + p.length, 0);
   const out = new Uint8Array(8 + size);
   out.set([0x52, 0x49, 0x46, 0x46]);

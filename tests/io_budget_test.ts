@@ -17,21 +17,11 @@ import {
   readImage,
   writeImage,
 } from "../mod.ts";
-import { crc32 } from "../io/png.ts";
+import { pngChunk } from "../io/png.ts";
 import { parseByteSize } from "../cli/args.ts";
 import { cleanEnv, cliArgv } from "./_batch_util.ts";
 
 const IO = new URL("./fixtures/io/", import.meta.url).pathname;
-
-function chunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
-  return out;
-}
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -69,9 +59,9 @@ async function zeroPng(side: number): Promise<Uint8Array> {
   ihdr[8] = 8; // bit depth; colour type 0 (gray), no interlace
   return concat([
     new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", concat(parts)),
-    chunk("IEND", new Uint8Array(0)),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", concat(parts)),
+    pngChunk("IEND", new Uint8Array(0)),
   ]);
 }
 

@@ -16,7 +16,7 @@ import {
 } from "../mod.ts";
 import { exifOrientation, exifWithOrientation } from "../io/metadata.ts";
 import { MAX_TREE_BYTES, parseExif } from "../io/tiff/ifd_tree.ts";
-import { crc32 } from "../io/png.ts";
+import { pngChunk } from "../io/png.ts";
 import { syntheticImage } from "../testing.ts";
 
 const dir = new URL("./fixtures/io/metadata/", import.meta.url).pathname;
@@ -426,17 +426,6 @@ function loopedExif(exif: Uint8Array, back: boolean): Uint8Array {
       view.setUint32(sub + 10, sub, true);
     }
   }
-  return out;
-}
-
-/** A PNG chunk with its CRC. */
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, data.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(data, 8);
-  view.setUint32(8 + data.length, crc32(out, 4, 8 + data.length));
   return out;
 }
 
