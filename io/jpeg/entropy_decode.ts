@@ -3,8 +3,12 @@
  * (`entropy_decode.wat`): the same `decodeRow` / `finish` as the
  * TypeScript {@linkcode EntropyDecoder} (which stays the reference, the
  * fallback without SIMD, and the decoder of progressive and multi-scan
- * files), with the same coefficients and the same errors, byte offsets
- * included.
+ * files), with the same coefficients and the same errors. The kernel's bit
+ * buffer is 64 bits wide, so where it stands in the bytes differs from
+ * the TypeScript reader's; when the kernel finds the data corrupt, the
+ * TypeScript decoder decodes the scan again up to the same fault and
+ * throws its own message (byte offset included) — a cost only corrupt
+ * files pay.
  *
  * It works in an area of the decoder's kernel memory (see
  * {@linkcode entropyAreaBytes}): a context, the scan's tables, and a
@@ -16,7 +20,7 @@
  */
 
 import type { DecodeTable } from "./huffman.ts";
-import { expectRestart, failCorrupt, failTruncated, nextMarker, type ScanPlan } from "./entropy.ts";
+import { EntropyDecoder, failTruncated, nextMarker, type ScanPlan } from "./entropy.ts";
 import { fail } from "./markers.ts";
 import { ZIGZAG } from "./tables.ts";
 
@@ -49,9 +53,12 @@ export function entropyAreaBytes(plan: ScanPlan, data: number): number {
     windowBytes(plan.blockSlot.length, data) + 64;
 }
 
+/** What the kernel's error statuses mean (for the message should the TypeScript replay not fail). */
 const STATUS_WHAT: Record<number, string> = {
+  2: "a missing or misnumbered restart marker",
   3: "a code no Huffman table holds",
   4: "a run of zeros past coefficient 63",
+  5: "the entropy-coded data ends before the last MCU",
 };
 
 /** Decodes a sequential scan's MCU rows with the WebAssembly kernel. */
@@ -66,6 +73,10 @@ export class WasmEntropyDecoder {
   /** Offset in `data` of the window's first byte. */
   private winStart = 0;
   private readonly interval: number;
+  /** Where the scan starts, its plan and rows: for the TypeScript replay of a fault. */
+  private readonly start: number;
+  private readonly plan: ScanPlan;
+  private readonly bases: Int32Array;
 
   /**
    * A decoder of `plan`'s scan of `data` from `pos`, on kernel memory
@@ -92,6 +103,9 @@ export class WasmEntropyDecoder {
     this.i32 = mem.i32;
     this.ctx = area;
     this.interval = restartInterval;
+    this.start = pos;
+    this.plan = plan;
+    this.bases = bases;
     const n = plan.across.length, nb = plan.blockSlot.length;
     const tables = area + CTX_BYTES;
     this.win = tables + 2 * n * TABLE_BYTES;
@@ -102,9 +116,9 @@ export class WasmEntropyDecoder {
       this.putTable(tables + (2 * i + 1) * TABLE_BYTES, plan.ac[i]!);
     }
     const c = area >> 2;
-    this.i32[c + 6] = restartInterval; // MCUs until the first restart marker
-    this.i32[c + 8] = restartInterval;
-    this.i32[c + 9] = nb;
+    this.i32[c + 7] = restartInterval; // MCUs until the first restart marker
+    this.i32[c + 9] = restartInterval;
+    this.i32[c + 10] = nb;
     for (let b = 0; b < nb; b++) {
       const i = plan.blockSlot[b];
       const at = bases[i] + plan.blockDy[b] * plan.rowStride[i] + plan.blockDx[b] * 64;
@@ -152,7 +166,7 @@ export class WasmEntropyDecoder {
 
   private get truncatedNow(): boolean {
     const c = this.ctx >> 2;
-    return this.i32[c + 5] > this.i32[c + 4];
+    return this.i32[c + 6] > this.i32[c + 3];
   }
 
   /**
@@ -162,7 +176,7 @@ export class WasmEntropyDecoder {
    */
   decodeRow(plan: ScanPlan, _coef?: Int16Array, _bases?: Int32Array): void {
     const c = this.ctx >> 2, i32 = this.i32;
-    i32[c + 10] = 0;
+    i32[c + 11] = 0;
     for (let stalled = -1;;) {
       const status = this.kernel(this.ctx, plan.mcusPerRow);
       if (status === 0) return;
@@ -172,21 +186,37 @@ export class WasmEntropyDecoder {
         stalled = this.pos;
         this.load(this.pos);
       } else if (status === 2) this.restart();
-      else if (status === 5 || this.truncatedNow) failTruncated();
-      else failCorrupt(STATUS_WHAT[status] ?? `status ${status}`, this.pos);
+      else this.replay(status);
     }
   }
 
-  /** A restart marker the kernel did not find in its window (or found wrong): as entropy.ts does it. */
+  /** A restart marker the kernel did not find in its window, or found wrong. */
   private restart(): void {
-    if (this.truncatedNow) failTruncated();
-    const c = this.ctx >> 2, i32 = this.i32;
-    const p = expectRestart(this.data, this.pos, i32[c + 7]);
-    i32[c + 7] = (i32[c + 7] + 1) & 7;
-    i32[c + 3] = i32[c + 4] = i32[c + 5] = 0;
+    const c = this.ctx >> 2, i32 = this.i32, d = this.data;
+    const p = nextMarker(d, this.pos);
+    if (this.truncatedNow || p + 1 >= d.length || d[p + 1] !== 0xd0 + i32[c + 8]) this.replay(2);
+    i32[c + 8] = (i32[c + 8] + 1) & 7;
+    i32[c + 3] =
+      i32[c + 4] =
+      i32[c + 5] =
+      i32[c + 6] =
+        0; // bits, acc, zeros
     i32.fill(0, c + 12, c + 16);
-    i32[c + 6] = this.interval;
+    i32[c + 7] = this.interval;
     this.load(p + 2);
+  }
+
+  /**
+   * The kernel found the data corrupt (`status`): the TypeScript decoder
+   * decodes the scan again into the coefficient rows (their contents no
+   * longer matter) and throws at the same fault, with its message.
+   */
+  private replay(status: number): never {
+    const ts = new EntropyDecoder(this.data, this.start, this.interval);
+    const coef = new Int16Array(this.u8.buffer);
+    for (let r = 0; r < this.plan.rows; r++) ts.decodeRow(this.plan, coef, this.bases);
+    ts.finish();
+    fail(`${STATUS_WHAT[status] ?? `status ${status}`} at byte ${this.pos} (WebAssembly decoder)`);
   }
 
   /** After the scan's last MCU: the offset of the next marker (see `EntropyDecoder.finish`). */
