@@ -1,8 +1,8 @@
 ;; Huffman decoding of a sequential scan's MCUs (T.81 F.2.2), scalar
 ;; WebAssembly: coefficient for coefficient and error for error
-;; sequentialMcu in io/jpeg/entropy.ts, with a 64-bit bit buffer (refilled
-;; to at least 57 bits when it holds fewer than 32, so a whole code and its
-;; value bits decode without another check). At a marker or the end of the
+;; sequentialMcu in io/jpeg/entropy.ts, with a 64-bit bit buffer, its next
+;; bit the top one (refilled to at least 57 bits when it holds fewer than
+;; 32, so a whole code and its value bits decode without another check). At a marker or the end of the
 ;; data it appends zero bits, counting them, as entropy.ts does: a block that
 ;; used any is a truncated file. Imports the decoder's memory (idct.wat) and
 ;; writes the int16 coefficients straight into the staged MCU row the IDCT
@@ -16,7 +16,7 @@
 ;;
 ;; Context at $ctx (i32 fields, byte offsets):
 ;;   0 pos, 4 end (window end), 8 final (1: the window ends where the data ends),
-;;   12 bits, 16 acc (i64), 24 zeros (zero bits appended at a marker or the end),
+;;   12 bits, 16 acc (i64, the bits left-aligned), 24 zeros (zero bits appended at a marker or the end),
 ;;   28 MCUs until the next restart marker, 32 next RST number, 36 restart interval,
 ;;   40 blocks per MCU, 44 next MCU of the row, 48 four DC predictions;
 ;;   64 + 32·b, block b of an MCU: its coefficients' byte address in MCU 0,
@@ -57,7 +57,8 @@
                     (local.set $byte (i32.const 0))
                     (global.set $zeros (i32.add (global.get $zeros) (i32.const 8))))))))
           (else (global.set $zeros (i32.add (global.get $zeros) (i32.const 8)))))
-        (local.set $acc (i64.or (i64.shl (local.get $acc) (i64.const 8)) (i64.extend_i32_u (local.get $byte))))
+        (local.set $acc (i64.or (local.get $acc) (i64.shl (i64.extend_i32_u (local.get $byte))
+          (i64.extend_i32_u (i32.sub (i32.const 56) (local.get $bits))))))
         (local.set $bits (i32.add (local.get $bits) (i32.const 8)))
         (br $more)))
     (local.get $acc) (local.get $bits) (local.get $pos))
@@ -157,18 +158,19 @@
             (then (call $fill (local.get $acc) (local.get $bits) (local.get $pos))
               (local.set $pos) (local.set $bits) (local.set $acc)))
           (local.set $e (call $codeAt (i32.load offset=8 (local.get $blk))
-            (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.extend_i32_u (i32.sub (local.get $bits) (i32.const 32)))))
+            (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.const 32)))
             (i32.const 32)))
           (if (i32.lt_s (local.get $e) (i32.const 0))
             (then (local.set $status (i32.const 3)) (br $exit)))
+          (local.set $acc (i64.shl (local.get $acc) (i64.extend_i32_u (i32.shr_u (local.get $e) (i32.const 8)))))
           (local.set $bits (i32.sub (local.get $bits) (i32.shr_u (local.get $e) (i32.const 8))))
           (local.set $s (i32.and (local.get $e) (i32.const 255)))
           (local.set $v (i32.const 0))
           (if (local.get $s)
             (then
+              (local.set $v (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.extend_i32_u (i32.sub (i32.const 64) (local.get $s))))))
+              (local.set $acc (i64.shl (local.get $acc) (i64.extend_i32_u (local.get $s))))
               (local.set $bits (i32.sub (local.get $bits) (local.get $s)))
-              (local.set $v (i32.and (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.extend_i32_u (local.get $bits))))
-                (i32.sub (i32.shl (i32.const 1) (local.get $s)) (i32.const 1))))
               (if (i32.lt_s (local.get $v) (i32.shl (i32.const 1) (i32.sub (local.get $s) (i32.const 1))))
                 (then (local.set $v (i32.add (local.get $v)
                   (i32.sub (i32.const 1) (i32.shl (i32.const 1) (local.get $s)))))))))
@@ -185,10 +187,10 @@
                   (local.set $pos) (local.set $bits) (local.set $acc)))
               ;; A short code with its value bits: one look-up.
               (local.set $f (i32.load (i32.add (local.get $ac)
-                (i32.shl (i32.and (i32.wrap_i64 (i64.shr_u (local.get $acc)
-                  (i64.extend_i32_u (i32.sub (local.get $bits) (i32.const 10))))) (i32.const 1023)) (i32.const 2)))))
+                (i32.shl (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.const 54))) (i32.const 2)))))
               (if (local.get $f)
                 (then
+                  (local.set $acc (i64.shl (local.get $acc) (i64.extend_i32_u (i32.and (local.get $f) (i32.const 255)))))
                   (local.set $bits (i32.sub (local.get $bits) (i32.and (local.get $f) (i32.const 255))))
                   (local.set $k (i32.add (local.get $k)
                     (i32.and (i32.shr_u (local.get $f) (i32.const 8)) (i32.const 255))))
@@ -200,10 +202,11 @@
                   (local.set $k (i32.add (local.get $k) (i32.const 1)))
                   (br $coef)))
               (local.set $e (call $codeAt (local.get $ac)
-                (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.extend_i32_u (i32.sub (local.get $bits) (i32.const 32)))))
+                (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.const 32)))
                 (i32.const 32)))
               (if (i32.lt_s (local.get $e) (i32.const 0))
                 (then (local.set $status (i32.const 3)) (br $exit)))
+              (local.set $acc (i64.shl (local.get $acc) (i64.extend_i32_u (i32.shr_u (local.get $e) (i32.const 8)))))
               (local.set $bits (i32.sub (local.get $bits) (i32.shr_u (local.get $e) (i32.const 8))))
               (local.set $s (i32.and (local.get $e) (i32.const 15)))
               (local.set $r (i32.and (i32.shr_u (local.get $e) (i32.const 4)) (i32.const 15)))
@@ -217,9 +220,9 @@
               (local.set $k (i32.add (local.get $k) (local.get $r)))
               (if (i32.gt_s (local.get $k) (i32.const 63))
                 (then (local.set $status (i32.const 4)) (br $exit)))
+              (local.set $v (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.extend_i32_u (i32.sub (i32.const 64) (local.get $s))))))
+              (local.set $acc (i64.shl (local.get $acc) (i64.extend_i32_u (local.get $s))))
               (local.set $bits (i32.sub (local.get $bits) (local.get $s)))
-              (local.set $v (i32.and (i32.wrap_i64 (i64.shr_u (local.get $acc) (i64.extend_i32_u (local.get $bits))))
-                (i32.sub (i32.shl (i32.const 1) (local.get $s)) (i32.const 1))))
               (if (i32.lt_s (local.get $v) (i32.shl (i32.const 1) (i32.sub (local.get $s) (i32.const 1))))
                 (then (local.set $v (i32.add (local.get $v)
                   (i32.sub (i32.const 1) (i32.shl (i32.const 1) (local.get $s)))))))
