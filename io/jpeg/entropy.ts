@@ -117,7 +117,7 @@ export function failTruncated(): never {
 }
 
 /** Corrupt entropy-coded data: `what` was found with the bit reader at byte `pos`. */
-export function failCorrupt(what: string, pos: number): never {
+function failCorrupt(what: string, pos: number): never {
   fail(`${what} at byte ${pos} of the entropy-coded data (corrupt file)`);
 }
 
@@ -131,7 +131,7 @@ export function nextMarker(d: Uint8Array, pos: number): number {
 }
 
 /** The offset of the next marker from `pos`, which must be restart marker RST`n`. */
-export function expectRestart(d: Uint8Array, pos: number, n: number): number {
+function expectRestart(d: Uint8Array, pos: number, n: number): number {
   const p = nextMarker(d, pos);
   if (p + 1 >= d.length || d[p + 1] !== 0xd0 + n) {
     const found = p + 1 < d.length ? `FF${d[p + 1].toString(16).toUpperCase()}` : "the end";
