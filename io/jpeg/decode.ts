@@ -27,6 +27,7 @@
 import { FilterError } from "../../core/errors.ts";
 import { checkImageBytes, checkImageSize, Image } from "../../core/image.ts";
 import { EntropyDecoder, planScan } from "./entropy.ts";
+import { entropyAreaBytes, WasmEntropyDecoder } from "./entropy_decode.ts";
 import { type Component, fail, type Frame, JpegState, type Scan } from "./markers.ts";
 import { type KernelFactory, Reconstructor } from "./pixels.ts";
 
@@ -105,11 +106,26 @@ export function decodeWith(
   const streaming = !frame.progressive && scan.comps.length === frame.components.length;
   if (streaming) {
     const quant = frame.components.map((c) => quantFor(state, c));
-    const recon = new Reconstructor(frame, color, quant, out, orientation, kernels);
+    // With the WebAssembly kernels, Huffman decoding is WebAssembly too, in `extra` bytes of their memory.
     const plan = planScan(frame, scan, state.dc, state.ac);
-    const dec = new EntropyDecoder(bytes, scan.dataAt, state.restartInterval);
-    const { coef, bases } = recon.coefficientRows();
+    const extra = entropyAreaBytes(plan, bytes.length - scan.dataAt);
+    const recon = new Reconstructor(frame, color, quant, out, orientation, kernels, extra);
+    const { coef, bases, length } = recon.coefficientRows();
     const scanBases = new Int32Array(scan.comps.map((ci) => bases[ci]));
+    const area = recon.extraArea(), k = area.kernels;
+    const dec = k.huffman
+      ? new WasmEntropyDecoder(
+        k.huffman,
+        k,
+        area.at,
+        bytes,
+        scan.dataAt,
+        state.restartInterval,
+        plan,
+        scanBases,
+        new Int32Array(scan.comps.map((ci) => length[ci])),
+      )
+      : new EntropyDecoder(bytes, scan.dataAt, state.restartInterval);
     for (let m = 0; m < plan.rows; m++) {
       recon.clearCoefficients();
       dec.decodeRow(plan, coef, scanBases);

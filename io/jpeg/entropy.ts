@@ -13,6 +13,11 @@
  *
  * Coefficients land in natural order as int16 (as libjpeg's `JCOEF`).
  *
+ * `sequentialMcu` is the reference of the WebAssembly decoder of sequential
+ * scans (`entropy_decode.wat`, which decode.ts uses with the WebAssembly
+ * kernels), and any change to it must be made there too; the tests in
+ * tests/io_jpeg_entropy_test.ts hold the two to the same results.
+ *
  * @module
  */
 
@@ -106,6 +111,35 @@ function codeAt(t: DecodeTable, acc: number, bits: number): number {
   return l > 16 ? -1 : (l << 8) | t.symbols[code + t.offset[l]];
 }
 
+/** A block used zero bits appended at a marker or the end: the data ends early. */
+export function failTruncated(): never {
+  fail("the entropy-coded data ends before the last MCU (truncated or corrupt file)");
+}
+
+/** Corrupt entropy-coded data: `what` was found with the bit reader at byte `pos`. */
+function failCorrupt(what: string, pos: number): never {
+  fail(`${what} at byte ${pos} of the entropy-coded data (corrupt file)`);
+}
+
+/** The offset of the next marker (FF not followed by 00 or FF) in `d` from `pos`, or `d.length`. */
+export function nextMarker(d: Uint8Array, pos: number): number {
+  let p = pos;
+  for (; p + 1 < d.length; p++) {
+    if (d[p] === 0xff && d[p + 1] !== 0 && d[p + 1] !== 0xff) return p;
+  }
+  return d.length;
+}
+
+/** The offset of the next marker from `pos`, which must be restart marker RST`n`. */
+function expectRestart(d: Uint8Array, pos: number, n: number): number {
+  const p = nextMarker(d, pos);
+  if (p + 1 >= d.length || d[p + 1] !== 0xd0 + n) {
+    const found = p + 1 < d.length ? `FF${d[p + 1].toString(16).toUpperCase()}` : "the end";
+    fail(`expected restart marker RST${n} at byte ${p}, found ${found}`);
+  }
+  return p;
+}
+
 /** Decodes the entropy-coded segments of one scan, an MCU row at a time. */
 export class EntropyDecoder {
   private readonly data: Uint8Array;
@@ -169,33 +203,23 @@ export class EntropyDecoder {
   }
 
   private truncated(): never {
-    fail("the entropy-coded data ends before the last MCU (truncated or corrupt file)");
+    failTruncated();
   }
 
   /** Fails on a bad code, or on running out of data, whichever caused it. */
   private corrupt(what: string): never {
     if (this.zeros > this.bits) this.truncated();
-    fail(`${what} at byte ${this.pos} of the entropy-coded data (corrupt file)`);
+    failCorrupt(what, this.pos);
   }
 
   /** The offset of the next marker (FF not followed by 00 or FF) from `pos`. */
   private seekMarker(): number {
-    const d = this.data;
-    let p = this.pos;
-    for (; p + 1 < d.length; p++) {
-      if (d[p] === 0xff && d[p + 1] !== 0 && d[p + 1] !== 0xff) return p;
-    }
-    return d.length;
+    return nextMarker(this.data, this.pos);
   }
 
   private restart(): void {
     if (this.zeros > this.bits) this.truncated();
-    const p = this.seekMarker(), d = this.data;
-    const want = 0xd0 + this.nextRst;
-    if (p + 1 >= d.length || d[p + 1] !== want) {
-      const found = p + 1 < d.length ? `FF${d[p + 1].toString(16).toUpperCase()}` : "the end";
-      fail(`expected restart marker RST${this.nextRst} at byte ${p}, found ${found}`);
-    }
+    const p = expectRestart(this.data, this.pos, this.nextRst);
     this.pos = p + 2;
     this.nextRst = (this.nextRst + 1) & 7;
     this.acc =

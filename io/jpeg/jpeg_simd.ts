@@ -4,10 +4,13 @@
  * encoder's forward DCT + quantization (`fdct.wat`), RGB → YCbCr +
  * downsampling (`ycc.wat`) and baseline Huffman coding (`entropy_encode.wat`,
  * scalar: measured 86 → 61 ms of a 12 MP encode against the TypeScript
- * coder). Each set runs on one kernel memory that the codec uses as its
- * arena (see `pixels.ts` and `encode.ts`), so rows need no copying between
- * TypeScript and WebAssembly. Huffman decoding and progressive Huffman
- * coding stay in TypeScript, reading and writing that memory directly.
+ * coder), and the decoder's Huffman decoding of sequential scans
+ * (`entropy_decode.wat`, scalar, glue in `entropy_decode.ts`). Each set runs
+ * on one kernel memory that the codec uses as its arena (see `pixels.ts`
+ * and `encode.ts`), so rows need no copying between TypeScript and
+ * WebAssembly. Huffman decoding of progressive and multi-scan files and
+ * progressive Huffman coding stay in TypeScript, reading and writing that
+ * memory directly.
  *
  * Byte for byte the TypeScript kernels, which stay the fallback (SIMD off
  * or unsupported) and the reference the tests compare against.
@@ -24,8 +27,9 @@ import { WASM_BASE64 as COLOR } from "./color_wasm.ts";
 import { WASM_BASE64 as YCC } from "./ycc_wasm.ts";
 import { WASM_BASE64 as FDCT } from "./fdct_wasm.ts";
 import { WASM_BASE64 as HUFFMAN } from "./entropy_encode_wasm.ts";
+import { WASM_BASE64 as UNHUFFMAN } from "./entropy_decode_wasm.ts";
 
-const decodeKernel = lazyKernel(() => [IDCT, COLOR]);
+const decodeKernel = lazyKernel(() => [IDCT, COLOR, UNHUFFMAN]);
 const encodeKernel = lazyKernel(() => [YCC, FDCT, HUFFMAN]);
 
 interface DecodeExports {
@@ -34,6 +38,7 @@ interface DecodeExports {
   h2v1(src: number, dst: number, w: number): void;
   h2v2(cur: number, nbr: number, dst: number, w: number): void;
   h1v2(cur: number, nbr: number, dst: number, w: number, bias: number): void;
+  huff_mcus(ctx: number, count: number): number;
 }
 
 /** The decoder's kernels on the SIMD memory, or `undefined` when SIMD is off or memory fails. */
@@ -50,6 +55,7 @@ export function simdPixelKernels(bytes: number): PixelKernels | undefined {
     h2v2: e.h2v2,
     h1v2: e.h1v2,
     ycc: e.ycc_rgb,
+    huffman: e.huff_mcus,
   };
 }
 

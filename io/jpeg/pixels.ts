@@ -26,6 +26,7 @@ import {
   yccToRgb,
 } from "./color.ts";
 import { idctBlocks } from "./idct.ts";
+import type { HuffmanKernel } from "./entropy_decode.ts";
 import type { CodedColor, Frame } from "./markers.ts";
 
 /** The per-row kernels, with arena byte offsets for pointers. */
@@ -40,6 +41,8 @@ export interface PixelKernels {
   h2v2(cur: number, nbr: number, dst: number, w: number): void;
   h1v2(cur: number, nbr: number, dst: number, w: number, bias: number): void;
   ycc(y: number, cb: number, cr: number, dst: number, n: number): void;
+  /** The WebAssembly Huffman decoder of sequential scans (`entropy_decode.ts`), when there is one. */
+  huffman?: HuffmanKernel;
 }
 
 /** Makes the kernels on an arena of at least `bytes` bytes. */
@@ -82,13 +85,16 @@ export class Reconstructor {
   private readonly orientation: number;
   private readonly channels: number;
   private readonly band: number;
+  /** The `extra` bytes asked for at construction. */
+  private readonly extra: number;
   private pushed = 0;
   /** Each component's row for the output row being converted. */
   private readonly rows = new Int32Array(4);
 
   /**
    * `quant[i]` is component i's table (natural order); `out` receives the
-   * image (`width × height`, or transposed for orientations 5–8).
+   * image (`width × height`, or transposed for orientations 5–8); `extra`
+   * more bytes of the arena are reserved for the caller ({@linkcode extraArea}).
    */
   constructor(
     frame: Frame,
@@ -97,6 +103,7 @@ export class Reconstructor {
     out: Uint8Array,
     orientation: number,
     kernels: KernelFactory,
+    extra = 0,
   ) {
     this.frame = frame;
     this.color = color;
@@ -145,7 +152,8 @@ export class Reconstructor {
     }
     this.band = at;
     at = align(at + 8 * vmax * frame.width * this.channels + 64);
-    this.k = kernels(at);
+    this.extra = at;
+    this.k = kernels(align(at + extra));
     for (let i = 0; i < this.planes.length; i++) {
       this.k.i32.set(quant[i], this.planes[i].quant >> 2);
     }
@@ -158,6 +166,11 @@ export class Reconstructor {
       bases: new Int32Array(this.planes.map((p) => p.coef >> 1)),
       length: this.planes.map((p) => p.blocksPerRow * p.blockRows * 64),
     };
+  }
+
+  /** The kernels and the byte offset of the `extra` bytes reserved at construction. */
+  extraArea(): { kernels: PixelKernels; at: number } {
+    return { kernels: this.k, at: this.extra };
   }
 
   /** Zeroes the staged coefficients (before an MCU row is decoded into them). */

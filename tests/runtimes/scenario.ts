@@ -147,6 +147,8 @@ export const SCENARIO_FILES: readonly string[] = [
   "gray16_pil.png",
   "rgb.jpg",
   "progressive.jpg",
+  "gray.jpg",
+  "jpeg/restart_blocks.jpg", // restart markers, in the WebAssembly Huffman decoder
   "transparent.gif",
   "webp/lossy.webp",
   "webp/alpha_lossless.webp",
