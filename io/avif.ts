@@ -25,7 +25,9 @@
  * Lossy: `quality` 1–100 (libavif's scale, 100 ≈ lossless), 4:2:0, alpha
  * lossless. `lossless`: 4:4:4 with the identity matrix (RGB exact), or
  * monochrome at quantizer 0 for gray. Gray is written as monochrome (4:0:0)
- * and reads back as 1 channel. Encoder speed 6 (libavif's default).
+ * and reads back as 1 channel. Encoder speed 6 (libavif's default). The
+ * encoder takes no metadata: `avif_metadata.ts` adds the ICC profile and
+ * EXIF block to its output (and reads them).
  *
  * @module
  */
@@ -36,7 +38,7 @@ import { checkImageBudget, checkImageBytes, DEFAULT_MAX_BYTES, Image } from "../
 import { avifHeader, isAvif } from "./avif_header.ts";
 import { codecFailure, EmscriptenCodec, vendored } from "./emscripten.ts";
 import { fromRgba, toRgba } from "./rgba.ts";
-import { isIcc, MAX_ICC_BYTES } from "./metadata.ts";
+import { addAvifMetadata, readAvifMetadata } from "./avif_metadata.ts";
 
 interface DecoderModule {
   decode(
@@ -171,10 +173,9 @@ export const avifCodec: Codec = {
   extensions: [".avif"],
   sniff: isAvif,
   decode: (bytes, { maxPixels, maxBytes }) => decodeAvif(bytes, maxPixels, maxBytes),
-  // The ICC profile only; the @jsquash/avif encoder takes no metadata, so none is written.
-  readMetadata: (bytes) => {
-    const icc = avifHeader(bytes).icc;
-    return icc && icc.length <= MAX_ICC_BYTES && isIcc(icc) ? { icc: icc.slice() } : {};
-  },
-  encode: (image, { quality, lossless }) => encodeAvif(image, quality, lossless),
+  // The stored pixels are the image (no irot/imir, no EXIF orientation): no `orientation`.
+  readMetadata: readAvifMetadata,
+  // The @jsquash/avif encoder takes no metadata: its output is rewritten to hold it.
+  encode: async (image, { quality, lossless, metadata }) =>
+    addAvifMetadata(await encodeAvif(image, quality, lossless), metadata),
 };

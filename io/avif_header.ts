@@ -8,7 +8,7 @@
  * against `maxPixels` too (a file whose `ispe` is small but whose stream
  * claims a huge frame fails before the decoder runs). Every item extent must
  * lie inside the file. Grids (`grid` items) are read from their tiles. The
- * primary item's ICC profile (`colr` of type `prof`) is found on the way.
+ * ICC profile and EXIF block are read in `avif_metadata.ts`, with these boxes.
  *
  * There is no lower bound of bytes per pixel to check: AV1's adaptive
  * arithmetic coder brings a flat block's symbols close to zero bits, so an
@@ -34,25 +34,29 @@ export interface AvifHeader {
   alpha: boolean;
   /** The largest frame any AV1 stream of the image may code (its sequence headers). */
   coded: { width: number; height: number }[];
-  /** The primary item's ICC profile (a `colr` property of type `prof`), a view into the file. */
-  icc?: Uint8Array;
 }
 
-interface Box {
+/** A box of an ISO-BMFF file: its type and where its payload lies. */
+export interface Box {
   type: string;
+  /** Where the box begins (its size field). */
+  at: number;
   /** The payload (after the header). */
   start: number;
   end: number;
 }
 
-const fourcc = (b: Uint8Array, p: number) =>
+/** The four-character code at `p`. */
+export const fourcc = (b: Uint8Array, p: number): string =>
   String.fromCharCode(b[p], b[p + 1], b[p + 2], b[p + 3]);
-const u16 = (b: Uint8Array, p: number) => (b[p] << 8) | b[p + 1];
-const u32 = (b: Uint8Array, p: number) =>
+/** A big-endian 16-bit unsigned integer at `p`. */
+export const u16 = (b: Uint8Array, p: number): number => (b[p] << 8) | b[p + 1];
+/** A big-endian 32-bit unsigned integer at `p`. */
+export const u32 = (b: Uint8Array, p: number): number =>
   ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
 
 /** Reads an unsigned big-endian integer of `n` bytes (0, 4 or 8; 8 must fit a double). */
-function uint(b: Uint8Array, p: number, n: number): number {
+export function uint(b: Uint8Array, p: number, n: number): number {
   if (n === 0) return 0;
   if (n === 4) return u32(b, p);
   if (n === 8) return u32(b, p) * 2 ** 32 + u32(b, p + 4);
@@ -60,7 +64,7 @@ function uint(b: Uint8Array, p: number, n: number): number {
 }
 
 /** The boxes of `b[start, end)`; one running past `end` means a truncated or corrupt file. */
-function boxes(b: Uint8Array, start: number, end: number): Box[] {
+export function boxes(b: Uint8Array, start: number, end: number): Box[] {
   const out: Box[] = [];
   let p = start;
   while (p + 8 <= end) {
@@ -74,13 +78,14 @@ function boxes(b: Uint8Array, start: number, end: number): Box[] {
     if (size < head || p + size > end) {
       throw bad(`box ${JSON.stringify(type)} at byte ${p} runs past the end`);
     }
-    out.push({ type, start: p + head, end: p + size });
+    out.push({ type, at: p, start: p + head, end: p + size });
     p += size;
   }
   return out;
 }
 
-function child(b: Uint8Array, parent: Box, type: string, skip = 0): Box | undefined {
+/** The first child box of `parent` of this type (its payload's first `skip` bytes are not boxes). */
+export function child(b: Uint8Array, parent: Box, type: string, skip = 0): Box | undefined {
   return boxes(b, parent.start + skip, parent.end).find((x) => x.type === type);
 }
 
@@ -279,15 +284,11 @@ export function avifHeader(b: Uint8Array): AvifHeader {
     if (!seq) throw bad(`item ${id} has no AV1 sequence header`);
     sizes.push(seq);
   }
-  const prof = assoc.get(primary)?.find((x) =>
-    x.type === "colr" && x.end - x.start > 4 && fourcc(b, x.start) === "prof"
-  );
-  const icc = prof && b.subarray(prof.start + 4, prof.end);
-  return { width, height, depth, monochrome, alpha: alphaItems.length > 0, coded: sizes, icc };
+  return { width, height, depth, monochrome, alpha: alphaItems.length > 0, coded: sizes };
 }
 
 /** Each item's extents as [offset, length] in the file, checked to lie inside it. */
-function itemExtents(
+export function itemExtents(
   b: Uint8Array,
   meta: Box,
   iloc: Box | undefined,

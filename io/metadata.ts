@@ -4,7 +4,8 @@
  * EXIF helpers every format's metadata code shares (an EXIF block is a
  * small TIFF structure: "II*\0…" or "MM\0*…"). Each format reads and writes
  * these in its own module (`jpeg/metadata.ts`, `png_metadata.ts`,
- * `webp_metadata.ts`, `tiff/metadata.ts`); `codec.ts` has the entry point.
+ * `webp_metadata.ts`, `avif_metadata.ts`, `tiff/metadata.ts`); `codec.ts` has
+ * the entry point.
  * Nothing here decodes pixels or touches files.
  *
  * @module

@@ -55,6 +55,31 @@ Deno.test("convert carries the metadata across formats: JPEG -> PNG, WebP, TIFF,
   assert.deepEqual([b.width, b.height], [16, 24]);
 });
 
+Deno.test("convert JPEG -> AVIF carries the ICC profile and EXIF; --strip-metadata writes none", async () => {
+  const source = await readMetadata(Deno.readFileSync(fixture("photo_exif6_le.jpg")), {
+    keepOrientation: true,
+  });
+  const r = await runMain("convert", fixture("photo_exif6_le.jpg"), at("a.avif"), "-q");
+  assert.equal(r.status, 0, r.err);
+  const m = await metaOf("a.avif");
+  assert.deepEqual(m.icc, srgb);
+  // The JPEG decoder turned the pixels upright, so the EXIF says 1; AVIF has no density.
+  assert.deepEqual(m.exif, exifWithOrientation(source.exif!, 1));
+  assert.equal(m.density, undefined);
+  const img = await decodeImage(Deno.readFileSync(at("a.avif")));
+  assert.deepEqual([img.width, img.height], [16, 24]);
+  const strip = await runMain(
+    "convert",
+    fixture("photo_exif6_le.jpg"),
+    at("a.avif"),
+    "-q",
+    "--overwrite",
+    "--strip-metadata",
+  );
+  assert.equal(strip.status, 0, strip.err);
+  assert.deepEqual(await metaOf("a.avif"), {});
+});
+
 Deno.test("--keep-orientation keeps the stored pixels and the stored Orientation tag", async () => {
   const r = await runMain(
     "convert",

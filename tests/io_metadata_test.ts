@@ -170,6 +170,7 @@ const WRITERS: { format: ImageFormat; density: boolean }[] = [
   { format: "webp", density: false },
   { format: "tiff", density: true },
   { format: "bmp", density: true },
+  { format: "avif", density: false },
 ];
 
 Deno.test("every metadata writer's output reads back the same ICC, EXIF and density", async () => {
@@ -235,20 +236,21 @@ Deno.test("a 150 kB ICC profile spans three JPEG APP2 segments and reads back wh
   }
   assert.equal(segments, 3);
   assert.deepEqual((await readMetadata(bytes)).icc, big);
-  // PNG, WebP and TIFF hold it in one piece.
-  for (const f of ["png", "webp", "tiff"] as const) {
+  // PNG, WebP, TIFF and AVIF hold it in one piece.
+  for (const f of ["png", "webp", "tiff", "avif"] as const) {
     const b = await encodeImage(syntheticImage(8, 8, 3, "u8", 2), f, { metadata: { icc: big } });
     assert.deepEqual((await readMetadata(b)).icc, big, f);
   }
 });
 
-Deno.test("formats without metadata ignore it; AVIF reads its colr profile but writes none", async () => {
+Deno.test("formats without metadata ignore it; AVIF keeps the ICC profile and EXIF, not density", async () => {
   const img = syntheticImage(8, 6, 3, "u8", 4);
-  for (const f of ["netpbm", "npy", "avif"] as const) {
+  for (const f of ["netpbm", "npy"] as const) {
     const bytes = await encodeImage(img, f, { metadata: full });
     assert.deepEqual(await readMetadata(bytes), {}, f);
   }
-  assert.deepEqual((await readMetadata(read("meta.avif"))).icc, srgb);
+  const avif = await encodeImage(img, "avif", { metadata: full });
+  assert.deepEqual(await readMetadata(avif), { icc: srgb, exif: exifLe });
   assert.deepEqual(
     await readMetadata(Deno.readFileSync(new URL("./fixtures/io/opaque.gif", import.meta.url))),
     {},
