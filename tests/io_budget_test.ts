@@ -18,20 +18,11 @@ import {
   writeImage,
 } from "../mod.ts";
 import { pngChunk } from "../io/png.ts";
+import { concatBytes as concat } from "../io/zlib.ts";
 import { parseByteSize } from "../cli/args.ts";
 import { cleanEnv, cliArgv } from "./_batch_util.ts";
 
 const IO = new URL("./fixtures/io/", import.meta.url).pathname;
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * A valid `side`×`side` 8-bit gray PNG whose rows are all zero (filter 0),
